@@ -1,0 +1,1 @@
+"""Backends: one private subpackage per framework, found by name and imported lazily."""

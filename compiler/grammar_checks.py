@@ -1,0 +1,343 @@
+"""Checks of the grammar itself: duplicates, productivity, reachability, recursion,
+topologies and merges. Each check is a pure function of the Space returning
+diagnostics; `CHECKS` lists them in the order they run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from nasc.compiler.ops import OPS
+from nasc.compiler.space import NT, Prim, Space, Topo, nonterminals_in
+from nasc.dsl import Diagnostic
+from nasc.dsl.diagnostics import error, warning
+
+
+def _defined(space: Space) -> set[str]:
+    return {rule.name for rule in space.rules}
+
+
+def duplicate_alternatives(space: Space) -> list[Diagnostic]:
+    found = []
+    for rule in space.rules:
+        seen: dict[object, int] = {}
+        for index, alt in enumerate(rule.alternatives):
+            if alt.template in seen:
+                first = rule.alternatives[seen[alt.template]]
+                found.append(
+                    error(
+                        "E301",
+                        f"'{rule.name}' lists this alternative twice (first at {first.span})",
+                        alt.span,
+                        "a repeated alternative adds no architecture but doubles its weight "
+                        "in sampling and inflates naive counts; delete it or use a weight",
+                    )
+                )
+            else:
+                seen[alt.template] = index
+    return found
+
+
+def productive_nonterminals(space: Space) -> set[str]:
+    """Nonterminals that can derive at least one finished architecture."""
+    defined = _defined(space)
+    productive: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for rule in space.rules:
+            if rule.name in productive:
+                continue
+            for alt in rule.alternatives:
+                refs = list(nonterminals_in(alt.template))
+                if all(ref.name in productive or ref.name not in defined for ref in refs):
+                    productive.add(rule.name)
+                    changed = True
+                    break
+    return productive
+
+
+def non_productive(space: Space) -> list[Diagnostic]:
+    productive = productive_nonterminals(space)
+    return [
+        error(
+            "E302",
+            f"'{rule.name}' can never finish deriving: every alternative needs a "
+            "nonterminal that cannot finish",
+            rule.span,
+            "give it an alternative that ends in primitives, or one through finishing nonterminals",
+        )
+        for rule in space.rules
+        if rule.name not in productive
+    ]
+
+
+def references(space: Space) -> dict[str, set[str]]:
+    """For each rule, the nonterminals its alternatives name."""
+    return {
+        rule.name: {ref.name for alt in rule.alternatives for ref in nonterminals_in(alt.template)}
+        for rule in space.rules
+    }
+
+
+def reachable(space: Space) -> set[str]:
+    graph = references(space)
+    seen = {space.start}
+    stack = [space.start]
+    while stack:
+        for name in graph.get(stack.pop(), ()):
+            if name not in seen:
+                seen.add(name)
+                stack.append(name)
+    return seen
+
+
+def unused_and_unreachable(space: Space) -> list[Diagnostic]:
+    graph = references(space)
+    referenced = {name for names in graph.values() for name in names}
+    live = reachable(space)
+    found = []
+    for rule in space.rules:
+        if rule.span is None or rule.span.path != space.path or rule.name == space.start:
+            continue
+        if rule.name not in referenced:
+            found.append(
+                warning(
+                    "W500",
+                    f"nonterminal '{rule.name}' is never used",
+                    rule.span,
+                    f"no rule refers to it and it is not the start symbol '{space.start}'",
+                )
+            )
+        elif rule.name not in live:
+            found.append(
+                warning(
+                    "W501",
+                    f"nonterminal '{rule.name}' is unreachable from the start symbol '{space.start}'",
+                    rule.span,
+                    "only rules that are themselves unreachable refer to it",
+                )
+            )
+    return found
+
+
+def recursive_components(space: Space) -> list[set[str]]:
+    """Sets of nonterminals that can derive themselves (Tarjan's strongly connected components)."""
+    graph = references(space)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for succ in graph.get(node, ()):
+            if succ not in graph:
+                continue
+            if succ not in index:
+                visit(succ)
+                low[node] = min(low[node], low[succ])
+            elif succ in on_stack:
+                low[node] = min(low[node], index[succ])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in graph.get(node, ()):
+                components.append(component)
+
+    for name in graph:
+        if name not in index:
+            visit(name)
+    return components
+
+
+def unbounded_recursion(space: Space) -> list[Diagnostic]:
+    found = []
+    bounded = space.depth_bound
+    for component in recursive_components(space):
+        if component & bounded.keys():
+            continue
+        first = min(component)
+        span = space.rule(first).span
+        found.append(
+            warning(
+                "W502",
+                f"recursion through {', '.join(sorted(component))} has no depth bound: "
+                "the space is infinite",
+                span,
+                f"add `constraint depth({first}) <= k` to make it finite; "
+                "uniform sampling needs a finite space, pcfg sampling does not",
+            )
+        )
+    return found
+
+
+def _arguments(space: Space) -> Iterator[tuple[Topo | Prim | NT, bool]]:
+    """Every topology argument in every alternative, with whether it is the merge argument.
+
+    An alternative itself stands where its nonterminal is used, so only arguments
+    say whether a place takes a binary operation.
+    """
+
+    def walk(template: Topo | Prim | NT) -> Iterator[tuple[Topo | Prim | NT, bool]]:
+        if isinstance(template, Topo):
+            topology = space.topology_map.get(template.name)
+            merge_arg = topology.merge_arg if topology else None
+            for i, arg in enumerate(template.args):
+                yield arg, i == merge_arg
+                yield from walk(arg)
+
+    for rule in space.rules:
+        for alt in rule.alternatives:
+            yield from walk(alt.template)
+
+
+def _top_kinds(space: Space) -> dict[str, set[str]]:
+    """For each nonterminal: can it derive a binary op ('binary'), and anything else ('other')."""
+    kinds: dict[str, set[str]] = {rule.name: set() for rule in space.rules}
+    changed = True
+    while changed:
+        changed = False
+        for rule in space.rules:
+            for alt in rule.alternatives:
+                t = alt.template
+                if isinstance(t, NT):
+                    new = kinds.get(t.name, set())
+                elif isinstance(t, Prim) and OPS[t.op].kind == "binary":
+                    new = {"binary"}
+                else:
+                    new = {"other"}
+                if not new <= kinds[rule.name]:
+                    kinds[rule.name] |= new
+                    changed = True
+    return kinds
+
+
+def merges(space: Space) -> list[Diagnostic]:
+    """Binary operations go exactly where a topology merges by an argument."""
+    kinds = _top_kinds(space)
+    found = []
+    start = space.rule_map.get(space.start)
+    places = list(_arguments(space))
+    if start is not None:
+        places.append((NT(start.name, start.span), False))
+    for template, is_merge in places:
+        if isinstance(template, Prim):
+            can = {"binary"} if OPS[template.op].kind == "binary" else {"other"}
+        elif isinstance(template, NT):
+            can = kinds.get(template.name, set())
+        else:
+            can = {"other"}
+        if is_merge and "other" in can:
+            found.append(
+                error(
+                    "E306",
+                    f"'{_name(template)}' is used as a merge, but it can derive something "
+                    "that is not a binary operation",
+                    template.span,
+                    "a topology's merge argument must always be a binary op (add, multi, ...)",
+                )
+            )
+        elif not is_merge and "binary" in can:
+            found.append(
+                error(
+                    "E306",
+                    f"'{_name(template)}' can derive a binary operation, which needs two inputs, "
+                    "in a place that gives it one",
+                    template.span,
+                    "use binary operations as the merge argument of a topology, "
+                    "e.g. `topology Binary(op, a, b) edges (0,1) (0,1) merge op`",
+                )
+            )
+    for topology in space.topologies:
+        if topology.merge_arg is None or topology.variadic:
+            continue
+        incoming: dict[int, int] = {}
+        for edge in topology.edges:
+            incoming[edge.target] = incoming.get(edge.target, 0) + 1
+        wrong = {node: n for node, n in incoming.items() if n not in (1, 2)}
+        if wrong or 2 not in incoming.values():
+            found.append(
+                error(
+                    "E306",
+                    f"topology '{topology.name}' merges by the binary '{topology.merge}', so each "
+                    "merging node needs exactly two incoming edges",
+                    topology.span,
+                )
+            )
+    return found
+
+
+def _name(template: Topo | Prim | NT) -> str:
+    return template.text if isinstance(template, Prim) else template.name
+
+
+def topology_shapes(space: Space) -> list[Diagnostic]:
+    """Every node of a topology lies on a path from its input (node 0) to its output."""
+    found = []
+    for topology in space.topologies:
+        if topology.variadic or not topology.edges:
+            continue
+        if any(e.source >= e.target for e in topology.edges):
+            continue  # reported when the topology was lowered
+        last = topology.node_count(0) - 1
+        forward = _closure(0, [(e.source, e.target) for e in topology.edges])
+        backward = _closure(last, [(e.target, e.source) for e in topology.edges])
+        dead = [n for n in range(last + 1) if n not in forward or n not in backward]
+        if dead:
+            found.append(
+                error(
+                    "E304",
+                    f"topology '{topology.name}': node{'s' * (len(dead) > 1)} "
+                    f"{', '.join(map(str, dead))} not on a path from the input (node 0) "
+                    f"to the output (node {last})",
+                    topology.span,
+                    "every node must be reachable from node 0 and reach the highest node",
+                )
+            )
+    return found
+
+
+def _closure(start: int, edges: list[tuple[int, int]]) -> set[int]:
+    seen = {start}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        for a, b in edges:
+            if a == node and b not in seen:
+                seen.add(b)
+                stack.append(b)
+    return seen
+
+
+def has_input(space: Space) -> list[Diagnostic]:
+    if space.input is not None:
+        return []
+    rule = space.rule_map.get(space.start)
+    return [
+        error(
+            "E307",
+            "the space declares no input shape",
+            rule.span if rule else None,
+            "add e.g. `input [3, 32, 32]` for images, `input [1, 40]` for signals, "
+            "or `input sequence [64, 128]` for token sequences",
+        )
+    ]
+
+
+CHECKS: tuple[Callable[[Space], list[Diagnostic]], ...] = (
+    duplicate_alternatives,
+    non_productive,
+    unused_and_unreachable,
+    unbounded_recursion,
+    topology_shapes,
+    merges,
+    has_input,
+)

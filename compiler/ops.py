@@ -1,0 +1,304 @@
+"""The op table: for every primitive, its kind, parameter types and shape rule.
+
+Shape checking, shape inference and every backend read this one table. The
+standard library (`std.nas`) declares the same primitives with their defaults
+and documentation; `nasc.compiler.checks` verifies that the two agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from nasc.compiler.shapes import Shape, ShapeError
+from nasc.compiler.values import Relative, Value, describe_type
+
+Kind = Literal["layer", "activation", "unary", "binary", "identity", "zero"]
+Params = Mapping[str, Value]
+ShapeRule = Callable[[Shape, Params], Shape]
+Check = Callable[[Value], str | None]
+
+
+# ---- parameter types: each returns None when the value is acceptable, else what is wrong
+
+
+def _positive_int(value: Value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return f"must be a positive integer, got {describe_type(value)} {value}"
+    return None
+
+
+def _non_negative_int(value: Value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return f"must be an integer >= 0, got {describe_type(value)} {value}"
+    return None
+
+
+def _number(value: Value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number, got {describe_type(value)}"
+    return None
+
+
+def _in_range(low: float, high: float, low_open: bool, high_open: bool) -> Check:
+    def check(value: Value) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"must be a number, got {describe_type(value)}"
+        above = value > low if low_open else value >= low
+        below = value < high if high_open else value <= high
+        if above and below:
+            return None
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return f"must be in {interval}, got {value}"
+
+    return check
+
+
+_positive_number = _in_range(0, math.inf, True, True)
+_probability = _in_range(0, 1, False, True)
+_unit_interval = _in_range(0, 1, True, False)
+
+
+def _boolean(value: Value) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, got {value}"
+
+
+def _channels(value: Value) -> str | None:
+    if isinstance(value, Relative):
+        return None if value.factor > 0 else f"a relative channel count must be > 0, got {value}"
+    return _positive_int(value)
+
+
+# ---- shape rules
+
+
+def _int(value: Value) -> int:
+    """An integer parameter (its type was checked when the space was lowered)."""
+    assert isinstance(value, int)
+    return value
+
+
+def out_channels(value: Value, features: int) -> int:
+    """An absolute channel count, or a relative one applied to the input's."""
+    if isinstance(value, Relative):
+        channels = value.of(features)
+        if channels.denominator != 1 or channels < 1:
+            raise ShapeError(
+                f"channels={value} of {features} channels is {float(channels):g}, "
+                "not a whole number of channels"
+            )
+        return int(channels)
+    assert isinstance(value, int)
+    return value
+
+
+def _need(shape: Shape, *layouts: str, what: str) -> None:
+    if shape.layout not in layouts:
+        wanted = " or ".join(_LAYOUT_WORDS[layout] for layout in layouts)
+        raise ShapeError(f"{what} needs {wanted}, but its input is {shape}")
+
+
+_LAYOUT_WORDS = {
+    "channels": "a channels-first input ([C, L], [C, H, W] or [C, D, H, W])",
+    "sequence": "a sequence [L, D]",
+    "vector": "a vector [D]",
+}
+
+
+def _spatial(shape: Shape, what: str) -> None:
+    _need(shape, "channels", what=what)
+    if not 1 <= shape.rank <= 3:
+        raise ShapeError(f"{what} needs 1 to 3 spatial dimensions, but its input is {shape}")
+
+
+def _strided(extent: tuple[int, ...], stride: int) -> tuple[int, ...]:
+    return tuple(math.ceil(size / stride) for size in extent)
+
+
+def _conv(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "conv")
+    channels = out_channels(p["channels"], shape.features)
+    groups = _int(p["groups"]) or shape.features
+    if _int(p["groups"]) == 0 and channels % shape.features:
+        raise ShapeError(
+            f"a depthwise conv (groups=0) needs output channels divisible by the "
+            f"{shape.features} input channels, got {channels}"
+        )
+    if shape.features % groups or channels % groups:
+        raise ShapeError(
+            f"conv with groups={groups} needs input ({shape.features}) and output "
+            f"({channels}) channels divisible by {groups}"
+        )
+    return Shape("channels", channels, _strided(shape.extent, _int(p["stride"])))
+
+
+def _linear(shape: Shape, p: Params) -> Shape:
+    _need(shape, "vector", "sequence", what="linear")
+    return shape.with_features(out_channels(p["channels"], shape.features))
+
+
+def _batchnorm(shape: Shape, p: Params) -> Shape:
+    _need(shape, "channels", "vector", what="batchnorm")
+    return shape
+
+
+def _instancenorm(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "instancenorm")
+    return shape
+
+
+def _groupnorm(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "groupnorm")
+    if shape.features % _int(p["groups"]):
+        raise ShapeError(
+            f"groupnorm with groups={p['groups']} needs the {shape.features} channels "
+            "to divide into equal groups"
+        )
+    return shape
+
+
+def _pool(name: str) -> ShapeRule:
+    def rule(shape: Shape, p: Params) -> Shape:
+        _spatial(shape, name)
+        return Shape("channels", shape.features, _strided(shape.extent, _int(p["stride"])))
+
+    return rule
+
+
+def _global_avg_pool(shape: Shape, p: Params) -> Shape:
+    _need(shape, "channels", "sequence", what="global_avg_pool")
+    return Shape("vector", shape.features)
+
+
+def _flatten(shape: Shape, p: Params) -> Shape:
+    return Shape("vector", shape.size)
+
+
+def _resnet_basic(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "resnet_basic")
+    channels = out_channels(p["channels"], shape.features)
+    return Shape("channels", channels, _strided(shape.extent, _int(p["stride"])))
+
+
+def _attention(shape: Shape, p: Params) -> Shape:
+    _need(shape, "sequence", what="attention")
+    if shape.features % _int(p["heads"]):
+        raise ShapeError(
+            f"attention with heads={p['heads']} needs the width {shape.features} "
+            "to be divisible by the number of heads"
+        )
+    return shape
+
+
+def _mlp(shape: Shape, p: Params) -> Shape:
+    _need(shape, "sequence", "vector", what="mlp")
+    hidden = Fraction(str(p["ratio"])) * shape.features
+    if hidden.denominator != 1:
+        raise ShapeError(f"mlp ratio={p['ratio']} of width {shape.features} is not whole")
+    return shape
+
+
+def _same(shape: Shape, p: Params) -> Shape:
+    return shape
+
+
+def _layernorm(shape: Shape, p: Params) -> Shape:
+    return shape
+
+
+@dataclass(frozen=True, slots=True)
+class OpDef:
+    name: str
+    kind: Kind
+    params: tuple[tuple[str, Check], ...]
+    shape: ShapeRule
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.params)
+
+    def check(self, name: str, value: Value) -> str | None:
+        return dict(self.params)[name](value)
+
+
+def _op(name: str, kind: Kind, shape: ShapeRule = _same, **params: Check) -> OpDef:
+    return OpDef(name, kind, tuple(params.items()), shape)
+
+
+UNARY_OPS = [
+    "id",
+    "neg",
+    "abs",
+    "square",
+    "cubic",
+    "square_root",
+    "mconst",
+    "aconst",
+    "log",
+    "exp",
+    "sin",
+    "cos",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "atanh",
+    "sinc",
+    "umax",
+    "umin",
+    "sigmoid",
+    "logexp",
+    "gaussian",
+    "erf",
+    "const",
+]
+BINARY_OPS = [
+    "add",
+    "multi",
+    "sub",
+    "div",
+    "bmax",
+    "bmin",
+    "bsigmoid",
+    "bgaussian_sq",
+    "bgaussian_abs",
+    "wavg",
+]
+ACTIVATIONS = ["relu", "gelu", "silu", "hardswish", "mish"]
+
+_LAYERS = (
+    _op(
+        "conv",
+        "layer",
+        _conv,
+        channels=_channels,
+        kernel=_positive_int,
+        stride=_positive_int,
+        groups=_non_negative_int,
+        dilation=_positive_int,
+        bias=_boolean,
+    ),
+    _op("linear", "layer", _linear, channels=_channels, bias=_boolean),
+    _op("batchnorm", "layer", _batchnorm, eps=_positive_number, momentum=_unit_interval),
+    _op("instancenorm", "layer", _instancenorm, eps=_positive_number),
+    _op("layernorm", "layer", _layernorm, eps=_positive_number),
+    _op("groupnorm", "layer", _groupnorm, groups=_positive_int, eps=_positive_number),
+    _op("avg_pool", "layer", _pool("avg_pool"), kernel=_positive_int, stride=_positive_int),
+    _op("max_pool", "layer", _pool("max_pool"), kernel=_positive_int, stride=_positive_int),
+    _op("global_avg_pool", "layer", _global_avg_pool),
+    _op("flatten", "layer", _flatten),
+    _op("dropout", "layer", p=_probability),
+    _op("resnet_basic", "layer", _resnet_basic, channels=_channels, stride=_positive_int),
+    _op("attention", "layer", _attention, heads=_positive_int, dropout=_probability),
+    _op("mlp", "layer", _mlp, ratio=_positive_number, dropout=_probability),
+)
+
+OPS: dict[str, OpDef] = {op.name: op for op in _LAYERS}
+OPS.update({name: _op(name, "activation") for name in ACTIVATIONS})
+OPS.update({name: _op(name, "unary") for name in UNARY_OPS})
+OPS["id"] = _op("id", "identity")
+OPS["zero"] = _op("zero", "zero")
+OPS.update({name: _op(name, "binary") for name in BINARY_OPS})

@@ -1,0 +1,206 @@
+"""Static shape checking by fixpoint over (nonterminal, input shape).
+
+Starting from the space's input, every nonterminal is evaluated on every shape
+that can reach it; its result is the set of shapes its derivations can produce.
+Recursion is resolved by iterating until no set changes. An alternative is
+reported when some derivation of it feeds an operation a shape it cannot take
+(E400), or makes paths with different shapes meet at a merge (E401).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from nasc.compiler.ops import OPS
+from nasc.compiler.shapes import Shape, ShapeError
+from nasc.compiler.space import NT, Prim, Space, Template, Topo, Topology, template_text
+from nasc.dsl import Diagnostic, Span
+from nasc.dsl.diagnostics import error, warning
+
+MAX_PASSES = 64
+MAX_STATES = 20_000
+MAX_SHAPES = 256
+
+Key = tuple[str, Shape]
+
+
+class _Stop(Exception):
+    pass
+
+
+class ShapeAnalysis:
+    def __init__(self, space: Space) -> None:
+        self.space = space
+        self.memo: dict[Key, frozenset[Shape]] = {}
+        self.active: set[Key] = set()
+        self.done: set[Key] = set()
+        self.changed = False
+        self.errors: dict[tuple[Span | None, str], Diagnostic] = {}
+
+    def run(self) -> list[Diagnostic]:
+        if self.space.input is None or self.space.start not in self.space.rule_map:
+            return []
+        start = (self.space.start, self.space.input.shape)
+        try:
+            for _ in range(MAX_PASSES):
+                self.changed = False
+                self.done.clear()
+                self.errors.clear()
+                self.nonterminal(*start, ())
+                if not self.changed:
+                    return list(self.errors.values())
+        except _Stop:
+            pass
+        return [
+            warning(
+                "W504",
+                "shape checking gave up: the space's derivations reach too many different shapes",
+                self.space.rule(self.space.start).span,
+                "recursion that changes channels or resolution without a bound can do this; "
+                "the space's shapes were not fully checked",
+            )
+        ]
+
+    def outputs(self, name: str, shape: Shape) -> frozenset[Shape]:
+        """After `run`: the shapes `name` can produce from `shape` (empty if never reached)."""
+        return self.memo.get((name, shape), frozenset())
+
+    def nonterminal(self, name: str, shape: Shape, path: tuple[str, ...]) -> frozenset[Shape]:
+        key = (name, shape)
+        if key in self.active or key in self.done:
+            return self.memo.get(key, frozenset())
+        if len(self.memo) > MAX_STATES:
+            raise _Stop
+        self.active.add(key)
+        produced: set[Shape] = set()
+        for alt in self.space.rule(name).alternatives:
+            produced |= self.template(alt.template, shape, (*path, name))
+        self.active.discard(key)
+        self.done.add(key)
+        if len(produced) > MAX_SHAPES:
+            raise _Stop
+        result = frozenset(produced)
+        if self.memo.get(key) != result:
+            self.memo[key] = result
+            self.changed = True
+        return result
+
+    def template(self, template: Template, shape: Shape, path: tuple[str, ...]) -> set[Shape]:
+        if isinstance(template, NT):
+            if template.name not in self.space.rule_map:
+                return set()
+            return set(self.nonterminal(template.name, shape, path))
+        if isinstance(template, Prim):
+            return self.primitive(template, shape, path)
+        return self.topology(template, shape, path)
+
+    def primitive(self, prim: Prim, shape: Shape, path: tuple[str, ...]) -> set[Shape]:
+        op = OPS[prim.op]
+        try:
+            return {op.shape(shape, prim.param_dict)}
+        except ShapeError as exc:
+            self.report(
+                "E400", f"'{prim.text}' cannot take its input: {exc}", prim.span, shape, path
+            )
+            return set()
+
+    def topology(self, topo: Topo, shape: Shape, path: tuple[str, ...]) -> set[Shape]:
+        topology = self.space.topology_map.get(topo.name)
+        if topology is None:
+            return set()
+        edges = topology.edges_for(len(topo.args))
+        last = topology.node_count(len(topo.args)) - 1
+        nodes: dict[int, set[Shape]] = {0: {shape}}
+        for node in range(1, last + 1):
+            incoming = [e for e in edges if e.target == node]
+            arriving: list[tuple[int, set[Shape]]] = []
+            for edge in incoming:
+                produced: set[Shape] = set()
+                for source_shape in nodes.get(edge.source, set()):
+                    produced |= self.template(topo.args[edge.arg], source_shape, path)
+                arriving.append((edge.arg, produced))
+            nodes[node] = self.merge(topo, topology, node, arriving, shape, path)
+        return nodes.get(last, set())
+
+    def merge(
+        self,
+        topo: Topo,
+        topology: Topology,
+        node: int,
+        arriving: list[tuple[int, set[Shape]]],
+        shape: Shape,
+        path: tuple[str, ...],
+    ) -> set[Shape]:
+        if any(not shapes for _, shapes in arriving):
+            return set()
+        if len(arriving) == 1:
+            return arriving[0][1]
+        if topology.merge == "concat":
+            return self.concat(topo, node, arriving, shape, path)
+        union = set().union(*(shapes for _, shapes in arriving))
+        if len(union) > 1:
+            described = "; ".join(
+                f"{_names(shapes)} from {template_text(topo.args[arg])}" for arg, shapes in arriving
+            )
+            self.report(
+                "E401",
+                f"paths meeting at node {node} of '{topo.name}' can have different shapes: {described}",
+                topo.span,
+                shape,
+                path,
+                "paths that merge must agree in channels and resolution; put the same "
+                "downsampling on every parallel path",
+            )
+            return {min(union, key=str)}
+        return union
+
+    def concat(
+        self,
+        topo: Topo,
+        node: int,
+        arriving: list[tuple[int, set[Shape]]],
+        shape: Shape,
+        path: tuple[str, ...],
+    ) -> set[Shape]:
+        frames = {(s.layout, s.extent) for _, shapes in arriving for s in shapes}
+        if len(frames) > 1:
+            self.report(
+                "E401",
+                f"paths concatenated at node {node} of '{topo.name}' can differ in more than "
+                f"their channels: {_names(s for _, shapes in arriving for s in shapes)}",
+                topo.span,
+                shape,
+                path,
+            )
+            return set()
+        layout, extent = next(iter(frames))
+        totals = {0}
+        for _, shapes in arriving:
+            totals = {t + s.features for t in totals for s in shapes}
+            if len(totals) > MAX_SHAPES:
+                raise _Stop
+        return {Shape(layout, total, extent) for total in totals}
+
+    def report(
+        self,
+        code: str,
+        message: str,
+        span: Span | None,
+        shape: Shape,
+        path: tuple[str, ...],
+        *hints: str,
+    ) -> None:
+        key = (span, code)
+        if key in self.errors:
+            return
+        via = " -> ".join(path) if path else "the start"
+        notes = (f"with input {shape}, reached through {via}", *hints)
+        self.errors[key] = error(code, message, span, *notes)
+
+
+def _names(shapes: Iterable[Shape]) -> str:
+    return " or ".join(sorted({str(s) for s in shapes}))
+
+
+def check_shapes(space: Space) -> list[Diagnostic]:
+    return ShapeAnalysis(space).run()

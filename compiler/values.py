@@ -1,0 +1,48 @@
+"""Parameter values of primitives: numbers, strings, booleans and relative channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Relative:
+    """A channel count relative to the input's: ``*2`` doubles, ``*1`` inherits."""
+
+    factor: Fraction
+
+    def of(self, channels: int) -> Fraction:
+        return self.factor * channels
+
+    def __str__(self) -> str:
+        factor = self.factor
+        if factor.denominator == 1:
+            return f"*{factor.numerator}"
+        return f"*{float(factor):g}"
+
+
+Value = bool | int | float | str | Relative
+
+
+def format_value(value: Value) -> str:
+    """The value as it is written in a `.nas` file (and in terms)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def describe_type(value: Value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a relative channel count"

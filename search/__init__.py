@@ -1,0 +1,1 @@
+"""Search strategies, evaluation and the run store."""

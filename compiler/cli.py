@@ -61,3 +61,11 @@ def fail(error: NascError) -> None:
     """Print a NascError's diagnostics and exit 1 (commands use this, never tracebacks)."""
     click.echo(format_all(error.diagnostics), err=True)
     sys.exit(1)
+
+
+# Commands defined in their own modules register here, so that each stays short.
+def _register() -> None:
+    pass
+
+
+_register()

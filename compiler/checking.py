@@ -12,6 +12,7 @@ from nasc.compiler.shape_check import check_shapes
 from nasc.compiler.space import Space
 from nasc.dsl import Diagnostic, NascError, format_all
 from nasc.dsl.diagnostics import Severity
+from nasc.dsl.parse import deep_recursion
 
 # Checks that stay meaningful when names failed to resolve; the others would only
 # repeat those errors in other words.
@@ -58,6 +59,15 @@ def check(
     >>> result.ok, result.space.start
     (True, 'ARCH')
     """
+    with deep_recursion():
+        return _check(path, overrides, overlays)
+
+
+def _check(
+    path: str,
+    overrides: Mapping[str, str] | None,
+    overlays: Mapping[str, str] | None,
+) -> CheckResult:
     modules = load_modules(path, overlays)
     sources = {p: s.text for p, s in modules.sources.items()}
     diagnostics = list(modules.diagnostics)

@@ -34,7 +34,7 @@ from nasc.compiler.space import (
     Topology,
 )
 from nasc.compiler.values import Relative, Value, format_value
-from nasc.dsl import Diagnostic, Source, Span
+from nasc.dsl import STD_DISPLAY_PATH, Diagnostic, Source, Span
 from nasc.dsl.diagnostics import error
 
 SEQUENTIAL_TOPOLOGY = Topology(
@@ -416,7 +416,7 @@ class Lowering:
         declared = self.names.get(name)
         if declared is None:
             hint = ""
-            if name in OPS and "std" not in " ".join(self.modules.order):
+            if name in OPS and STD_DISPLAY_PATH not in self.modules.modules:
                 hint = "add `import std` to use the standard library"
             notes = (hint,) if hint else ()
             self.report("E200", f"unknown name '{name}'" + suggest(name, self.names), span, *notes)

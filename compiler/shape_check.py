@@ -20,6 +20,7 @@ from nasc.dsl.diagnostics import error, warning
 MAX_PASSES = 64
 MAX_STATES = 20_000
 MAX_SHAPES = 256
+MAX_NESTING = 150
 
 Key = tuple[str, Shape]
 
@@ -69,7 +70,7 @@ class ShapeAnalysis:
         key = (name, shape)
         if key in self.active or key in self.done:
             return self.memo.get(key, frozenset())
-        if len(self.memo) > MAX_STATES:
+        if len(self.memo) > MAX_STATES or len(path) > MAX_NESTING:
             raise _Stop
         self.active.add(key)
         produced: set[Shape] = set()

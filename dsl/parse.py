@@ -7,7 +7,10 @@ reads it. Parsing never executes anything from the file.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -131,10 +134,34 @@ def _describe_expected(rules: list[Any]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+RECURSION_LIMIT = 20_000
+
+
+@contextlib.contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Room for deeply nested terms: the parser and the passes recurse once per level."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
 def parse(source: Source) -> Any:
     """The syntax model of a source, or NascError with an E100 syntax diagnostic."""
     try:
-        return metamodel().model_from_str(source.text, file_name=source.path)
+        with deep_recursion():
+            return metamodel().model_from_str(source.text, file_name=source.path)
+    except RecursionError:
+        raise NascError(
+            error(
+                "E100",
+                "syntax error: the terms are nested too deeply to read",
+                source.span(0, 0),
+                "split deeply nested terms into rules",
+            )
+        ) from None
     except TextXSyntaxError as exc:
         offset = source.line_starts[exc.line - 1] + exc.col - 1
         found = source.text[offset : offset + 1]

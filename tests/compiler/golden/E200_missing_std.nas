@@ -1,0 +1,2 @@
+input [3, 32, 32]
+ARCH ::= Sequential(conv(16), relu)

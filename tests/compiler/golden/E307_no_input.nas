@@ -1,0 +1,2 @@
+import std
+ARCH ::= Sequential(conv(16), relu)

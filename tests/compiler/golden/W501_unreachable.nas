@@ -1,0 +1,5 @@
+import std
+input [3, 32, 32]
+ARCH ::= Sequential(conv(16), relu)
+ISLAND ::= Sequential(SHORE, SHORE)
+SHORE ::= gelu | silu

@@ -1,0 +1,2 @@
+import "cycle_b.nas"
+BLOCK_A ::= relu

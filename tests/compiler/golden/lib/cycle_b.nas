@@ -1,0 +1,2 @@
+import "cycle_a.nas"
+BLOCK_B ::= relu

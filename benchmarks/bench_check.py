@@ -1,6 +1,6 @@
 """Parse and check the example spaces: cold (first in a process) and warm times.
 
-    .venv/bin/python benchmarks/bench_check.py [--repeat 30]
+.venv/bin/python benchmarks/bench_check.py [--repeat 30]
 """
 
 from __future__ import annotations

@@ -214,6 +214,7 @@ class Lowering:
                 )
                 continue
             params: list[tuple[str, Value]] = []
+            complete = True
             for decl in obj.params:
                 if decl.name not in op.param_names:
                     self.report(
@@ -222,6 +223,7 @@ class Lowering:
                         + suggest(decl.name, op.param_names),
                         self.name_span(source, decl, decl.name),
                     )
+                    complete = False
                     continue
                 if decl.default is None:
                     self.report(
@@ -229,13 +231,11 @@ class Lowering:
                         f"parameter '{decl.name}' of '{name}' needs a default value",
                         self.name_span(source, decl, decl.name),
                     )
+                    complete = False
                     continue
                 params.append((decl.name, self.constant(decl.default)))
             missing = [p for p in op.param_names if p not in dict(params)]
-            if missing and not any(
-                d.code in ("E201", "E203") and d.span and d.span.path == source.path
-                for d in self.diagnostics
-            ):
+            if missing and complete:
                 self.report(
                     "E202",
                     f"primitive '{name}' must declare the parameters {', '.join(missing)}",

@@ -65,7 +65,9 @@ def fail(error: NascError) -> None:
 
 # Commands defined in their own modules register here, so that each stays short.
 def _register() -> None:
-    pass
+    from nasc.compiler.cli_fmt import fmt_command
+
+    main.add_command(fmt_command)
 
 
 _register()

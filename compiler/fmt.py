@@ -1,0 +1,436 @@
+"""The canonical layout of `.nas` text (`nasc fmt` and the language server's formatting).
+
+The formatter works on the token stream, so it keeps every comment and doc string:
+
+- one statement per line, a doc string on its own line above its statement;
+- ``::=`` aligned within a run of consecutive rules (comments, docs and blank lines
+  do not end a run; any other statement does);
+- a rule keeps the line breaks its author put between alternatives (a continuation
+  line starts with ``|`` under the ``=`` of ``::=``) and after commas inside calls
+  (aligned after the open parenthesis); breaks anywhere else are removed; a rule with
+  a line over 100 columns is broken before every ``|`` when it had no such break, and
+  a line still too long is filled at the last ``|`` or ``,`` that fits;
+- single spaces around ``::=``, ``|``, ``<=`` and a statement's ``=``; none around a
+  keyword argument's ``=``; ``, `` between arguments; edges written ``(0,1)``;
+- a comment after code starts at column 34 (or two spaces after longer code);
+  at most one blank line between statements.
+
+Formatting never changes meaning: the output has exactly the tokens of the input.
+
+>>> print(format_text("A::=x|  y( 1,k = 2 )"), end="")
+A ::= x | y(1, k=2)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nasc.dsl import NascError, Source, parse
+from nasc.dsl.diagnostics import error
+
+LINE_LIMIT = 100
+COMMENT_COLUMN = 33  # 0-based: comments after code start in column 34
+
+_TOKEN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<comment>#[^\r\n]*)"
+    r"|(?P<string>\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')"
+    r"|(?P<number>[-+]?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\d*\.\d+(?:[eE][-+]?\d+)?"
+    r"|\d+[eE][-+]?\d+|\d+))"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<punct>::=|<=|[()\[\],|=:*])",
+    re.DOTALL,
+)
+KEYWORDS = frozenset(
+    {"import", "input", "param", "start", "shared", "constraint", "op", "primitive", "topology"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A token: ``kind`` is name, number, string, punct, comment or error (any other character)."""
+
+    kind: str
+    text: str
+    start: int
+    newlines_before: int  # line breaks between the previous token and this one
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of `.nas` text, comments included; never fails (stray text is ``error``)."""
+    tokens: list[Token] = []
+    newlines = 0
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            tokens.append(Token("error", text[position], position, newlines))
+            newlines = 0
+            position += 1
+            continue
+        kind = match.lastgroup or "error"
+        if kind == "space":
+            newlines += match.group().count("\n")
+        else:
+            tokens.append(Token(kind, match.group(), position, newlines))
+            newlines = 0
+        position = match.end()
+    return tokens
+
+
+@dataclass(slots=True)
+class Piece:
+    """A token as laid out: ``space`` before it on one line; ``brk`` marks a place a line
+    may break before it (``bar`` before an alternative's ``|``, ``arg`` after a comma)."""
+
+    token: Token
+    space: bool
+    brk: str | None = None
+
+
+@dataclass(slots=True)
+class Statement:
+    doc: Token | None = None
+    pieces: list[Piece] = field(default_factory=list)
+    trailing: Token | None = None
+    rule_name: str | None = None
+    blank_before: bool = False
+
+
+@dataclass(slots=True)
+class Comment:
+    token: Token
+    blank_before: bool = False
+
+
+class _Unformattable(Exception):
+    pass
+
+
+_Item = Callable[[str | None], object]
+
+
+class _Reader:
+    """Splits the tokens into statements following the grammar in nas.tx."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.index = 0
+        self.current = Statement()
+
+    def peek(self, ahead: int = 0) -> Token | None:
+        index = self.index
+        while index < len(self.tokens):
+            if self.tokens[index].kind != "comment":
+                if ahead == 0:
+                    return self.tokens[index]
+                ahead -= 1
+            index += 1
+        return None
+
+    def at(self, text: str, ahead: int = 0) -> bool:
+        token = self.peek(ahead)
+        return token is not None and token.kind in ("punct", "name") and token.text == text
+
+    def take(self, space: bool, kind: str | None = None, brk: str | None = None) -> Token:
+        while self.tokens[self.index].kind == "comment":
+            self.current.pieces.append(Piece(self.tokens[self.index], True))
+            self.index += 1
+        token = self.tokens[self.index]
+        if kind is not None and token.kind != kind and token.text != kind:
+            raise _Unformattable(f"unexpected {token.text!r}")
+        self.current.pieces.append(Piece(token, space, brk))
+        self.index += 1
+        return token
+
+    def items(self) -> list[Statement | Comment]:
+        items: list[Statement | Comment] = []
+        while self.index < len(self.tokens):
+            token = self.tokens[self.index]
+            if token.kind == "comment":
+                items.append(Comment(token, token.newlines_before > 1))
+                self.index += 1
+                continue
+            self.current = Statement(blank_before=token.newlines_before > 1)
+            self.statement()
+            after = self.tokens[self.index] if self.index < len(self.tokens) else None
+            if after is not None and after.kind == "comment" and after.newlines_before == 0:
+                self.current.trailing = after
+                self.index += 1
+            items.append(self.current)
+        return items
+
+    def statement(self) -> None:
+        first = self.peek()
+        assert first is not None
+        if first.kind == "string":
+            self.current.doc = first
+            self.index += 1
+        first = self.peek()
+        if first is None:
+            raise _Unformattable("a doc string with no statement after it")
+        if first.kind == "name" and self.at("::=", 1):
+            self.rule()
+            return
+        keyword = self.take(False, "name").text
+        if keyword in ("import", "start"):
+            self.take(True)
+        elif keyword == "input":
+            if self.peek() is not None and not self.at("["):
+                self.take(True, "name")
+            self.sequence("[", "]", self.integer, True)
+        elif keyword == "param":
+            self.take(True, "name")
+            self.take(True, "=")
+            self.value(True)
+        elif keyword == "shared":
+            self.take(True, "name")
+            while self.at(","):
+                self.take(False, ",")
+                self.take(True, "name")
+        elif keyword == "constraint":
+            self.constraint()
+        elif keyword == "op":
+            self.take(True, "name")
+            self.take(True, "=")
+            self.call(True)
+        elif keyword == "primitive":
+            self.take(True, "name")
+            if self.at("("):
+                self.sequence("(", ")", self.argument, False)
+        elif keyword == "topology":
+            self.topology()
+        else:
+            raise _Unformattable(f"unexpected {keyword!r}")
+
+    def integer(self, brk: str | None) -> None:
+        self.take(brk is not None, "number", brk)
+
+    def constraint(self) -> None:
+        if self.take(True, "name").text == "depth":
+            self.take(False, "(")
+            self.take(False, "name")
+            self.take(False, ")")
+            self.take(True, "<=")
+            self.take(True, "number")
+
+    def topology(self) -> None:
+        self.take(True, "name")
+        self.sequence("(", ")", lambda brk: self.take(brk is not None, "name", brk), False)
+        self.take(True, "edges")
+        while self.at("("):
+            self.take(True, "(")
+            self.take(False, "number")
+            self.take(False, ",")
+            self.take(False, "number")
+            self.take(False, ")")
+        if self.at("merge"):
+            self.take(True, "merge")
+            self.take(True, "name")
+
+    def sequence(self, open_: str, close: str, item: _Item, space: bool) -> None:
+        self.take(space, open_)
+        if not self.at(close):
+            item(None)
+            while self.at(","):
+                self.take(False, ",")
+                item("arg")
+        self.take(False, close)
+
+    def rule(self) -> None:
+        self.current.rule_name = self.take(False, "name").text
+        self.take(True, "::=")
+        self.alternative()
+        while self.at("|"):
+            self.take(True, "|", "bar")
+            self.alternative()
+
+    def alternative(self) -> None:
+        first = self.peek()
+        if first is not None and first.kind == "number" and self.at(":", 1):
+            self.take(True, "number")
+            self.take(False, ":")
+        self.call(True)
+
+    def call(self, space: bool, brk: str | None = None) -> None:
+        self.take(space, "name", brk)
+        if self.at("("):
+            self.sequence("(", ")", self.argument, False)
+
+    def argument(self, brk: str | None) -> None:
+        token = self.peek()
+        if token is not None and token.kind == "name" and self.at("=", 1):
+            self.take(brk is not None, "name", brk)
+            self.take(False, "=")
+            self.value(False)
+        else:
+            self.value(brk is not None, brk)
+
+    def value(self, space: bool, brk: str | None = None) -> None:
+        token = self.peek()
+        if token is not None and token.text == "*":
+            self.take(space, "*", brk)
+            self.take(False, "number")
+        elif token is not None and token.kind in ("number", "string"):
+            self.take(space, None, brk)
+        else:
+            self.call(space, brk)
+
+
+class _Layout:
+    """Lines of one statement; ``width`` is the name column of a run of rules."""
+
+    def __init__(self, statement: Statement, width: int) -> None:
+        self.statement = statement
+        self.rule = statement.rule_name is not None
+        self.width = width
+
+    def lines(self) -> list[str]:
+        pieces = self.statement.pieces
+        if not self.rule:
+            lines, _ = self.render(set(), fill=False)
+        else:
+            breaks = {i for i, p in enumerate(pieces) if p.brk and _broken_in_source(pieces, i)}
+            lines, overflow = self.render(breaks, fill=False)
+            if overflow:
+                bars = {i for i, p in enumerate(pieces) if p.brk == "bar"}
+                if not breaks & bars:
+                    breaks |= bars
+                lines, _ = self.render(breaks, fill=True)
+        if self.statement.trailing is not None:
+            lines[-1] = _after_code(lines[-1], self.statement.trailing.text)
+        if self.statement.doc is not None:
+            lines.insert(0, self.statement.doc.text)
+        return lines
+
+    def indent(self, piece: Piece, stack: list[int], started: bool) -> int:
+        if not started:
+            return 0
+        if stack:
+            return stack[-1] + 1
+        if self.rule:
+            return self.width + (3 if piece.token.text == "|" else 5)
+        return 4
+
+    def render(self, breaks: set[int], fill: bool) -> tuple[list[str], bool]:
+        """The lines, and whether code on one of them passes the line limit."""
+        pieces = self.statement.pieces
+        lines: list[str] = []
+        overflow = False
+        line = ""
+        fresh, started = True, False
+        stack: list[int] = []
+        for index, piece in enumerate(pieces):
+            token = piece.token
+            if token.kind == "comment":
+                overflow |= not fresh and len(line) > LINE_LIMIT
+                if fresh:
+                    lines.append(" " * self.indent(piece, stack, started) + token.text)
+                elif token.newlines_before:
+                    lines.extend([line, " " * self.indent(piece, stack, started) + token.text])
+                else:
+                    lines.append(_after_code(line, token.text))
+                fresh = True
+                continue
+            text = token.text.ljust(self.width) if index == 0 and self.rule else token.text
+            if not fresh and (
+                index in breaks
+                or (fill and piece.brk and len(line) + self.segment(index, breaks) > LINE_LIMIT)
+            ):
+                overflow |= len(line) > LINE_LIMIT
+                lines.append(line)
+                fresh = True
+            if fresh:
+                line = " " * self.indent(piece, stack, started) + text
+                fresh, started = False, True
+            else:
+                line += " " * piece.space + text
+            if text in ("(", "["):
+                stack.append(len(line) - 1)
+            elif text in (")", "]") and stack:
+                stack.pop()
+        if not fresh:
+            overflow |= len(line) > LINE_LIMIT
+            lines.append(line)
+        return lines, overflow
+
+    def segment(self, start: int, breaks: set[int]) -> int:
+        """Width of the pieces from ``start`` to the next place a line may break."""
+        pieces = self.statement.pieces
+        width = 0
+        for index in range(start, len(pieces)):
+            piece = pieces[index]
+            if index > start and (piece.brk or index in breaks or piece.token.kind == "comment"):
+                break
+            width += len(piece.token.text) + piece.space
+        return width
+
+
+def _broken_in_source(pieces: list[Piece], index: int) -> bool:
+    """Whether the author broke the line at this place (either side of its ``|`` or ``,``)."""
+    if pieces[index].token.newlines_before:
+        return True
+    neighbour = index + 1 if pieces[index].brk == "bar" else index - 1
+    return 0 <= neighbour < len(pieces) and pieces[neighbour].token.newlines_before > 0
+
+
+def _after_code(line: str, comment: str) -> str:
+    line = line.rstrip()
+    return line.ljust(max(COMMENT_COLUMN, len(line) + 2)) + comment
+
+
+def _rule_widths(items: list[Statement | Comment]) -> dict[int, int]:
+    """The name column of each rule: the longest name in its run of consecutive rules."""
+    widths: dict[int, int] = {}
+    run: list[Statement] = []
+    for item in [*items, Statement()]:
+        if isinstance(item, Comment):
+            continue
+        if item.rule_name is not None:
+            run.append(item)
+            continue
+        width = max((len(rule.rule_name or "") for rule in run), default=0)
+        widths.update((id(rule), width) for rule in run)
+        run = []
+    return widths
+
+
+def _signature(tokens: list[Token]) -> list[tuple[str, str]]:
+    return [(t.kind, t.text.rstrip() if t.kind == "comment" else t.text) for t in tokens]
+
+
+def format_text(text: str, path: str = "<text>") -> str:
+    """The canonical layout of `.nas` text; NascError (E100) when it does not parse.
+
+    >>> print(format_text("import std\\nOP::=id|zero   # none\\n"), end="")
+    import std
+    OP ::= id | zero                 # none
+    """
+    parse(Source.of(path, text))
+    tokens = tokenize(text)
+    try:
+        items = _Reader(tokens).items()
+    except (_Unformattable, IndexError) as exc:
+        raise _cannot_format(path, str(exc) or "unexpected end of file") from None
+    widths = _rule_widths(items)
+    out: list[str] = []
+    for item in items:
+        if out and item.blank_before:
+            out.append("")
+        if isinstance(item, Comment):
+            out.append(item.token.text)
+        else:
+            out.extend(_Layout(item, widths.get(id(item), 0)).lines())
+    newline = "\r\n" if "\r\n" in text else "\n"
+    result = "".join(line.rstrip() + newline for line in out)
+    if _signature(tokenize(result)) != _signature(tokens):
+        raise _cannot_format(path, "the layout would change the tokens")
+    return result
+
+
+def _cannot_format(path: str, why: str) -> NascError:
+    return NascError(
+        error("E104", f"cannot format '{path}': {why}", None, "please report this as a bug")
+    )

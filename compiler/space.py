@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from nasc.compiler.shapes import Layout, Shape
 from nasc.compiler.values import Value
 from nasc.dsl import Span
+
+if TYPE_CHECKING:
+    from nasc.compiler.counting import Counts
+    from nasc.compiler.derivation import Derivation
 
 SEQUENTIAL = "Sequential"
 
@@ -209,6 +214,27 @@ class Space:
     @cached_property
     def depth_bound(self) -> dict[str, int]:
         return dict(self.depth_bounds)
+
+    @cached_property
+    def derivation_counts(self) -> Counts:
+        """The space's counting tables, built once on first use (see `nasc.compiler.counting`)."""
+        from nasc.compiler.counting import Counts
+
+        return Counts(self)
+
+    def count(self) -> int:
+        """The exact number of architectures (`nasc.compiler.counting.count`)."""
+        from nasc.compiler.counting import count
+
+        return count(self)
+
+    def sample(self, seed: int | None = None, sampler: str = "uniform") -> Derivation:
+        """One architecture drawn with ``random.Random(seed)`` (`nasc.compiler.sampling.sample`)."""
+        import random
+
+        from nasc.compiler.sampling import sample
+
+        return sample(self, random.Random(seed), sampler)
 
     @cached_property
     def docs(self) -> dict[str, str]:

@@ -1,0 +1,286 @@
+"""Sampling architectures: uniform (from the exact counts) and pcfg (by weights).
+
+Uniform sampling draws one integer below the space's size and unranks it: the
+counts decide every choice, so every architecture is exactly equally likely and
+every constraint holds by construction. `rank` is the inverse of `unrank`.
+
+>>> import random
+>>> from nasc.compiler import load
+>>> space = load("examples/nb201.nas")
+>>> d = sample(space, random.Random(0))
+>>> d.nt
+'NET'
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Literal
+
+from nasc.compiler.counting import (
+    ANY,
+    INTERN_LIMIT,
+    Budget,
+    Configuration,
+    Engine,
+    Infinite,
+    Option,
+    counts_of,
+    infinite_error,
+)
+from nasc.compiler.derivation import Derivation, is_zero
+from nasc.compiler.space import NT, Prim, Space, Template
+from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
+
+Sampler = Literal["uniform", "pcfg"]
+SAMPLERS: tuple[str, ...] = ("uniform", "pcfg")
+
+Values = dict[str, Derivation]
+
+
+def sample(space: Space, rng: random.Random, sampler: str = "uniform") -> Derivation:
+    """One architecture of the space, drawn with ``rng``.
+
+    ``uniform``: every architecture of a finite space equally likely. ``pcfg``:
+    alternatives drawn by their weights (works for infinite spaces too).
+    """
+    if sampler == "uniform":
+        return _uniform(space, rng)
+    if sampler == "pcfg":
+        from nasc.compiler.pcfg import sample_pcfg
+
+        return sample_pcfg(space, rng)
+    raise NascError(
+        error(
+            "E712",
+            f"unknown sampler '{sampler}'",
+            None,
+            f"choose one of: {', '.join(SAMPLERS)}",
+        )
+    )
+
+
+def _uniform(space: Space, rng: random.Random) -> Derivation:
+    try:
+        cumulative, configs = counts_of(space).configurations()
+    except Infinite as exc:
+        raise infinite_error(space, exc.nt) from None
+    if not cumulative or cumulative[-1] == 0:
+        raise empty_error(space)
+    return unrank(space, rng.randrange(cumulative[-1]))
+
+
+def empty_error(space: Space) -> NascError:
+    rule = space.rule_map.get(space.start)
+    return NascError(
+        error(
+            "E711",
+            f"the space has no architecture: no derivation of '{space.start}' satisfies "
+            "its constraints",
+            rule.span if rule else None,
+            "check `constraint connected` (some topology can only be cut by `zero`), "
+            "depth bounds, and shared nonterminals that would have to contain themselves",
+        )
+    )
+
+
+def unrank(space: Space, rank: int, nt: str | None = None) -> Derivation:
+    """The architecture with index ``rank`` (0 <= rank < count) in the space's fixed order."""
+    from bisect import bisect_right
+
+    cumulative, configs = counts_of(space).configurations(nt)
+    if not 0 <= rank < (cumulative[-1] if cumulative else 0):
+        raise ValueError(f"rank {rank} is outside the space")
+    i = bisect_right(cumulative, rank)
+    config = configs[i]
+    return unrank_configuration(config, rank - (cumulative[i - 1] if i else 0), nt or space.start)
+
+
+def unrank_configuration(config: Configuration, rank: int, root: str) -> Derivation:
+    engine = config.engine
+    parts = []
+    for n in config.counts:
+        rank, part = divmod(rank, n)
+        parts.append(part)
+    values: Values = {}
+    for (name, mode, mask), part in zip(config.values, parts[1:], strict=True):
+        values[name] = unrank_rule(engine, name, mode, engine.full_budget, mask, part, values)
+    return unrank_rule(engine, root, ANY, engine.full_budget, config.root_mask, parts[0], values)
+
+
+def unrank_rule(
+    engine: Engine, nt: str, mode: int, budget: Budget, mask: int, rank: int, values: Values
+) -> Derivation:
+    """The derivation of ``nt``'s rule with index ``rank`` among those using ``mask``."""
+    choice = engine.rule(nt, mode, budget)
+    if mask == 0:
+        total = choice.total.get(0, 0)
+        if total <= INTERN_LIMIT:
+            interned = choice.interned.get(0)
+            if interned is None:
+                interned = choice.interned[0] = [
+                    _unrank_rule(engine, nt, mode, budget, 0, r, values) for r in range(total)
+                ]
+                choice.index[0] = {d: r for r, d in enumerate(interned)}
+            return interned[rank]  # type: ignore[return-value]
+    return _unrank_rule(engine, nt, mode, budget, mask, rank, values)
+
+
+def _unrank_rule(
+    engine: Engine, nt: str, mode: int, budget: Budget, mask: int, rank: int, values: Values
+) -> Derivation:
+    option, rank = engine.rule(nt, mode, budget).pick(mask, rank)
+    children: list[Derivation] = []
+    _unrank_option(engine, option, mask, rank, values, children)
+    return Derivation(nt, option.label, tuple(children))
+
+
+def _unrank_option(
+    engine: Engine, option: Option, mask: int, rank: int, values: Values, out: list[Derivation]
+) -> None:
+    from bisect import bisect_right
+
+    cumulative, ways = option.combos(mask)
+    i = bisect_right(cumulative, rank) if len(cumulative) > 1 else 0
+    if i:
+        rank -= cumulative[i - 1]
+    for (template, mode, budget), (sub, n) in zip(option.factors, ways[i], strict=True):
+        if n == 1:
+            part = 0
+        else:
+            rank, part = divmod(rank, n)
+        _unrank_template(engine, template, mode, budget, sub, part, values, out)
+
+
+def _unrank_template(
+    engine: Engine,
+    template: Template,
+    mode: int,
+    budget: Budget,
+    mask: int,
+    rank: int,
+    values: Values,
+    out: list[Derivation],
+) -> None:
+    if isinstance(template, Prim):
+        return
+    if isinstance(template, NT):
+        if template.name in engine.shared_bit:
+            out.append(values[template.name])
+        else:
+            out.append(unrank_rule(engine, template.name, mode, budget, mask, rank, values))
+        return
+    option, rank = engine.topo(template, budget).pick(mask, rank)
+    _unrank_option(engine, option, mask, rank, values, out)
+
+
+# ---- ranking: the inverse of unranking
+
+
+class NotInSpace(Exception):
+    """A derivation that no rank names (wrong alternative, broken constraint)."""
+
+
+def rank_rule(engine: Engine, nt: str, mode: int, budget: Budget, d: Derivation) -> tuple[int, int]:
+    """(mask, rank) of derivation ``d`` of ``nt``'s rule in a mode and budget."""
+    choice = engine.rule(nt, mode, budget)
+    index = choice.index.get(0)
+    if index is not None:
+        found = index.get(d)
+        if found is not None:
+            return 0, found
+    for option in choice.options:
+        if option.label == d.alt:
+            break
+    else:
+        raise NotInSpace(f"'{nt}' cannot take alternative {d.alt + 1} here")
+    children = iter(d.children)
+    mask, rank = _rank_option(engine, option, children)
+    offset = choice.offset(mask, option.label)
+    if offset is None:
+        raise NotInSpace(f"'{nt}' cannot take alternative {d.alt + 1} here")
+    return mask, offset + rank
+
+
+def _rank_option(engine: Engine, option: Option, children: Iterator[Derivation]) -> tuple[int, int]:
+    parts = [
+        _rank_template(engine, template, mode, budget, children)
+        for template, mode, budget in option.factors
+    ]
+    mask = 0
+    for sub, _ in parts:
+        mask |= sub
+    cumulative, ways = option.combos(mask)
+    subs = tuple(sub for sub, _ in parts)
+    for i, way in enumerate(ways):
+        if tuple(sub for sub, _ in way) == subs:
+            rank, scale = 0, 1
+            for (_, part), (_, n) in zip(parts, way, strict=True):
+                if part >= n:
+                    raise NotInSpace("a part of the derivation is outside its range")
+                rank += part * scale
+                scale *= n
+            return mask, (cumulative[i - 1] if i else 0) + rank
+    raise NotInSpace("shared nonterminals are used inconsistently")
+
+
+def _rank_template(
+    engine: Engine, template: Template, mode: int, budget: Budget, children: Iterator[Derivation]
+) -> tuple[int, int]:
+    if isinstance(template, Prim):
+        return 0, 0
+    if isinstance(template, NT):
+        child = next(children)
+        if template.name in engine.shared_bit:
+            table = engine.leaf(template.name, mode, budget)
+            if not table:
+                raise NotInSpace(f"shared '{template.name}' does not fit here")
+            return engine.shared_bit[template.name], 0
+        return rank_rule(engine, template.name, mode, budget, child)
+    choice = engine.topo(template, budget)
+    args = list(children_of_args(template, children))
+    zeros = 0
+    for i, (arg, kids) in enumerate(args):
+        if _arg_is_zero(engine.space, arg, kids):
+            zeros |= 1 << i
+    for option in choice.options:
+        if option.label == (zeros & _edge_mask(engine, template)) or not engine.space.connected:
+            break
+    else:
+        raise NotInSpace(f"zero edges cut the input of '{template.name}' from its output")
+    mask, rank = _rank_option(engine, option, iter([k for _, kids in args for k in kids]))
+    offset = choice.offset(mask, option.label)
+    if offset is None:
+        raise NotInSpace(f"'{template.name}' does not fit here")
+    return mask, offset + rank
+
+
+def children_of_args(
+    template: Template, children: Iterator[Derivation]
+) -> Iterator[tuple[Template, list[Derivation]]]:
+    """Each argument of a topology template with the child derivations it takes."""
+    from nasc.compiler.space import Topo, nonterminals_in
+
+    assert isinstance(template, Topo)
+    for arg in template.args:
+        yield arg, [next(children) for _ in nonterminals_in(arg)]
+
+
+def _arg_is_zero(space: Space, arg: Template, kids: list[Derivation]) -> bool:
+    if isinstance(arg, Prim):
+        return arg.op == "zero"
+    if isinstance(arg, NT):
+        return is_zero(space, kids[0])
+    return False
+
+
+def _edge_mask(engine: Engine, template: Template) -> int:
+    from nasc.compiler.space import Topo
+
+    assert isinstance(template, Topo)
+    mask = 0
+    for i in engine.edge_args(template):
+        mask |= 1 << i
+    return mask

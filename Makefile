@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install -q -c constraints.txt
 EXTRAS := dev
 
-.PHONY: demo test lint typecheck imports unit wheel-check clean
+.PHONY: demo test lint typecheck imports unit wheel-check editors-test vim clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 demo: $(BIN)/.installed
 	$(BIN)/nasc check examples/*.nas
 
-test: lint typecheck imports unit wheel-check
+test: lint typecheck imports unit wheel-check editors-test
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -44,5 +44,27 @@ wheel-check: $(BIN)/.installed
 	.wheel-venv/bin/python -m pip install -q -c constraints.txt dist/nasc-*.whl
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/nasc check $(CURDIR)/examples/hnb201.nas
 
+# Editor support: the VS Code extension's grammar tests and its .vsix packaging,
+# and the Vim syntax highlighting every example headlessly.
+VSCODE := editors/vscode
+
+$(VSCODE)/node_modules/.installed: $(VSCODE)/package.json $(VSCODE)/package-lock.json
+	cd $(VSCODE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+editors-test: vim
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(VSCODE)/node_modules/.installed && \
+	  (cd $(VSCODE) && npm test && npm run --silent package); \
+	else echo "VS Code extension tests: SKIPPED (node and npm are not installed)"; fi
+	sh editors/vim/test/run.sh
+
+# Vim with syntax support, installed when absent and this is root on a Debian-like system.
+vim:
+	@if ! command -v vim >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vim >/dev/null) \
+	  || echo "could not install vim: its test will be skipped"; fi
+
 clean:
 	rm -rf $(VENV) .wheel-venv .typecheck build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VSCODE)/node_modules $(VSCODE)/*.vsix

@@ -66,6 +66,8 @@ class Option:
     _combos: dict[int, tuple[list[int], list[tuple[tuple[int, int], ...]]]] = field(
         default_factory=dict
     )
+    plan: list[tuple[int, int, Any]] | None = None
+    """Compiled steps for unranking without shared values (built by `sampling`)."""
 
     def combos(self, mask: int) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
         """The ways the factors' shared-use masks unite to ``mask``: cumulative counts and,

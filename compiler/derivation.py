@@ -177,8 +177,6 @@ def _check_connected(
     path: tuple[int, ...],
     problems: list[Problem],
 ) -> None:
-    from nasc.compiler.counting import connects
-
     if isinstance(template, NT):
         next(children)
         return
@@ -192,7 +190,7 @@ def _check_connected(
             zeros |= _safe_is_zero(space, next(children)) << i
         else:
             _check_connected(space, arg, children, path, problems)
-    if not connects(space, template.name, len(template.args), zeros):
+    if not _connects(space, template.name, len(template.args), zeros):
         problems.append(
             (
                 path,
@@ -218,3 +216,62 @@ def _canonical(space: Space) -> dict[str, list[int]]:
             firsts.setdefault(a.template, i) for i, a in enumerate(rule.alternatives)
         ]
     return result
+
+
+def is_valid(space: Space, d: Derivation) -> bool:
+    """Whether ``d`` is an architecture of the space (`validate` finds nothing).
+
+    Without shared nonterminals and depth bounds validity is local, so subtrees
+    already found valid are remembered and not checked again.
+    """
+    if space.shared or space.depth_bounds:
+        return not validate(space, d)
+    from nasc.compiler.counting import counts_of
+
+    cache = counts_of(space).cache
+    valid: set[Derivation] = cache.setdefault("valid", set())
+    if len(valid) > 200_000:
+        valid.clear()
+    canonical = cache.get("canonical_index")
+    if canonical is None:
+        canonical = cache["canonical_index"] = _canonical(space)
+    refs = cache.get("child_names")
+    if refs is None:
+        refs = cache["child_names"] = {
+            rule.name: [
+                tuple(r.name for r in nonterminals_in(a.template)) for a in rule.alternatives
+            ]
+            for rule in space.rules
+        }
+
+    def check(d: Derivation) -> bool:
+        if d in valid:
+            return True
+        names = refs.get(d.nt)
+        if names is None or not 0 <= d.alt < len(names) or canonical[d.nt][d.alt] != d.alt:
+            return False
+        if tuple(c.nt for c in d.children) != names[d.alt]:
+            return False
+        if space.connected:
+            problems: list[Problem] = []
+            template = space.rule_map[d.nt].alternatives[d.alt].template
+            _check_connected(space, template, iter(d.children), (), problems)
+            if problems:
+                return False
+        if not all(check(c) for c in d.children):
+            return False
+        valid.add(d)
+        return True
+
+    return check(d)
+
+
+def _connects(space: Space, name: str, arity: int, zeros: int) -> bool:
+    from nasc.compiler.counting import connects, counts_of
+
+    cache: dict[tuple[str, int, int], bool] = counts_of(space).cache.setdefault("connects", {})
+    key = (name, arity, zeros)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = connects(space, name, arity, zeros)
+    return found

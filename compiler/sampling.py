@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from nasc.compiler.counting import (
     ANY,
@@ -110,6 +110,54 @@ def unrank_configuration(config: Configuration, rank: int, root: str) -> Derivat
     return unrank_rule(engine, root, ANY, engine.full_budget, config.root_mask, parts[0], values)
 
 
+_INTERNED, _RULE, _TOPO, _SHARED = 0, 1, 2, 3
+
+
+def _plan(engine: Engine, option: Option, values: Values) -> list[tuple[int, int, Any]]:
+    """Steps that unrank an option's factors when no shared value is involved:
+    (count, kind, payload) per factor that names something (primitives need no step)."""
+    plan = option.plan
+    if plan is None:
+        plan = []
+        for (template, mode, budget), table in zip(option.factors, option.tables, strict=True):
+            n = table[0]
+            if isinstance(template, Prim):
+                continue
+            if isinstance(template, NT):
+                choice = engine.rule(template.name, mode, budget)
+                if n <= INTERN_LIMIT:
+                    unrank_rule(engine, template.name, mode, budget, 0, 0, values)
+                    plan.append((n, _INTERNED, choice.interned[0]))
+                else:
+                    plan.append((n, _RULE, (template.name, choice)))
+            else:
+                plan.append((n, _TOPO, engine.topo(template, budget)))
+        option.plan = plan
+    return plan
+
+
+def _fast_option(
+    engine: Engine, option: Option, rank: int, values: Values, out: list[Derivation]
+) -> None:
+    plan = option.plan or _plan(engine, option, values)
+    for n, kind, payload in plan:
+        if n == 1:
+            part = 0
+        else:
+            rank, part = divmod(rank, n)
+        if kind == _INTERNED:
+            out.append(payload[part])
+        elif kind == _RULE:
+            nt, choice = payload
+            sub, part = choice.pick(0, part)
+            children: list[Derivation] = []
+            _fast_option(engine, sub, part, values, children)
+            out.append(Derivation(nt, sub.label, tuple(children)))
+        else:
+            sub, part = payload.pick(0, part)
+            _fast_option(engine, sub, part, values, out)
+
+
 def unrank_rule(
     engine: Engine, nt: str, mode: int, budget: Budget, mask: int, rank: int, values: Values
 ) -> Derivation:
@@ -133,7 +181,10 @@ def _unrank_rule(
 ) -> Derivation:
     option, rank = engine.rule(nt, mode, budget).pick(mask, rank)
     children: list[Derivation] = []
-    _unrank_option(engine, option, mask, rank, values, children)
+    if mask == 0:
+        _fast_option(engine, option, rank, values, children)
+    else:
+        _unrank_option(engine, option, mask, rank, values, children)
     return Derivation(nt, option.label, tuple(children))
 
 

@@ -87,6 +87,8 @@ const CASES = [
   ['# a comment', '#', 0, 'punctuation.definition.comment.nas'],
   ['ACT ::= relu    # trailing | words', 'trailing | words', 0, 'comment.line.number-sign.nas'],
   ['X ::= Sequential(relu,   # inside a call\n  gelu)', 'inside a call', 0, 'comment.line.number-sign.nas'],
+  ['param tag = "a # not a comment"', 'a # not a comment', 0, 'string.quoted.double.nas'],
+  ['X ::= Sequential(D2, C10)', 'C10', 0, 'entity.name.type.nonterminal.nas'],
   ['param flag = true', 'true', 0, 'constant.language.boolean.nas'],
   // layout across lines
   ['DOWN ::= Sequential(CELL, resblock)\n       | Residual(CELL, resblock, resblock)', 'Residual', 0, 'entity.name.class.topology.nas'],

@@ -393,4 +393,158 @@ def _allowed_masks(
     return sorted(masks)
 
 
-__all__ = ["mutate", "replace", "shared_values", "substitute", "zero_allowed"]
+# ---- crossover
+
+
+def _skeleton(space: Space, d: Derivation) -> list[tuple[Path, Derivation]]:
+    """Every node below the root with its path, not entering shared values (preorder)."""
+    nodes: list[tuple[Path, Derivation]] = []
+
+    def walk(node: Derivation, path: Path) -> None:
+        for i, c in enumerate(node.children):
+            if c.nt not in space.shared:
+                nodes.append(((*path, i), c))
+                walk(c, (*path, i))
+
+    walk(d, ())
+    return nodes
+
+
+def _fits(space: Space, d: Derivation, path: Path) -> bool:
+    """Whether ``d``, changed only in the subtree at ``path``, is still an architecture."""
+    from nasc.compiler.derivation import _check_connected, validate
+
+    if space.shared or space.depth_bounds:
+        return not validate(space, d)
+    if not space.connected:
+        return True
+    node = d
+    for i in path:
+        problems: list[tuple[Path, str]] = []
+        template = space.rule_map[node.nt].alternatives[node.alt].template
+        _check_connected(space, template, iter(node.children), (), problems)
+        if problems:
+            return False
+        node = node.children[i]
+    return True
+
+
+def _shared_agree(space: Space, a: Derivation, b: Derivation) -> bool:
+    """Whether the shared values that ``b`` uses are those ``a`` uses (where it uses them)."""
+    if not space.shared:
+        return True
+    mine = shared_values(space, a)
+    return all(mine.get(k, v) == v for k, v in shared_values(space, b).items())
+
+
+def _no_move(what: str) -> NascError:
+    return NascError(
+        error(
+            "E720",
+            f"no valid {what}: no two subtrees rooted at the same nonterminal differ and fit "
+            "each other's place",
+            None,
+            "a swap must keep `connected`, depth bounds and shared values intact",
+        )
+    )
+
+
+Place = tuple[str | None, Path]
+
+
+def _places(space: Space, d: Derivation) -> list[tuple[Place, Derivation]]:
+    """Every subtree that crossover may swap: below the root, and in each shared value
+    (the value itself included), each shared value counted once."""
+    places: list[tuple[Place, Derivation]] = [((None, p), n) for p, n in _skeleton(space, d)]
+    for name, value in sorted(shared_values(space, d).items()):
+        places.append(((name, ()), value))
+        places += [((name, p), n) for p, n in _skeleton(space, value)]
+    return places
+
+
+def _put(space: Space, d: Derivation, place: Place, sub: Derivation) -> Derivation:
+    container, path = place
+    if container is None:
+        return replace(d, path, sub)
+    value = shared_values(space, d)[container]
+    return substitute(space, d, container, replace(value, path, sub))
+
+
+def _valid_after(space: Space, d: Derivation, place: Place) -> bool:
+    container, path = place
+    if container is None:
+        return _fits(space, d, path)
+    from nasc.compiler.derivation import validate
+
+    return not validate(space, d)
+
+
+def crossover(
+    space: Space, a: Derivation, b: Derivation, rng: random.Random
+) -> tuple[Derivation, Derivation]:
+    """Two children: ``a`` and ``b`` with one pair of different subtrees rooted at the same
+    nonterminal swapped. Raises NascError (E720) when no such swap keeps both valid."""
+    places_a = _places(space, a)
+    by_nt: dict[str, list[tuple[Place, Derivation]]] = {}
+    for place, node in _places(space, b):
+        by_nt.setdefault(node.nt, []).append((place, node))
+    for i in _order(rng, len(places_a)):
+        place_a, sub_a = places_a[i]
+        options = [(p, n) for p, n in by_nt.get(sub_a.nt, ()) if n != sub_a]
+        for j in _order(rng, len(options)):
+            place_b, sub_b = options[j]
+            if not (_shared_agree(space, a, sub_b) and _shared_agree(space, b, sub_a)):
+                continue
+            child_a = _put(space, a, place_a, sub_b)
+            child_b = _put(space, b, place_b, sub_a)
+            if child_a == a or child_b == b:
+                continue
+            if _valid_after(space, child_a, place_a) and _valid_after(space, child_b, place_b):
+                return child_a, child_b
+    raise _no_move("crossover")
+
+
+def self_crossover(space: Space, d: Derivation, rng: random.Random) -> Derivation:
+    """``d`` with two of its different, non-nested subtrees rooted at the same nonterminal
+    swapped (inside the skeleton or inside one shared value). Raises NascError (E720)
+    when there is no such pair."""
+    places = _places(space, d)
+    by_nt: dict[str, list[tuple[Place, Derivation]]] = {}
+    for place, node in places:
+        by_nt.setdefault(node.nt, []).append((place, node))
+    for i in _order(rng, len(places)):
+        (container, path_p), sub_p = places[i]
+        options = [
+            (q, n)
+            for (c, q), n in by_nt[sub_p.nt]
+            if c == container
+            and n != sub_p
+            and q[: len(path_p)] != path_p
+            and path_p[: len(q)] != q
+        ]
+        for j in _order(rng, len(options)):
+            path_q, sub_q = options[j]
+            root = d if container is None else shared_values(space, d)[container]
+            swapped = replace(replace(root, path_p, sub_q), path_q, sub_p)
+            if container is None:
+                child = swapped
+                ok = _fits(space, child, path_p) and _fits(space, child, path_q)
+            else:
+                from nasc.compiler.derivation import validate
+
+                child = substitute(space, d, container, swapped)
+                ok = not validate(space, child)
+            if ok:
+                return child
+    raise _no_move("self-crossover")
+
+
+__all__ = [
+    "crossover",
+    "mutate",
+    "replace",
+    "self_crossover",
+    "shared_values",
+    "substitute",
+    "zero_allowed",
+]

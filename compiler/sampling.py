@@ -49,8 +49,6 @@ def sample(space: Space, rng: random.Random, sampler: str = "uniform") -> Deriva
     if sampler == "uniform":
         return _uniform(space, rng)
     if sampler == "pcfg":
-        from nasc.compiler.pcfg import sample_pcfg
-
         return sample_pcfg(space, rng)
     raise NascError(
         error(
@@ -335,3 +333,241 @@ def _edge_mask(engine: Engine, template: Template) -> int:
     for i in engine.edge_args(template):
         mask |= 1 << i
     return mask
+
+
+# ---- pcfg: alternatives by weight
+
+
+PCFG_MAX_DEPTH = 100
+"""Nesting limit of pcfg derivations of spaces with unbounded recursion."""
+
+_INF = 1 << 30
+
+
+class _Heights:
+    """Least nesting depth of any derivation of a rule in a mode and budget (by fixpoint),
+    so that pcfg sampling only takes choices that can still finish."""
+
+    def __init__(self, engine: Engine, shared_mode: dict[str, int]) -> None:
+        self.engine = engine
+        self.shared_mode = shared_mode
+        self.known: dict[tuple[str, int, Budget], int] = {}
+        self.changed = True
+
+    def rule(self, nt: str, mode: int, budget: Budget) -> int:
+        key = (nt, mode, budget)
+        found = self.known.get(key)
+        if found is None:
+            self.known[key] = _INF
+            self.changed = True
+            found = self._compute(key)
+        return found
+
+    def _compute(self, key: tuple[str, int, Budget]) -> int:
+        nt, mode, budget = key
+        below = self.engine.child_budget(nt, budget)
+        best = _INF
+        if below is not None:
+            for _, alt in self.engine.canonical[nt]:
+                best = min(best, 1 + self.template(alt.template, mode, below))
+        if best < self.known[key]:
+            self.known[key] = best
+            self.changed = True
+        return self.known[key]
+
+    def template(self, template: Template, mode: int, budget: Budget) -> int:
+        from nasc.compiler.counting import NONZERO, ZERO
+
+        if isinstance(template, Prim):
+            ok = mode == ANY or (template.op == "zero") == (mode == ZERO)
+            return 0 if ok else _INF
+        if isinstance(template, NT):
+            if template.name in self.shared_mode:
+                own = self.shared_mode[template.name]
+                return 0 if mode == ANY or mode == own else _INF
+            return self.rule(template.name, mode, budget)
+        if mode == ZERO:
+            return _INF
+        best = _INF
+        for modes in self.patterns(template):
+            worst = max(
+                (self.template(a, m, budget) for a, m in zip(template.args, modes, strict=True)),
+                default=0,
+            )
+            best = min(best, worst)
+        _ = NONZERO
+        return best
+
+    def patterns(self, template: Template) -> Iterator[list[int]]:
+        """Modes of a topology's arguments for every zero pattern that keeps it connected."""
+        from nasc.compiler.counting import NONZERO, ZERO
+        from nasc.compiler.space import Topo
+
+        assert isinstance(template, Topo)
+        n = len(template.args)
+        if not self.engine.space.connected:
+            yield [ANY] * n
+            return
+        edges = self.engine.edge_args(template)
+        order = sorted(edges)
+        for pattern in range(1 << len(order)):
+            zeros = 0
+            for b, i in enumerate(order):
+                if pattern >> b & 1:
+                    zeros |= 1 << i
+            if self.engine.connects(template, zeros):
+                yield [
+                    ANY if i not in edges else ZERO if zeros >> i & 1 else NONZERO for i in range(n)
+                ]
+
+    def settle(self) -> None:
+        while self.changed:
+            self.changed = False
+            for key in list(self.known):
+                self._compute(key)
+
+
+def sample_pcfg(space: Space, rng: random.Random, max_depth: int = PCFG_MAX_DEPTH) -> Derivation:
+    """An architecture drawn top-down, each alternative with probability proportional to
+    its weight among those that can still finish; for every space, finite or not.
+
+    A shared nonterminal is drawn once, at its first place. Its value is never ``zero``
+    unless nothing else can derive from it (a shared ``zero`` would sit on every edge).
+    """
+    from nasc.compiler.grammar_checks import recursive_components
+
+    recursive = set().union(*recursive_components(space)) if space.shared else set()
+    for name in sorted(space.shared & recursive):
+        raise NascError(
+            error(
+                "E721",
+                f"pcfg sampling cannot draw the shared '{name}': it can contain itself",
+                space.rule(name).span,
+                "a shared value that contains itself never ends; use the uniform sampler",
+            )
+        )
+    cache = counts_of(space).cache
+    state = cache.get(("pcfg", max_depth))
+    if state is None:
+        state = cache[("pcfg", max_depth)] = _Pcfg(space, max_depth)
+    state.rng = rng
+    state.values = {}
+    return state.draw()  # type: ignore[no-any-return]
+
+
+class _Pcfg:
+    def __init__(self, space: Space, max_depth: int) -> None:
+        from nasc.compiler.counting import NONZERO, ZERO
+
+        self.space = space
+        self.rng = random.Random()
+        self.engine = counts_of(space).engine(0, max_depth)
+        probe = _Heights(self.engine, {})
+        self.shared_mode: dict[str, int] = {}
+        for name in sorted(space.shared):
+            can = probe.rule(name, NONZERO, self.engine.full_budget)
+            probe.settle()
+            can = probe.known[(name, NONZERO, self.engine.full_budget)]
+            self.shared_mode[name] = NONZERO if can < _INF else ZERO
+        self.heights = _Heights(self.engine, self.shared_mode)
+        self.values: Values = {}
+        self.cache: dict[tuple[int, int, Budget], bool] = {}
+        self.patterns: dict[tuple[int, Budget], tuple[list[list[int]], list[float]]] = {}
+
+    def draw(self) -> Derivation:
+        budget = self.engine.full_budget
+        self.heights.rule(self.space.start, ANY, budget)
+        self.heights.settle()
+        if self.heights.known[(self.space.start, ANY, budget)] >= _INF:
+            raise empty_error(self.space)
+        return self.rule(self.space.start, ANY, budget)
+
+    def feasible(self, template: Template, mode: int, budget: Budget) -> bool:
+        key = (id(template), mode, budget)
+        found = self.cache.get(key)
+        if found is None:
+            height = self.heights.template(template, mode, budget)
+            if self.heights.changed:
+                self.heights.settle()
+                height = self.heights.template(template, mode, budget)
+            found = self.cache[key] = height < _INF
+        return found
+
+    def rule(self, nt: str, mode: int, budget: Budget) -> Derivation:
+        below = self.engine.child_budget(nt, budget)
+        assert below is not None
+        options = [
+            (index, alt)
+            for index, alt in self.engine.canonical[nt]
+            if self.feasible(alt.template, mode, below)
+        ]
+        weights = [alt.weight for _, alt in options]
+        index, alt = self.rng.choices(options, weights)[0]
+        children: list[Derivation] = []
+        self.template(alt.template, mode, below, children)
+        return Derivation(nt, index, tuple(children))
+
+    def template(
+        self, template: Template, mode: int, budget: Budget, out: list[Derivation]
+    ) -> None:
+        if isinstance(template, Prim):
+            return
+        if isinstance(template, NT):
+            name = template.name
+            if name in self.shared_mode:
+                if name not in self.values:
+                    full = self.engine.full_budget
+                    self.values[name] = self.rule(name, self.shared_mode[name], full)
+                out.append(self.values[name])
+            else:
+                out.append(self.rule(name, mode, budget))
+            return
+        key = (id(template), budget)
+        found = self.patterns.get(key)
+        if found is None:
+            patterns = [
+                modes
+                for modes in self.heights.patterns(template)
+                if all(
+                    self.feasible(a, m, budget) for a, m in zip(template.args, modes, strict=True)
+                )
+            ]
+            found = self.patterns[key] = (patterns, [self.weight(template, m) for m in patterns])
+        patterns, weights = found
+        if sum(weights) <= 0:
+            weights = [1.0] * len(patterns)
+        modes = self.rng.choices(patterns, weights)[0] if len(patterns) > 1 else patterns[0]
+        for arg, m in zip(template.args, modes, strict=True):
+            self.template(arg, m, budget, out)
+
+    def weight(self, template: Template, modes: list[int]) -> float:
+        """How likely the pcfg makes each argument zero or not, multiplied over the edges."""
+        from nasc.compiler.counting import ZERO
+        from nasc.compiler.space import Topo
+
+        assert isinstance(template, Topo)
+        w = 1.0
+        for arg, m in zip(template.args, modes, strict=True):
+            if m == ANY:
+                continue
+            q = self.zero_share(arg)
+            w *= q if m == ZERO else 1.0 - q
+        return w
+
+    def zero_share(self, template: Template) -> float:
+        if isinstance(template, Prim):
+            return 1.0 if template.op == "zero" else 0.0
+        if not isinstance(template, NT):
+            return 0.0
+        if template.name in self.shared_mode:
+            from nasc.compiler.counting import ZERO
+
+            return 1.0 if self.shared_mode[template.name] == ZERO else 0.0
+        alts = self.engine.canonical[template.name]
+        total = sum(alt.weight for _, alt in alts)
+        zero = sum(
+            alt.weight
+            for _, alt in alts
+            if isinstance(alt.template, Prim) and alt.template.op == "zero"
+        )
+        return zero / total if total else 0.0

@@ -65,9 +65,10 @@ def fail(error: NascError) -> None:
 
 # Commands defined in their own modules register here, so that each stays short.
 def _register() -> None:
-    from nasc.compiler.cli_fmt import fmt_command
+    from nasc.compiler.cli_fmt import fmt_command, lsp_command
 
     main.add_command(fmt_command)
+    main.add_command(lsp_command)
 
 
 _register()

@@ -1,4 +1,4 @@
-"""`nasc fmt`: the canonical layout of `.nas` files."""
+"""`nasc fmt` (the canonical layout of `.nas` files) and `nasc lsp` (the language server)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,11 @@ def _read(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
     return read_source(path).text
+
+
+@click.command("lsp")
+def lsp_command() -> None:
+    """Run the language server over standard input and output (for editors)."""
+    from nasc.compiler.lsp import serve
+
+    serve()

@@ -1,0 +1,306 @@
+"""Layers of the op table as small torch modules, built fast and initialised like torch's.
+
+Convolutions and pools use TensorFlow-style `same` padding: the output size is
+ceil(size / stride); when the total padding is odd the extra goes at the end,
+applied with an explicit pad. Weights are drawn as torch's defaults draw them
+(uniform in ±1/sqrt(fan_in)).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+_CONV = (F.conv1d, F.conv2d, F.conv3d)
+_AVG = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)
+_MAX = (F.max_pool1d, F.max_pool2d, F.max_pool3d)
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """(before, after) padding that makes the output ceil(size / stride) long."""
+    reach = (kernel - 1) * dilation + 1
+    total = max((math.ceil(size / stride) - 1) * stride + reach - size, 0)
+    return total // 2, total - total // 2
+
+
+def _pads(
+    extent: Sequence[int], kernel: int, stride: int, dilation: int = 1
+) -> tuple[tuple[int, ...], list[int] | None]:
+    """Symmetric padding per dimension, or None and the explicit F.pad list (last dim first)."""
+    pads = [same_padding(n, kernel, stride, dilation) for n in extent]
+    if all(before == after for before, after in pads):
+        return tuple(before for before, _ in pads), None
+    explicit = [p for before_after in reversed(pads) for p in before_after]
+    return (0,) * len(extent), explicit
+
+
+def uniform(shape: Sequence[int], fan_in: int) -> nn.Parameter:
+    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    return nn.Parameter(torch.empty(*shape).uniform_(-bound, bound))
+
+
+def attach(
+    module: nn.Module,
+    parameters: dict[str, nn.Parameter | None] | None = None,
+    buffers: dict[str, Tensor] | None = None,
+    **attributes: object,
+) -> None:
+    """Set a module's parameters, buffers and plain attributes without `nn.Module.__setattr__`.
+
+    Building a model sets thousands of attributes; the checks `__setattr__` makes
+    are not needed for names a module class declares itself, and cost most of
+    the build time.
+    """
+    if parameters:
+        module._parameters.update(parameters)
+    if buffers:
+        module._buffers.update(buffers)
+    module.__dict__.update(attributes)
+
+
+def _ones(channels: int) -> nn.Parameter:
+    return nn.Parameter(torch.ones(channels))
+
+
+def _zeros(channels: int) -> nn.Parameter:
+    return nn.Parameter(torch.zeros(channels))
+
+
+class Conv(nn.Module):
+    """Convolution over 1-3 spatial dimensions with `same` padding; no bias by default."""
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        kernel: int,
+        extent: Sequence[int],
+        stride: int = 1,
+        groups: int = 1,
+        dilation: int = 1,
+        bias: bool = False,
+    ) -> None:
+        super().__init__()
+        rank = len(extent)
+        fan_in = (c_in // groups) * kernel**rank
+        padding, pre_pad = _pads(extent, kernel, stride, dilation)
+        attach(
+            self,
+            {
+                "weight": uniform((c_out, c_in // groups, *[kernel] * rank), fan_in),
+                "bias": uniform((c_out,), fan_in) if bias else None,
+            },
+            stride=stride,
+            groups=groups,
+            dilation=dilation,
+            padding=padding,
+            pre_pad=pre_pad,
+            conv=_CONV[rank - 1],
+        )
+
+    weight: nn.Parameter
+    bias: nn.Parameter | None
+    stride: int
+    groups: int
+    dilation: int
+    padding: tuple[int, ...]
+    pre_pad: list[int] | None
+    conv: Callable[..., Tensor]
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.pre_pad is not None:
+            x = F.pad(x, self.pre_pad)
+        return self.conv(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class BatchNorm(nn.Module):
+    """Batch normalisation over dimension 1 of [N, C, ...] or [N, D]."""
+
+    def __init__(self, channels: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        attach(
+            self,
+            {"weight": _ones(channels), "bias": _zeros(channels)},
+            {"running_mean": torch.zeros(channels), "running_var": torch.ones(channels)},
+            eps=eps,
+            momentum=momentum,
+        )
+
+    weight: nn.Parameter
+    bias: nn.Parameter
+    running_mean: Tensor
+    running_var: Tensor
+    eps: float
+    momentum: float
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training,
+            self.momentum,
+            self.eps,
+        )
+
+
+class Affine(nn.Module):
+    """A normalisation with a learned per-channel scale and shift: instance, group or layer."""
+
+    def __init__(self, channels: int, norm: Callable[[Tensor, Tensor, Tensor], Tensor]) -> None:
+        super().__init__()
+        attach(self, {"weight": _ones(channels), "bias": _zeros(channels)}, norm=norm)
+
+    weight: nn.Parameter
+    bias: nn.Parameter
+    norm: Callable[[Tensor, Tensor, Tensor], Tensor]
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.norm(x, self.weight, self.bias)
+
+
+def instance_norm(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
+    return F.instance_norm(x, weight=weight, bias=bias, eps=eps)
+
+
+def group_norm(x: Tensor, weight: Tensor, bias: Tensor, *, groups: int, eps: float) -> Tensor:
+    return F.group_norm(x, groups, weight, bias, eps)
+
+
+def layer_norm_features(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
+    """Layer norm over the last dimension (sequences and vectors)."""
+    return F.layer_norm(x, weight.shape, weight, bias, eps)
+
+
+def layer_norm_channels(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
+    """Layer norm over the channels at every position of [N, C, ...], keeping the layout."""
+    var, mean = torch.var_mean(x, dim=1, keepdim=True, correction=0)
+    dims = (1, -1, *[1] * (x.dim() - 2))
+    return (x - mean) * torch.rsqrt(var + eps) * weight.view(dims) + bias.view(dims)
+
+
+class Pool(nn.Module):
+    """Average (padded positions not counted) or max pooling with `same` padding."""
+
+    def __init__(self, kind: str, kernel: int, stride: int, extent: Sequence[int]) -> None:
+        super().__init__()
+        rank = len(extent)
+        self.kind, self.kernel, self.stride = kind, kernel, stride
+        self.padding, self.pre_pad = _pads(extent, kernel, stride)
+        if any(2 * p > kernel for p in self.padding):  # beyond what torch pools pad
+            self.padding, self.pre_pad = (0,) * rank, _pads_explicit(extent, kernel, stride)
+        self.pool = (_AVG if kind == "avg" else _MAX)[rank - 1]
+        self.divisor: Tensor | None = None
+        if kind == "avg" and self.pre_pad is not None:
+            ones = F.pad(torch.ones(1, 1, *extent), self.pre_pad)
+            counted = self.pool(ones, kernel, stride, 0)
+            self.register_buffer("divisor", 1 / counted, persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.kind == "max":
+            if self.pre_pad is not None:
+                x = F.pad(x, self.pre_pad, value=-math.inf)
+            return self.pool(x, self.kernel, self.stride, self.padding)
+        if self.pre_pad is None:
+            return self.pool(x, self.kernel, self.stride, self.padding, False, False)
+        assert self.divisor is not None
+        return self.pool(F.pad(x, self.pre_pad), self.kernel, self.stride, 0) * self.divisor
+
+    def extra_repr(self) -> str:
+        return f"{self.kind}, kernel={self.kernel}, stride={self.stride}"
+
+
+def _pads_explicit(extent: Sequence[int], kernel: int, stride: int) -> list[int]:
+    pads = [same_padding(n, kernel, stride) for n in extent]
+    return [p for before_after in reversed(pads) for p in before_after]
+
+
+class ResNetBasic(nn.Module):
+    """conv3x3(stride)-bn-relu-conv3x3-bn plus a shortcut (1x1 conv + bn if needed), relu."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, extent: Sequence[int]) -> None:
+        super().__init__()
+        inner = [math.ceil(n / stride) for n in extent]
+        self.conv_a = Conv(c_in, c_out, 3, extent, stride)
+        self.bn_a = BatchNorm(c_out)
+        self.conv_b = Conv(c_out, c_out, 3, inner)
+        self.bn_b = BatchNorm(c_out)
+        self.shortcut: nn.Module | None = None
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(Conv(c_in, c_out, 1, extent, stride), BatchNorm(c_out))
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.bn_b(self.conv_b(F.relu(self.bn_a(self.conv_a(x)))))
+        skip = x if self.shortcut is None else self.shortcut(x)
+        return F.relu(y + skip)
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention over [N, L, D] with output projection."""
+
+    def __init__(self, width: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(width, heads, dropout=dropout, batch_first=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out: Tensor = self.attention(x, x, x, need_weights=False)[0]
+        return out
+
+
+class MLP(nn.Module):
+    """Linear D -> hidden, GELU, dropout, linear back to D, dropout."""
+
+    def __init__(self, width: int, hidden: int, dropout: float) -> None:
+        super().__init__()
+        self.up = nn.Linear(width, hidden)
+        self.down = nn.Linear(hidden, width)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out: Tensor = self.dropout(self.down(self.dropout(F.gelu(self.up(x)))))
+        return out
+
+
+class Linear(nn.Module):
+    """Fully connected layer on the last dimension."""
+
+    def __init__(self, d_in: int, d_out: int, bias: bool) -> None:
+        super().__init__()
+        attach(
+            self,
+            {
+                "weight": uniform((d_out, d_in), d_in),
+                "bias": uniform((d_out,), d_in) if bias else None,
+            },
+        )
+
+    weight: nn.Parameter
+    bias: nn.Parameter | None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+
+class Function(nn.Module):
+    """A parameter-free operation given as a function (activations, pooling, merges)."""
+
+    def __init__(self, name: str, fn: Callable[..., Tensor]) -> None:
+        super().__init__()
+        attach(self, name=name, fn=fn)
+
+    name: str
+    fn: Callable[..., Tensor]
+
+    def forward(self, *xs: Tensor) -> Tensor:
+        return self.fn(*xs)
+
+    def extra_repr(self) -> str:
+        return self.name

@@ -1,0 +1,85 @@
+"""A Graph as a torch module: one layer per node, run in the Graph's order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from nasc.backends._torch.table import SHAREABLE, TABLE
+from nasc.compiler.graph import Graph, IROp
+from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
+
+
+class GraphModule(nn.Module):
+    """Runs ``layers[i]`` on the outputs of node i's inputs, for every node after the input.
+
+    Each intermediate value is dropped after its last use, so evaluation keeps
+    only the live tensors. ``scopes[i]`` is the derivation path of layer i.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[nn.Module],
+        inputs: Sequence[tuple[int, ...]],
+        scopes: Sequence[str],
+    ) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.inputs = tuple(inputs)
+        self.scopes = tuple(scopes)
+        last_use = {source: index + 1 for index, used in enumerate(inputs) for source in used}
+        drops: list[list[int]] = [[] for _ in inputs]
+        for source, user in last_use.items():
+            drops[user - 1].append(source)
+        self.drops = tuple(tuple(d) for d in drops)
+
+    def forward(self, x: Tensor) -> Tensor:
+        values: list[Tensor | None] = [x]
+        for layer, used, drop in zip(self.layers, self.inputs, self.drops, strict=True):
+            values.append(layer(*[values[i] for i in used]))
+            for i in drop:
+                values[i] = None
+        out = values[-1]
+        assert out is not None
+        return out
+
+
+def missing_ops(graph: Graph) -> list[IROp]:
+    """The graph's ops this backend does not map, in IR order."""
+    used = graph.ops()
+    return [op for op in IROp if op in used and op not in TABLE and op is not IROp.INPUT]
+
+
+def build_module(graph: Graph, seed: int = 0) -> GraphModule:
+    """The torch module of ``graph``; parameters drawn from ``seed``, the global RNG untouched."""
+    missing = missing_ops(graph)
+    if missing:
+        raise NascError(
+            error(
+                "E700",
+                "the torch backend does not map " + ", ".join(f"'{op.value}'" for op in missing),
+                None,
+                "choose another backend, or add these ops to nasc.backends._torch.table.TABLE",
+            )
+        )
+    nodes = graph.nodes
+    layers: list[nn.Module] = []
+    inputs: list[tuple[int, ...]] = []
+    shared: dict[object, nn.Module] = {}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for node in nodes[1:]:
+            shapes = tuple(nodes[i].shape for i in node.inputs)
+            if node.op in SHAREABLE:
+                key = (node.op, node.attrs, shapes, node.shape)
+                layer = shared.get(key)
+                if layer is None:
+                    layer = shared[key] = TABLE[node.op](node, shapes)
+            else:
+                layer = TABLE[node.op](node, shapes)
+            layers.append(layer)
+            inputs.append(node.inputs if node.op is not IROp.ZERO else (0,))
+    return GraphModule(layers, inputs, [node.scope for node in nodes[1:]])

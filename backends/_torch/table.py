@@ -1,0 +1,180 @@
+"""The torch backend's op table: one entry per IR op, building that node's module.
+
+A factory gets the node and the shapes of its inputs. Ops in `SHAREABLE` hold
+no state, so one module serves every node with the same op, attributes and
+input shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from functools import partial
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from nasc.backends._torch import elementwise as ew
+from nasc.backends._torch.layers import (
+    MLP,
+    Affine,
+    Attention,
+    BatchNorm,
+    Conv,
+    Function,
+    Linear,
+    Pool,
+    ResNetBasic,
+    group_norm,
+    instance_norm,
+    layer_norm_channels,
+    layer_norm_features,
+)
+from nasc.compiler.graph import IROp, Node
+from nasc.compiler.shapes import Shape
+
+Factory = Callable[[Node, tuple[Shape, ...]], nn.Module]
+
+
+def _sum(*xs: Tensor) -> Tensor:
+    out = xs[0] + xs[1]
+    for x in xs[2:]:
+        out = out + x
+    return out
+
+
+def _cat_channels(*xs: Tensor) -> Tensor:
+    return torch.cat(xs, dim=1)
+
+
+def _cat_features(*xs: Tensor) -> Tensor:
+    return torch.cat(xs, dim=-1)
+
+
+def _mean_positions(x: Tensor) -> Tensor:
+    return x.flatten(2).mean(-1)
+
+
+def _mean_tokens(x: Tensor) -> Tensor:
+    return x.mean(1)
+
+
+def _flatten(x: Tensor) -> Tensor:
+    return x.flatten(1)
+
+
+class Zero(nn.Module):
+    """All zeros of a fixed per-sample shape; reads the network input for batch and device."""
+
+    def __init__(self, dims: tuple[int, ...]) -> None:
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.new_zeros((x.shape[0], *self.dims))
+
+
+def _function(name: str, fn: Callable[..., Tensor]) -> Factory:
+    return lambda node, inputs: Function(name, fn)
+
+
+def _conv(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+    source = inputs[0]
+    return Conv(
+        source.features,
+        node.shape.features,
+        node.int_attr("kernel"),
+        source.extent,
+        node.int_attr("stride"),
+        node.int_attr("groups"),
+        node.int_attr("dilation"),
+        node.attr("bias") is True,
+    )
+
+
+def _norm(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+    source, eps = inputs[0], node.float_attr("eps")
+    if node.op is IROp.BATCHNORM:
+        return BatchNorm(source.features, eps, node.float_attr("momentum"))
+    if node.op is IROp.INSTANCENORM:
+        return Affine(source.features, partial(instance_norm, eps=eps))
+    if node.op is IROp.GROUPNORM:
+        norm = partial(group_norm, groups=node.int_attr("groups"), eps=eps)
+        return Affine(source.features, norm)
+    if source.layout == "channels":
+        return Affine(source.features, partial(layer_norm_channels, eps=eps))
+    return Affine(source.features, partial(layer_norm_features, eps=eps))
+
+
+def _pool(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+    kind = "avg" if node.op is IROp.AVG_POOL else "max"
+    return Pool(kind, node.int_attr("kernel"), node.int_attr("stride"), inputs[0].extent)
+
+
+def _mlp(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+    width = inputs[0].features
+    hidden = int(Fraction(str(node.attr("ratio"))) * width)
+    return MLP(width, hidden, node.float_attr("dropout"))
+
+
+def _global_avg_pool(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+    if inputs[0].layout == "channels":
+        return Function("global_avg_pool", _mean_positions)
+    return Function("global_avg_pool", _mean_tokens)
+
+
+def _concat(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+    if node.shape.layout == "channels":
+        return Function("concat", _cat_channels)
+    return Function("concat", _cat_features)
+
+
+def _scalar(table: Mapping[str, tuple[Callable[..., Tensor], float]]) -> Factory:
+    def make(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+        fn, initial = table[node.op.value]
+        return ew.LearnedScalar(node.op.value, fn, initial)
+
+    return make
+
+
+TABLE: dict[IROp, Factory] = {
+    IROp.ZERO: lambda node, inputs: Zero(node.shape.dims),
+    IROp.SUM: _function("sum", _sum),
+    IROp.CONCAT: _concat,
+    IROp.CONV: _conv,
+    IROp.LINEAR: lambda node, inputs: Linear(
+        inputs[0].features, node.shape.features, node.attr("bias") is True
+    ),
+    IROp.BATCHNORM: _norm,
+    IROp.INSTANCENORM: _norm,
+    IROp.LAYERNORM: _norm,
+    IROp.GROUPNORM: _norm,
+    IROp.AVG_POOL: _pool,
+    IROp.MAX_POOL: _pool,
+    IROp.GLOBAL_AVG_POOL: _global_avg_pool,
+    IROp.FLATTEN: _function("flatten", _flatten),
+    IROp.DROPOUT: lambda node, inputs: nn.Dropout(node.float_attr("p")),
+    IROp.RESNET_BASIC: lambda node, inputs: ResNetBasic(
+        inputs[0].features, node.shape.features, node.int_attr("stride"), inputs[0].extent
+    ),
+    IROp.ATTENTION: lambda node, inputs: Attention(
+        inputs[0].features, node.int_attr("heads"), node.float_attr("dropout")
+    ),
+    IROp.MLP: _mlp,
+    IROp.RELU: _function("relu", F.relu),
+    IROp.GELU: _function("gelu", F.gelu),
+    IROp.SILU: _function("silu", F.silu),
+    IROp.HARDSWISH: _function("hardswish", F.hardswish),
+    IROp.MISH: _function("mish", F.mish),
+}
+TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.UNARY.items()})
+TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.BINARY.items()})
+TABLE.update({IROp(name): _scalar(ew.SCALED_UNARY) for name in ew.SCALED_UNARY})
+TABLE.update({IROp(name): _scalar(ew.SCALED_BINARY) for name in ew.SCALED_BINARY})
+
+SHAREABLE = frozenset(
+    {IROp.SUM, IROp.CONCAT, IROp.GLOBAL_AVG_POOL, IROp.FLATTEN, IROp.DROPOUT, IROp.ZERO}
+    | {IROp.AVG_POOL, IROp.MAX_POOL, IROp.RELU, IROp.GELU, IROp.SILU, IROp.HARDSWISH, IROp.MISH}
+    | {IROp(name) for name in (*ew.UNARY, *ew.BINARY)}
+)

@@ -106,7 +106,9 @@ class Comment:
 
 
 class _Unformattable(Exception):
-    pass
+    def __init__(self, why: str, token: Token | None = None) -> None:
+        super().__init__(why)
+        self.token = token
 
 
 _Item = Callable[[str | None], object]
@@ -140,7 +142,7 @@ class _Reader:
             self.index += 1
         token = self.tokens[self.index]
         if kind is not None and token.kind != kind and token.text != kind:
-            raise _Unformattable(f"unexpected {token.text!r}")
+            raise _Unformattable(f"unexpected {token.text!r}", token)
         self.current.pieces.append(Piece(token, space, brk))
         self.index += 1
         return token
@@ -203,7 +205,13 @@ class _Reader:
         elif keyword == "topology":
             self.topology()
         else:
-            raise _Unformattable(f"unexpected {keyword!r}")
+            glued = next((k for k in sorted(KEYWORDS) if keyword.startswith(k)), None)
+            if glued is not None:
+                raise _Unformattable(
+                    f"{keyword!r} reads as the keyword '{glued}' and a name: write them apart",
+                    self.tokens[self.index - 1],
+                )
+            raise _Unformattable(f"unexpected {keyword!r}", self.tokens[self.index - 1])
 
     def integer(self, brk: str | None) -> None:
         self.take(brk is not None, "number", brk)
@@ -412,8 +420,10 @@ def format_text(text: str, path: str = "<text>") -> str:
     tokens = tokenize(text)
     try:
         items = _Reader(tokens).items()
-    except (_Unformattable, IndexError) as exc:
-        raise _cannot_format(path, str(exc) or "unexpected end of file") from None
+    except _Unformattable as exc:
+        raise _cannot_format(path, text, str(exc), exc.token) from None
+    except IndexError:
+        raise _cannot_format(path, text, "unexpected end of the file", None) from None
     widths = _rule_widths(items)
     out: list[str] = []
     for item in items:
@@ -426,11 +436,11 @@ def format_text(text: str, path: str = "<text>") -> str:
     newline = "\r\n" if "\r\n" in text else "\n"
     result = "".join(line.rstrip() + newline for line in out)
     if _signature(tokenize(result)) != _signature(tokens):
-        raise _cannot_format(path, "the layout would change the tokens")
+        raise _cannot_format(path, text, "the layout would change the tokens (a bug)", None)
     return result
 
 
-def _cannot_format(path: str, why: str) -> NascError:
-    return NascError(
-        error("E104", f"cannot format '{path}': {why}", None, "please report this as a bug")
-    )
+def _cannot_format(path: str, text: str, why: str, token: Token | None) -> NascError:
+    source = Source.of(path, text)
+    where = source.span(token.start, token.start + len(token.text)) if token else None
+    return NascError(error("E100", f"cannot format: {why}", where))

@@ -78,4 +78,5 @@ class LineIndex:
             return 0
         if line > len(self.starts):
             return len(self.text)
-        return min(self.starts[line - 1] + max(col - 1, 0), len(self.text))
+        start = self.starts[line - 1]
+        return start + min(max(col - 1, 0), len(self._line_text(line - 1)))

@@ -140,6 +140,10 @@ def create_server() -> NascServer:
         path, text = ls.document(uri)
         ls.project.open[path] = text
         ls.schedule(uri)
+        for other in list(ls.workspace.text_documents):  # open files that import this one
+            other_path, _ = ls.document(other)
+            if other != uri and path in ls.project.closure(other_path)[1:]:
+                ls.schedule(other)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded

@@ -180,3 +180,11 @@ def test_fmt_reports_syntax_errors_with_their_place(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["fmt", "--check", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:2:1: error[E100]" in result.output
+
+
+def test_a_keyword_glued_to_a_name_is_refused_with_its_place() -> None:
+    with pytest.raises(NascError) as caught:
+        format_text("importstd\n", "glued.nas")
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.span is not None and (diagnostic.span.line, diagnostic.span.col) == (1, 1)
+    assert "write them apart" in diagnostic.message

@@ -95,6 +95,12 @@ class Session:
             assert self.arrived.wait_for(ready, timeout), f"no diagnostics for {uri} v{version}"
             return list(next(p for p in self.published[uri] if p.version == version).diagnostics)
 
+    def republished(self, uri: str, seen: int, timeout: float = 60) -> list[types.Diagnostic]:
+        """The diagnostics published for uri after the first ``seen`` publications."""
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.published[uri]) > seen, timeout)
+            return list(self.published[uri][-1].diagnostics)
+
     def position(self, uri: str, line: int, character: int) -> dict[str, Any]:
         return {
             "text_document": types.TextDocumentIdentifier(uri=uri),
@@ -211,6 +217,11 @@ def test_errors_in_an_imported_file_show_on_the_import_line(lsp: Session, tmp_pa
     assert "blocks.nas:2:14" in found[0].message
     related = found[0].related_information
     assert related and related[0].location.uri == uri_of(tmp_path / "blocks.nas")
+    # Fixing the imported file in the editor (unsaved) clears the importer's error.
+    main_uri = uri_of(tmp_path / "main.nas")
+    seen = len(lsp.published[main_uri])
+    lsp.open(uri_of(tmp_path / "blocks.nas"), "import std\nB ::= relu | gelu\n")
+    assert lsp.republished(main_uri, seen) == []
 
 
 def test_hover_on_a_nonterminal_shows_alternatives_and_count(lsp: Session) -> None:

@@ -61,7 +61,7 @@ def load_backend(name: str) -> Backend:
         except ImportError as exc:
             raise NascError(
                 error(
-                    "E701",
+                    "E603",
                     f"the {name} backend cannot be imported: {exc}",
                     None,
                     f"install what it needs: {install}",
@@ -71,7 +71,7 @@ def load_backend(name: str) -> Backend:
     if plugin is None:
         raise NascError(
             error(
-                "E702",
+                "E604",
                 f"unknown backend '{name}'",
                 None,
                 f"available backends: {', '.join(available_backends())}",
@@ -82,7 +82,7 @@ def load_backend(name: str) -> Backend:
     except Exception as exc:  # a third-party plugin may fail in any way
         raise NascError(
             error(
-                "E701",
+                "E603",
                 f"the {name} backend (entry point {plugin.value}) failed to load: {exc}",
                 None,
             )

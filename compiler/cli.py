@@ -65,8 +65,11 @@ def fail(error: NascError) -> None:
 
 # Commands defined in their own modules register here, so that each stays short.
 def _register() -> None:
+    from nasc.compiler.cli_compile import compile_command, show_command
     from nasc.compiler.cli_fmt import fmt_command, lsp_command
 
+    main.add_command(compile_command)
+    main.add_command(show_command)
     main.add_command(fmt_command)
     main.add_command(lsp_command)
 

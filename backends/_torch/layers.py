@@ -193,16 +193,34 @@ class Pool(nn.Module):
     def __init__(self, kind: str, kernel: int, stride: int, extent: Sequence[int]) -> None:
         super().__init__()
         rank = len(extent)
-        self.kind, self.kernel, self.stride = kind, kernel, stride
-        self.padding, self.pre_pad = _pads(extent, kernel, stride)
-        if any(2 * p > kernel for p in self.padding):  # beyond what torch pools pad
-            self.padding, self.pre_pad = (0,) * rank, _pads_explicit(extent, kernel, stride)
-        self.pool = (_AVG if kind == "avg" else _MAX)[rank - 1]
-        self.divisor: Tensor | None = None
-        if kind == "avg" and self.pre_pad is not None:
-            ones = F.pad(torch.ones(1, 1, *extent), self.pre_pad)
-            counted = self.pool(ones, kernel, stride, 0)
-            self.register_buffer("divisor", 1 / counted, persistent=False)
+        padding, pre_pad = _pads(extent, kernel, stride)
+        if any(2 * p > kernel for p in padding):  # beyond what torch's pools can pad
+            padding, pre_pad = (0,) * rank, _pads_explicit(extent, kernel, stride)
+        pool = (_AVG if kind == "avg" else _MAX)[rank - 1]
+        buffers: dict[str, Tensor] = {}
+        if kind == "avg" and pre_pad is not None:
+            # torch counts explicit padding: divide by the count of real positions instead
+            counted = pool(F.pad(torch.ones(1, 1, *extent), pre_pad), kernel, stride, 0)
+            buffers["divisor"] = 1 / counted
+        attach(
+            self,
+            None,
+            buffers,
+            kind=kind,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            pre_pad=pre_pad,
+            pool=pool,
+        )
+        self._non_persistent_buffers_set.update(buffers)
+
+    kind: str
+    kernel: int
+    stride: int
+    padding: tuple[int, ...]
+    pre_pad: list[int] | None
+    pool: Callable[..., Tensor]
 
     def forward(self, x: Tensor) -> Tensor:
         if self.kind == "max":
@@ -211,8 +229,8 @@ class Pool(nn.Module):
             return self.pool(x, self.kernel, self.stride, self.padding)
         if self.pre_pad is None:
             return self.pool(x, self.kernel, self.stride, self.padding, False, False)
-        assert self.divisor is not None
-        return self.pool(F.pad(x, self.pre_pad), self.kernel, self.stride, 0) * self.divisor
+        divisor: Tensor = self._buffers["divisor"]  # type: ignore[assignment]
+        return self.pool(F.pad(x, self.pre_pad), self.kernel, self.stride, 0) * divisor
 
     def extra_repr(self) -> str:
         return f"{self.kind}, kernel={self.kernel}, stride={self.stride}"

@@ -59,7 +59,7 @@ def build_module(graph: Graph, seed: int = 0) -> GraphModule:
     if missing:
         raise NascError(
             error(
-                "E700",
+                "E602",
                 "the torch backend does not map " + ", ".join(f"'{op.value}'" for op in missing),
                 None,
                 "choose another backend, or add these ops to nasc.backends._torch.table.TABLE",

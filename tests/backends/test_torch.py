@@ -115,7 +115,7 @@ def test_unmapped_ops_are_one_diagnostic_listing_them_all(monkeypatch: pytest.Mo
         build_module(graph)
     message = caught.value.diagnostics[0].message
     assert (
-        caught.value.diagnostics[0].code == "E700" and "'conv'" in message and "'relu'" in message
+        caught.value.diagnostics[0].code == "E602" and "'conv'" in message and "'relu'" in message
     )
 
 

@@ -1,0 +1,88 @@
+"""A Graph as a Keras functional model on TensorFlow, computing what the torch model does.
+
+The model's input and output are in nasc's layout (channels first, like torch
+and ONNX), so the same arrays go into every backend; inside, image and signal
+tensors are channels-last, converted once after the input and once before a
+channels-layout output or a flatten.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from nasc.backends._tensorflow.builder import KerasBuilder
+from nasc.backends._tensorflow.table import TABLE, channels_first, channels_last
+from nasc.backends.weights import WeightSet, check_weights, init_weights
+from nasc.compiler.graph import Graph, IROp
+from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
+
+
+def missing_ops(graph: Graph) -> list[IROp]:
+    """The graph's ops this backend does not map, in IR order."""
+    used = graph.ops()
+    return [op for op in IROp if op in used and op not in TABLE and op is not IROp.INPUT]
+
+
+def build_module(
+    graph: Graph,
+    seed: int = 0,
+    *,
+    weights: WeightSet | None = None,
+    dtype: str = "float32",
+) -> keras.Model:
+    """The Keras model of ``graph``: ``weights`` when given (checked against the
+    graph), else fresh ones drawn from ``seed``. ``dtype`` float64 computes in
+    double precision (to compare functions without float32 rounding).
+
+    >>> model = build_module(graph)                  # doctest: +SKIP
+    >>> model.predict(x).shape == (len(x), *graph.output_shape.dims)  # doctest: +SKIP
+    True
+    """
+    missing = missing_ops(graph)
+    if missing:
+        names = ", ".join(f"'{op.value}'" for op in missing)
+        raise NascError(
+            error(
+                "E720",
+                f"the TensorFlow backend does not map {names}",
+                None,
+                "choose another backend, or add these ops to nasc.backends._tensorflow.table.TABLE",
+            )
+        )
+    if weights is None:
+        weights = init_weights(graph, seed)
+    else:
+        check_weights(graph, weights)
+    builder = KerasBuilder(weights, dtype)
+    nodes = graph.nodes
+    source = graph.input_shape
+    inputs = keras.Input(shape=source.dims, name="input", dtype=dtype)
+    x: Any = inputs
+    if source.layout == "channels":
+        x = keras.layers.Permute(channels_last(source.rank), name="channels_last", dtype=dtype)(x)
+    values: list[Any] = [x]
+    for index, node in enumerate(nodes[1:], start=1):
+        shapes = tuple(nodes[i].shape for i in node.inputs)
+        xs = [values[i] for i in node.inputs] if node.op is not IROp.ZERO else [inputs]
+        values.append(TABLE[node.op](builder, index, node, shapes, xs))
+    out, shape = values[-1], graph.output_shape
+    if shape.layout == "channels":
+        out = keras.layers.Permute(channels_first(shape.rank), name="channels_first", dtype=dtype)(
+            out
+        )
+    out = keras.layers.Identity(name="output", dtype=dtype)(out)
+    return keras.Model(inputs, out, name="nasc")
+
+
+def export(
+    graph: Graph, path: str | Path, seed: int = 0, *, weights: WeightSet | None = None
+) -> keras.Model:
+    """Write the model to ``path`` (a `.keras` file; `keras.saving.load_model`
+    reads it back after ``import nasc.backends._tensorflow``)."""
+    model = build_module(graph, seed, weights=weights)
+    model.save(str(path))
+    return model

@@ -1,0 +1,339 @@
+"""The TensorFlow backend's op table: one emitter per IR op, building Keras layers.
+
+Inside the model, tensors of the ``channels`` layout are channels-last
+([N, *spatial, C], what TensorFlow's CPU kernels run); sequences [N, L, D] and
+vectors [N, D] are as in nasc. Keras's `same` padding is TensorFlow's:
+ceil(size / stride) outputs, the odd pad at the end, padded positions not
+counted by average pooling — nasc's own semantics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import keras
+
+from nasc.backends._tensorflow.builder import KerasBuilder
+from nasc.backends._tensorflow.layers import (
+    BINARY,
+    SCALED,
+    UNARY,
+    Elementwise,
+    Scaled,
+    Subsample,
+    Zeros,
+)
+from nasc.backends.weights import SCALAR_INIT
+from nasc.compiler.graph import IROp, Node
+from nasc.compiler.shapes import Shape
+
+Tensor = Any
+Emitter = Callable[[KerasBuilder, int, Node, tuple[Shape, ...], list[Tensor]], Tensor]
+
+_CONV = {1: keras.layers.Conv1D, 2: keras.layers.Conv2D, 3: keras.layers.Conv3D}
+_PAD = {1: keras.layers.ZeroPadding1D, 2: keras.layers.ZeroPadding2D, 3: keras.layers.ZeroPadding3D}
+_AVG = {
+    1: keras.layers.AveragePooling1D,
+    2: keras.layers.AveragePooling2D,
+    3: keras.layers.AveragePooling3D,
+}
+_MAX = {1: keras.layers.MaxPooling1D, 2: keras.layers.MaxPooling2D, 3: keras.layers.MaxPooling3D}
+_GAP = {
+    1: keras.layers.GlobalAveragePooling1D,
+    2: keras.layers.GlobalAveragePooling2D,
+    3: keras.layers.GlobalAveragePooling3D,
+}
+
+
+def _same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    reach = (kernel - 1) * dilation + 1
+    total = max((-(-size // stride) - 1) * stride + reach - size, 0)
+    return total // 2, total - total // 2
+
+
+def _conv(
+    b: KerasBuilder,
+    i: int,
+    part: str,
+    x: Tensor,
+    source: Shape,
+    out: Shape,
+    kernel: int,
+    stride: int = 1,
+    groups: int = 1,
+    dilation: int = 1,
+    bias: bool = False,
+    prefix: str = "",
+) -> Tensor:
+    rank = source.rank
+    config: dict[str, Any] = {"groups": groups, "use_bias": bias, "dilation_rate": dilation}
+    if stride > 1 and dilation > 1:  # Keras cannot stride a dilated convolution
+        pads = tuple(_same_padding(n, kernel, stride, dilation) for n in source.extent)
+        x = b.layer(_PAD[rank], i, part + "_pad", padding=pads[0] if rank == 1 else pads)(x)
+        conv = b.layer(_CONV[rank], i, part, filters=out.features, kernel_size=kernel, **config)
+        y = Subsample(stride, out.extent, name=f"n{i}_{part}_stride", dtype=b.dtype)(conv(x))
+    else:
+        conv = b.layer(
+            _CONV[rank],
+            i,
+            part,
+            filters=out.features,
+            kernel_size=kernel,
+            strides=stride,
+            padding="same",
+            **config,
+        )
+        y = conv(x)
+    b.load(conv, b.conv_weights(i, prefix, bias))
+    return y
+
+
+def conv(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    return _conv(
+        b,
+        i,
+        "conv",
+        xs[0],
+        shapes[0],
+        node.shape,
+        node.int_attr("kernel"),
+        node.int_attr("stride"),
+        node.int_attr("groups"),
+        node.int_attr("dilation"),
+        node.attr("bias") is True,
+    )
+
+
+def _dense(
+    b: KerasBuilder, i: int, part: str, x: Tensor, units: int, prefix: str, bias: bool = True
+) -> Tensor:
+    layer = b.layer(keras.layers.Dense, i, part, units=units, use_bias=bias)
+    y = layer(x)
+    b.load(layer, b.dense_weights(i, prefix, bias))
+    return y
+
+
+def linear(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    return _dense(b, i, "linear", xs[0], node.shape.features, "", node.attr("bias") is True)
+
+
+def _batchnorm(
+    b: KerasBuilder, i: int, part: str, x: Tensor, prefix: str, eps: float, momentum: float
+) -> Tensor:
+    layer = b.layer(
+        keras.layers.BatchNormalization, i, part, axis=-1, epsilon=eps, momentum=1 - momentum
+    )
+    y = layer(x)
+    b.load(layer, b.norm_weights(i, prefix, stats=True))
+    return y
+
+
+def batchnorm(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    return _batchnorm(b, i, "bn", xs[0], "", node.float_attr("eps"), node.float_attr("momentum"))
+
+
+def _affine(b: KerasBuilder, i: int, layer: keras.layers.Layer, x: Tensor) -> Tensor:
+    y = layer(x)
+    b.load(layer, b.norm_weights(i, "", stats=False))
+    return y
+
+
+def instancenorm(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    groups, eps = shapes[0].features, node.float_attr("eps")  # one group per channel
+    return _affine(
+        b, i, b.layer(keras.layers.GroupNormalization, i, "in", groups=groups, epsilon=eps), xs[0]
+    )
+
+
+def groupnorm(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    groups, eps = node.int_attr("groups"), node.float_attr("eps")
+    return _affine(
+        b, i, b.layer(keras.layers.GroupNormalization, i, "gn", groups=groups, epsilon=eps), xs[0]
+    )
+
+
+def layernorm(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Over the last axis: the features, or the channels at every position."""
+    layer = b.layer(
+        keras.layers.LayerNormalization, i, "ln", axis=-1, epsilon=node.float_attr("eps")
+    )
+    return _affine(b, i, layer, xs[0])
+
+
+def pool(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    kind = _MAX if node.op is IROp.MAX_POOL else _AVG
+    config = {
+        "pool_size": node.int_attr("kernel"),
+        "strides": node.int_attr("stride"),
+        "padding": "same",
+    }
+    return b.layer(kind[shapes[0].rank], i, "pool", **config)(xs[0])
+
+
+def global_avg_pool(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    rank = shapes[0].rank if shapes[0].layout == "channels" else 1  # a sequence: over L
+    return b.layer(_GAP[rank], i, "gap")(xs[0])
+
+
+def flatten(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Flattened in nasc's channels-first order, as torch and ONNX flatten."""
+    x, source = xs[0], shapes[0]
+    if source.layout == "channels":
+        x = b.layer(keras.layers.Permute, i, "first", dims=channels_first(source.rank))(x)
+    return b.layer(keras.layers.Flatten, i, "flatten")(x)
+
+
+def channels_last(rank: int) -> tuple[int, ...]:
+    """Permute dims [C, *spatial] -> [*spatial, C] (batch not counted)."""
+    return (*range(2, rank + 2), 1)
+
+
+def channels_first(rank: int) -> tuple[int, ...]:
+    """Permute dims [*spatial, C] -> [C, *spatial]."""
+    return (rank + 1, *range(1, rank + 1))
+
+
+def resnet_basic(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    source, out, stride, x = shapes[0], node.shape, node.int_attr("stride"), xs[0]
+    y = _conv(b, i, "conv_a", x, source, out, 3, stride, prefix="conv_a.")
+    y = _batchnorm(b, i, "bn_a", y, "bn_a.", 1e-5, 0.1)
+    y = b.layer(Elementwise, i, "relu_a", function="relu")(y)
+    y = _conv(b, i, "conv_b", y, out, out, 3, prefix="conv_b.")
+    y = _batchnorm(b, i, "bn_b", y, "bn_b.", 1e-5, 0.1)
+    skip = x
+    if stride != 1 or source.features != out.features:
+        skip = _conv(b, i, "shortcut_conv", x, source, out, 1, stride, prefix="shortcut.conv.")
+        skip = _batchnorm(b, i, "shortcut_bn", skip, "shortcut.bn.", 1e-5, 0.1)
+    y = b.layer(keras.layers.Add, i, "add")([y, skip])
+    return b.layer(Elementwise, i, "relu", function="relu")(y)
+
+
+def attention(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Keras's MultiHeadAttention holding torch's packed projections."""
+    width, heads = shapes[0].features, node.int_attr("heads")
+    head = width // heads
+    layer = b.layer(
+        keras.layers.MultiHeadAttention,
+        i,
+        "attention",
+        num_heads=heads,
+        key_dim=head,
+        dropout=node.float_attr("dropout"),
+    )
+    y = layer(xs[0], xs[0])
+    w_in, b_in = b.array(i, "in_proj.weight"), b.array(i, "in_proj.bias")
+    arrays = []
+    for k in range(3):  # query, key, value: kernel [D, heads, head], bias [heads, head]
+        w = w_in[k * width : (k + 1) * width]
+        arrays += [
+            w.T.reshape(width, heads, head),
+            b_in[k * width : (k + 1) * width].reshape(heads, head),
+        ]
+    w_out = b.array(i, "out_proj.weight")
+    arrays += [w_out.T.reshape(heads, head, width), b.array(i, "out_proj.bias")]
+    b.load(layer, arrays)
+    return y
+
+
+def mlp(b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]) -> Tensor:
+    width = shapes[0].features
+    hidden = int(Fraction(str(node.attr("ratio"))) * width)
+    dropout = node.float_attr("dropout")
+    y = _dense(b, i, "up", xs[0], hidden, "up.")
+    y = b.layer(keras.layers.Dropout, i, "drop_a", rate=dropout)(
+        b.layer(Elementwise, i, "gelu", function="gelu")(y)
+    )
+    y = _dense(b, i, "down", y, width, "down.")
+    return b.layer(keras.layers.Dropout, i, "drop_b", rate=dropout)(y)
+
+
+def scaled(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    layer = b.layer(Scaled, i, node.op.value, function=node.op.value, initial=SCALAR_INIT[node.op])
+    y = layer(xs if len(xs) > 1 else xs[0])
+    b.load(layer, [b.array(i, "b")])
+    return y
+
+
+def _elementwise(name: str) -> Emitter:
+    def emit(
+        b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+    ) -> Tensor:
+        return b.layer(Elementwise, i, name, function=name)(xs if len(xs) > 1 else xs[0])
+
+    return emit
+
+
+def zero(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Zeros in the node's Keras layout; ``xs`` holds the model's input (for the batch)."""
+    shape = node.shape
+    dims = (*shape.extent, shape.features) if shape.layout == "channels" else shape.dims
+    return b.layer(Zeros, i, "zeros", dims=dims)(xs[0])
+
+
+def concat(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    return b.layer(keras.layers.Concatenate, i, "concat", axis=-1)(xs)
+
+
+def total(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    return b.layer(keras.layers.Add, i, "sum")(xs)
+
+
+def dropout(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    return b.layer(keras.layers.Dropout, i, "dropout", rate=node.float_attr("p"))(xs[0])
+
+
+TABLE: dict[IROp, Emitter] = {
+    IROp.ZERO: zero,
+    IROp.SUM: total,
+    IROp.CONCAT: concat,
+    IROp.CONV: conv,
+    IROp.LINEAR: linear,
+    IROp.BATCHNORM: batchnorm,
+    IROp.INSTANCENORM: instancenorm,
+    IROp.LAYERNORM: layernorm,
+    IROp.GROUPNORM: groupnorm,
+    IROp.AVG_POOL: pool,
+    IROp.MAX_POOL: pool,
+    IROp.GLOBAL_AVG_POOL: global_avg_pool,
+    IROp.FLATTEN: flatten,
+    IROp.DROPOUT: dropout,
+    IROp.RESNET_BASIC: resnet_basic,
+    IROp.ATTENTION: attention,
+    IROp.MLP: mlp,
+}
+TABLE.update({IROp(name): _elementwise(name) for name in (*UNARY, *BINARY)})
+TABLE.update({IROp(name): scaled for name in SCALED})

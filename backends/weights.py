@@ -268,3 +268,10 @@ def check_weights(graph: Graph, weights: WeightSet) -> None:
         note = "the weights come from another architecture: compile the term they were trained with"
         problems[-1] = error(problems[-1].code, problems[-1].message, None, note)
         raise NascError(problems)
+
+
+def read_weights(path: str | Path, graph: Graph) -> WeightSet:
+    """A `.npz` weight set from ``path``, checked against ``graph`` (E722, E721)."""
+    weights = WeightSet.load(path)
+    check_weights(graph, weights)
+    return weights

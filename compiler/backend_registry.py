@@ -23,6 +23,8 @@ ENTRY_POINT_GROUP = "nasc.backends"
 # name -> (module, what to install when it fails to import)
 BUILTIN: dict[str, tuple[str, str]] = {
     "torch": ("nasc.backends._torch", "pip install 'nasc[torch]'"),
+    "onnx": ("nasc.backends._onnx", "pip install 'nasc[onnx]'"),
+    "tensorflow": ("nasc.backends._tensorflow", "pip install 'nasc[tensorflow]'"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 import shutil
 import subprocess
@@ -93,6 +94,13 @@ def summary_lines(graph: Graph) -> list[str]:
     help=f"Framework of the model ({', '.join(available_backends())}).",
 )
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Model file.")
+@click.option(
+    "--weights",
+    "weights_path",
+    type=click.Path(dir_okay=False),
+    help="Weights of a trained model to export with: a torch state dict (.pt), "
+    "a .pt2 program, or a .npz weight set.",
+)
 def compile_command(
     space: str,
     term: str | None,
@@ -102,22 +110,44 @@ def compile_command(
     sets: tuple[str, ...],
     backend: str,
     output: str,
+    weights_path: str | None,
 ) -> None:
     """Compile one architecture of SPACE to a model file of a framework.
 
     The torch backend writes a torch.export program (.pt2) that loads with torch
-    alone: `torch.export.load(OUT).module()`. Weights are drawn from --seed.
+    alone: `torch.export.load(OUT).module()`; onnx writes .onnx (opset 21) and
+    tensorflow a Keras .keras file. Weights are drawn from --seed, or carried
+    over from a trained model with --weights.
     """
     try:
         _, graph = architecture(space, sets, term, draw, seed, sampler)
         chosen = load_backend(backend)
-        chosen.export(graph, output, seed)
+        if weights_path is None:
+            chosen.export(graph, output, seed)
+        else:
+            _export_with_weights(chosen, graph, output, seed, weights_path)
     except NascError as exc:
         fail(exc)
         return
     for line in summary_lines(graph):
         click.echo(line)
     click.echo(f"wrote {output} ({backend})")
+
+
+def _export_with_weights(chosen: Any, graph: Graph, output: str, seed: int, path: str) -> None:
+    """Export with the weights in ``path`` (read by the torch backend unless .npz)."""
+    reader = "nasc.backends.weights" if path.endswith(".npz") else "nasc.backends._torch.weights"
+    try:
+        weights = importlib.import_module(reader).read_weights(path, graph)
+    except ImportError as exc:
+        raise NascError(
+            error("E701", f"reading {path} needs torch: {exc}", None, "pip install 'nasc[torch]'")
+        ) from None
+    if chosen.NAME == "torch":
+        module = importlib.import_module("nasc.backends._torch.weights")
+        chosen.export(graph, output, seed, module=module.module_with_weights(graph, weights))
+    else:
+        chosen.export(graph, output, seed, weights=weights)
 
 
 @click.command("show")

@@ -83,6 +83,15 @@ def export(
 ) -> keras.Model:
     """Write the model to ``path`` (a `.keras` file; `keras.saving.load_model`
     reads it back after ``import nasc.backends._tensorflow``)."""
+    if Path(path).suffix != ".keras":
+        raise NascError(
+            error(
+                "E723",
+                f"the TensorFlow backend writes Keras files, which must end in .keras: got {path}",
+                None,
+                f"name the output {Path(path).with_suffix('.keras').name}",
+            )
+        )
     model = build_module(graph, seed, weights=weights)
     model.save(str(path))
     return model

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from nasc.backends._torch.model import GraphModule
+from nasc.backends._torch.model import GraphModule, build_module
 from nasc.backends.weights import Key, WeightSet, check_weights
 from nasc.compiler.graph import Graph
 from nasc.dsl import NascError
@@ -105,3 +105,11 @@ def _read_torch(path: Path) -> WeightSet:
                 "a .pt2 file from `nasc compile --backend torch`, or a .npz weight set",
             )
         ) from None
+
+
+def module_with_weights(graph: Graph, weights: WeightSet) -> GraphModule:
+    """The graph's torch module holding ``weights`` (checked against the graph)."""
+    check_weights(graph, weights)
+    module = build_module(graph)
+    load_into_module(module, weights)
+    return module

@@ -1,0 +1,20 @@
+# One primitive per alternative, on an odd-sized image so that `same` padding is uneven.
+import std
+
+input [4, 5, 7]
+
+topology Bin(op, a, b) edges (0,1) (0,1) merge op
+
+NET ::= conv(6, kernel=3, stride=2, bias=true) | conv(8, kernel=3, groups=2, dilation=2)
+      | conv(8, kernel=3, stride=2, dilation=2) | dconv3x3 | batchnorm | instancenorm
+      | layernorm | groupnorm(groups=2) | avg_pool(kernel=3, stride=2) | max_pool(kernel=3, stride=2)
+      | avg_pool(kernel=2, stride=1) | global_avg_pool | flatten | dropout(0.5)
+      | resnet_basic(stride=2, channels=*2) | resnet_basic
+      | relu | gelu | silu | hardswish | mish
+      | neg | abs | square | cubic | square_root | mconst | aconst | log | exp | sin | cos
+      | sinh | cosh | tanh | asinh | atanh | sinc | umax | umin | sigmoid | logexp | gaussian
+      | erf | const
+      | Bin(add, neg, sin) | Bin(multi, neg, sin) | Bin(sub, neg, sin) | Bin(div, neg, sin)
+      | Bin(bmax, neg, sin) | Bin(bmin, neg, sin) | Bin(bsigmoid, neg, sin)
+      | Bin(bgaussian_sq, neg, sin) | Bin(bgaussian_abs, neg, sin) | Bin(wavg, neg, sin)
+      | Concat(zero, conv1x1) | Residual(conv3x3, id, conv1x1)

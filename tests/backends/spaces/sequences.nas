@@ -1,0 +1,8 @@
+# Primitives on a token sequence and on a vector.
+import std
+
+input sequence [5, 8]
+
+NET ::= attention(heads=2) | mlp(ratio=2) | linear(6) | linear(6, bias=false) | layernorm
+      | global_avg_pool | flatten | Sequential(flatten, batchnorm) | Sequential(flatten, mlp(ratio=1.5))
+      | Sequential(global_avg_pool, linear(3)) | Concat(mlp(ratio=1), zero) | gelu

@@ -1,0 +1,8 @@
+# Primitives on a 1-D signal of odd length.
+import std
+
+input [4, 9]
+
+NET ::= conv(6, kernel=5, stride=2) | conv(4, kernel=3, dilation=2) | dconv3x3 | batchnorm
+      | instancenorm | layernorm | groupnorm(groups=2) | avg_pool(kernel=3, stride=2)
+      | max_pool(kernel=2, stride=2) | global_avg_pool | flatten | resnet_basic(stride=2, channels=*2)

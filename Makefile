@@ -14,6 +14,10 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 demo: $(BIN)/.installed
 	$(BIN)/nasc check examples/*.nas
+	mkdir -p build/demo
+	$(BIN)/nasc compile examples/hnb201.nas --sample --seed 0 -o build/demo/hnb201.pt2
+	$(BIN)/python -c "import torch; model = torch.export.load('build/demo/hnb201.pt2').module(); \
+		logits = model(torch.randn(8, 3, 32, 32)); print('ran a batch of 8:', tuple(logits.shape))"
 
 test: lint typecheck imports unit wheel-check editors-test
 

@@ -3,7 +3,10 @@
 Framework-free: nothing here imports torch, tensorflow, onnx or gpytorch.
 """
 
+from nasc.compiler.backend_registry import available_backends, load_backend
 from nasc.compiler.checking import CheckResult, check, load
+from nasc.compiler.cost import Summary, summarize
+from nasc.compiler.graph import Graph, IROp, Node, build
 from nasc.compiler.shapes import Shape, ShapeError
 from nasc.compiler.space import (
     NT,
@@ -28,7 +31,10 @@ __all__ = [
     "Alternative",
     "CheckResult",
     "Edge",
+    "Graph",
+    "IROp",
     "InputSpec",
+    "Node",
     "Param",
     "Prim",
     "PrimitiveDecl",
@@ -37,10 +43,15 @@ __all__ = [
     "Shape",
     "ShapeError",
     "Space",
+    "Summary",
     "Template",
     "Topo",
     "Topology",
     "Value",
+    "available_backends",
+    "build",
     "check",
     "load",
+    "load_backend",
+    "summarize",
 ]

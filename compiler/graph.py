@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from nasc.compiler.ops import OPS
 from nasc.compiler.shapes import Shape
@@ -93,14 +93,15 @@ MERGE_OPS = frozenset({IROp.SUM, IROp.CONCAT}) | frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """One operation: its inputs (indices of earlier nodes), attributes and output shape.
 
     ``attrs`` are the primitive's parameters with channels made absolute and
     ``groups=0`` resolved to the input channels. ``scope`` is the derivation
     path that produced the node (``NET/STAGE#2/CELL#0/OP#3``), ``text`` how the
-    primitive reads in the term (``conv3x3``).
+    primitive reads in the term (``conv3x3``). A named tuple rather than a
+    frozen dataclass: equally immutable and hashable, and five times cheaper to
+    make, which matters for graphs of hundreds of nodes built per proposal.
     """
 
     op: IROp

@@ -32,6 +32,7 @@ class _Zero:
 
 
 Ref = int | _Zero
+_Row = tuple[IROp, tuple[int, ...], Shape, tuple[tuple[str, Value], ...], str, str]
 
 
 @dataclass
@@ -39,10 +40,30 @@ class _Memo:
     """What one space's builds share, keyed by the identity of the space's own objects."""
 
     counts: dict[int, int] = field(default_factory=dict)
+    alts: dict[str, tuple[tuple[Template, int], ...]] = field(default_factory=dict)
+    args: dict[int, tuple[int, ...]] = field(default_factory=dict)
     incoming: dict[tuple[int, int], tuple[tuple[Edge, ...], ...]] = field(default_factory=dict)
     prims: dict[tuple[int, Shape], tuple[IROp, Shape, tuple[tuple[str, Value], ...]]] = field(
         default_factory=dict
     )
+
+    def alternatives(self, space: Space, nt: str) -> tuple[tuple[Template, int], ...] | None:
+        """Each alternative's template of ``nt`` with its count of nonterminals."""
+        found = self.alts.get(nt)
+        if found is None:
+            rule = space.rule_map.get(nt)
+            if rule is None:
+                return None
+            found = self.alts[nt] = tuple(
+                (alt.template, self.nt_count(alt.template)) for alt in rule.alternatives
+            )
+        return found
+
+    def arg_counts(self, topo: Topo) -> tuple[int, ...]:
+        found = self.args.get(id(topo))
+        if found is None:
+            found = self.args[id(topo)] = tuple(self.nt_count(arg) for arg in topo.args)
+        return found
 
     def nt_count(self, template: Template) -> int:
         count = self.counts.get(id(template))
@@ -86,7 +107,9 @@ class _Builder:
             )
         self.space = space
         self.root = derivation
-        self.nodes: list[Node] = [Node(IROp.INPUT, (), space.input.shape, scope="input")]
+        # rows of (op, inputs, shape, attrs, scope, text); Nodes are made for the live ones
+        self.rows: list[_Row] = [(IROp.INPUT, (), space.input.shape, (), "input", "")]
+        self.shapes: list[Shape] = [space.input.shape]
         self.seen: dict[str, int] = {}
         self.memo = _memo(space)
 
@@ -99,23 +122,21 @@ class _Builder:
     # ---- expansion
 
     def derivation(self, d: Derivation, ref: Ref, scope: str) -> Ref:
-        rule = self.space.rule_map.get(d.nt)
-        if rule is None or not 0 <= d.alt < len(rule.alternatives):
+        alternatives = self.memo.alternatives(self.space, d.nt)
+        if alternatives is None or not 0 <= d.alt < len(alternatives):
             raise self.fail(
                 f"the derivation chooses {d.nt} alternative {d.alt}, which the space lacks", scope
             )
-        template = rule.alternatives[d.alt].template
-        if self.memo.nt_count(template) != len(d.children):
+        template, count = alternatives[d.alt]
+        if count != len(d.children):
             raise self.fail(
-                f"{d.nt} alternative {d.alt} names {self.memo.nt_count(template)} nonterminals but the "
+                f"{d.nt} alternative {d.alt} names {count} nonterminals but the "
                 f"derivation gives {len(d.children)}",
                 scope,
             )
         return self.template(template, d.children, ref, scope)
 
     def template(self, t: Template, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
-        if isinstance(t, Prim):
-            return self.primitive(t, ref, scope)
         if isinstance(t, NT):
             child = children[0]
             if child.nt != t.name:
@@ -124,14 +145,22 @@ class _Builder:
             index = self.seen.get(key, 0)
             self.seen[key] = index + 1
             return self.derivation(child, ref, f"{key}#{index}")
+        if isinstance(t, Prim):
+            return self.primitive(t, ref, scope)
         return self.topology(t, children, ref, scope)
 
     def topology(self, t: Topo, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
-        topology = self.space.topology(t.name)
+        topology = self.space.topology_map[t.name]
+        counts = self.memo.arg_counts(t)
+        if topology.variadic:  # Sequential: a chain, no merges
+            offset = 0
+            for arg, count in zip(t.args, counts, strict=True):
+                ref = self.template(arg, children[offset : offset + count], ref, scope)
+                offset += count
+            return ref
         arg_children: list[Sequence[Derivation]] = []
         offset = 0
-        for arg in t.args:
-            count = self.memo.nt_count(arg)
+        for count in counts:
             arg_children.append(children[offset : offset + count])
             offset += count
         merge_arg = topology.merge_arg
@@ -169,17 +198,18 @@ class _Builder:
 
     # ---- nodes
 
-    def add(self, node: Node) -> int:
-        self.nodes.append(node)
-        return len(self.nodes) - 1
+    def add(self, row: _Row) -> int:
+        self.rows.append(row)
+        self.shapes.append(row[2])
+        return len(self.rows) - 1
 
     def materialize(self, ref: Ref, scope: str) -> int:
         if isinstance(ref, int):
             return ref
-        return self.add(Node(IROp.ZERO, (), ref.shape, scope=scope, text="zero"))
+        return self.add((IROp.ZERO, (), ref.shape, (), scope, "zero"))
 
     def shape(self, ref: Ref) -> Shape:
-        return ref.shape if isinstance(ref, _Zero) else self.nodes[ref].shape
+        return ref.shape if isinstance(ref, _Zero) else self.shapes[ref]
 
     def primitive(self, prim: Prim, ref: Ref, scope: str) -> Ref:
         op = OPS[prim.op]
@@ -194,7 +224,7 @@ class _Builder:
                 "binary operations merge two paths: pass it as a topology's merge argument",
             )
         source = self.materialize(ref, scope)
-        shape = self.nodes[source].shape
+        shape = self.shapes[source]
         key = (id(prim), shape)
         known = self.memo.prims.get(key)
         if known is None:
@@ -207,7 +237,7 @@ class _Builder:
             attrs = tuple(_resolve(name, value, shape) for name, value in prim.params)
             known = self.memo.prims[key] = (IROp(prim.op), out, attrs)
         ir_op, out, attrs = known
-        return self.add(Node(ir_op, (source,), out, attrs, scope, prim.text))
+        return self.add((ir_op, (source,), out, attrs, scope, prim.text))
 
     def merge(
         self,
@@ -228,15 +258,14 @@ class _Builder:
             if len(live) == 1:
                 return live[0]
             self.same_shapes(live, where, scope)
-            return self.add(Node(IROp.SUM, tuple(live), self.shape(live[0]), scope=scope))
+            return self.add((IROp.SUM, tuple(live), self.shapes[live[0]], (), scope, ""))
         if merge is None:
             return self.concat(refs, where, scope)
         ordered = [self.materialize(ref, scope) for _, ref in sorted(arriving, key=lambda a: a[0])]
         self.same_shapes(ordered, where, scope)
         out = ordered[0]
         for other in ordered[1:]:
-            node_shape = self.nodes[out].shape
-            out = self.add(Node(IROp(merge.op), (out, other), node_shape, (), scope, merge.text))
+            out = self.add((IROp(merge.op), (out, other), self.shapes[out], (), scope, merge.text))
         return out
 
     def concat(self, refs: list[Ref], where: str, scope: str) -> Ref:
@@ -252,10 +281,10 @@ class _Builder:
         if all(isinstance(r, _Zero) for r in refs):
             return _Zero(out)
         inputs = tuple(self.materialize(r, scope) for r in refs)
-        return self.add(Node(IROp.CONCAT, inputs, out, scope=scope))
+        return self.add((IROp.CONCAT, inputs, out, (), scope, ""))
 
     def same_shapes(self, refs: Sequence[int], where: str, scope: str) -> None:
-        shapes = [self.nodes[r].shape for r in refs]
+        shapes = [self.shapes[r] for r in refs]
         if any(s != shapes[0] for s in shapes):
             raise self.fail(
                 f"paths meeting at {where} have different shapes: "
@@ -268,29 +297,23 @@ class _Builder:
 
     def finish(self, out: Ref) -> Graph:
         last = self.materialize(out, "output")
-        live = [False] * len(self.nodes)
-        live[last] = True
-        live[0] = True
+        rows = self.rows
+        live = [False] * len(rows)
+        live[0] = live[last] = True
         for index in range(last, 0, -1):
             if live[index]:
-                for source in self.nodes[index].inputs:
+                for source in rows[index][1]:
                     live[source] = True
-        renumber: dict[int, int] = {}
+        renumber = [0] * len(rows)
         kept: list[Node] = []
         for index in range(last + 1):
             if live[index]:
-                node = self.nodes[index]
+                op, inputs, shape, attrs, scope, text = rows[index]
                 renumber[index] = len(kept)
-                if node.inputs:
-                    node = _with_inputs(node, tuple(renumber[i] for i in node.inputs))
-                kept.append(node)
+                kept.append(
+                    Node(op, tuple([renumber[i] for i in inputs]), shape, attrs, scope, text)
+                )
         return Graph(tuple(kept))
-
-
-def _with_inputs(node: Node, inputs: tuple[int, ...]) -> Node:
-    if inputs == node.inputs:
-        return node
-    return Node(node.op, inputs, node.shape, node.attrs, node.scope, node.text)
 
 
 def describe(space: Space, derivation: Derivation) -> str:

@@ -27,7 +27,9 @@ class GraphModule(nn.Module):
         scopes: Sequence[str],
     ) -> None:
         super().__init__()
-        self.layers = nn.ModuleList(layers)
+        self.layers = nn.ModuleList()
+        # filled directly: ModuleList's own checks cost more than building the layers
+        self.layers._modules.update((str(i), layer) for i, layer in enumerate(layers))
         self.inputs = tuple(inputs)
         self.scopes = tuple(scopes)
         last_use = {source: index + 1 for index, used in enumerate(inputs) for source in used}

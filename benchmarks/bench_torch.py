@@ -182,7 +182,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     sampled_hnb201(args.archs, args.runs)
-    fixed_nb201(max(args.runs, 1))
+    fixed_nb201(max(args.runs, 3))
 
 
 if __name__ == "__main__":

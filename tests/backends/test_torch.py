@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -17,10 +18,11 @@ from nasc.backends._torch import build_module, missing_ops  # noqa: E402
 from nasc.backends._torch import table as torch_table  # noqa: E402
 from nasc.backends._torch.layers import Attention  # noqa: E402
 from nasc.compiler.cost import summarize  # noqa: E402
+from nasc.compiler.derivation import Derivation  # noqa: E402
 from nasc.compiler.graph import Graph, IROp, build  # noqa: E402
 from nasc.compiler.sampling import sample  # noqa: E402
 from nasc.dsl import NascError  # noqa: E402
-from tests.compiler.graph_cases import FIXED, UMAX, activation, example  # noqa: E402
+from tests.compiler.graph_cases import FIXED, UMAX, activation, example, zero_space  # noqa: E402
 
 EXAMPLES = sorted(FIXED)
 SEEDS = (0, 1)
@@ -121,3 +123,16 @@ def test_unmapped_ops_are_one_diagnostic_listing_them_all(monkeypatch: pytest.Mo
 
 def test_every_ir_op_but_the_input_is_mapped() -> None:
     assert set(IROp) - set(torch_table.TABLE) == {IROp.INPUT}
+
+
+def test_zero_nodes_give_zeros_of_the_batch(tmp_path: Path) -> None:
+    space = zero_space(tmp_path)
+    graph = build(space, Derivation("NET", 0, (Derivation("P", 0), Derivation("P", 1))))
+    model = build_module(graph).eval()
+    x = torch.randn(3, 4, 8, 8)
+    with torch.no_grad():
+        y = model(x)
+    assert y.shape == (3, 8, 8, 8)
+    # batchnorm in eval with fresh statistics is x / sqrt(1 + eps): zeros stay zeros
+    assert torch.equal(y[:, 4:], torch.zeros(3, 4, 8, 8))
+    assert not torch.equal(y[:, :4], torch.zeros(3, 4, 8, 8))

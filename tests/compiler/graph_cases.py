@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from nasc.compiler import Space, load
+from nasc.compiler import Space, check, load
 from nasc.compiler.derivation import Derivation as D
 from tests.conftest import ROOT
 
@@ -85,3 +85,19 @@ FIXED: dict[str, D] = {
     "transformer": transformer(2),
     "mnist1d": mnist1d(),
 }
+
+
+ZERO_SPACE = """import std
+input [4, 8, 8]
+NET ::= Sequential(Concat(conv(4), P), batchnorm, Binary(multi, id, P))
+P ::= zero | id
+"""
+
+
+def zero_space(tmp_path: Path) -> Space:
+    """A space whose zero paths reach a concat and a binary merge (written to tmp_path)."""
+    path = tmp_path / "zero.nas"
+    path.write_text(ZERO_SPACE)
+    result = check(str(path))
+    assert result.space is not None, result.format()
+    return result.space

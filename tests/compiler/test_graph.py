@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nasc.compiler import check
@@ -24,6 +26,7 @@ from tests.compiler.graph_cases import (
     mnist1d,
     nb201,
     transformer,
+    zero_space,
 )
 
 
@@ -140,10 +143,8 @@ def test_a_derivation_that_does_not_fit_the_space_is_a_diagnostic() -> None:
         build(example("nb201"), nb201((9, 0, 0, 0, 0, 0)))
 
 
-def test_shape_mismatch_names_the_node_and_the_architecture(tmp_path: object) -> None:
-    from pathlib import Path
-
-    path = Path(str(tmp_path)) / "bad.nas"
+def test_shape_mismatch_names_the_node_and_the_architecture(tmp_path: Path) -> None:
+    path = tmp_path / "bad.nas"
     path.write_text(
         "import std\ninput [3, 8, 8]\nNET ::= Residual(A, id, id)\nA ::= conv(channels=*2) | id\n"
     )
@@ -155,3 +156,26 @@ def test_shape_mismatch_names_the_node_and_the_architecture(tmp_path: object) ->
     message = caught.value.diagnostics[0].message
     assert "paths meeting at node 2 of 'Residual'" in message and "[6, 8, 8]" in message
     assert "Residual(conv(channels=*2), id, id)" in caught.value.diagnostics[0].notes[0]
+
+
+def test_zero_paths_into_concat_and_binary_merges_become_zero_nodes(tmp_path: Path) -> None:
+    space = zero_space(tmp_path)
+    graph = build(space, D("NET", 0, (D("P", 0), D("P", 0))))
+    assert verify(graph) == []
+    ops = [n.op for n in graph.nodes]
+    assert ops.count(IROp.ZERO) == 2 and IROp.CONCAT in ops and IROp.MULTI in ops
+    assert graph.output_shape.dims == (8, 8, 8)
+    with_id = build(space, D("NET", 0, (D("P", 1), D("P", 1))))
+    assert IROp.ZERO not in with_id.ops() and verify(with_id) == []
+
+
+def test_a_network_cut_by_zero_edges_outputs_zeros(tmp_path: Path) -> None:
+    path = tmp_path / "cut.nas"
+    path.write_text(
+        "import std\ninput [2, 4]\nNET ::= Sequential(Residual(conv(2), zero, zero), conv(3))\n"
+    )
+    result = check(str(path))
+    assert result.space is not None
+    graph = build(result.space, D("NET", 0))
+    assert [n.op for n in graph.nodes] == [IROp.INPUT, IROp.ZERO, IROp.CONV]  # conv(2) is dead
+    assert graph.output_shape.dims == (3, 4) and verify(graph) == []

@@ -23,6 +23,7 @@ alternatives is ever derived.
 from __future__ import annotations
 
 import itertools
+import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -489,6 +490,16 @@ def count_by_depth(space: Space, depth: int, nt: str | None = None) -> int:
         raise ValueError("depth must be at least 0")
     cumulative, _ = counts_of(space).configurations(nt, max_depth=depth)
     return cumulative[-1] if cumulative else 0
+
+
+def log10(n: int) -> float:
+    """log10 of a count of any size (-inf for 0)."""
+    if n <= 0:
+        return float("-inf")
+    digits = len(str(n))
+    if digits < 300:
+        return math.log10(n)
+    return digits - 17 + math.log10(int(str(n)[:17]))
 
 
 def count_table(space: Space) -> dict[str, int | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,13 @@ def test_compile_writes_a_program_that_loads_without_nasc(tmp_path: Path) -> Non
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_png_through_graphviz(tmp_path: Path) -> None:
+    png = tmp_path / "arch.png"
+    code, out = _run(
+        "show", str(example_path("mnist1d")), "--sample", "--format", "png", "-o", str(png)
+    )
+    assert code == 0, out
+    assert png.read_bytes().startswith(b"\x89PNG")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 
 import click
 
@@ -14,8 +15,8 @@ from nasc.compiler.derivation import Derivation, to_json
 from nasc.compiler.mutation import crossover, mutate, self_crossover
 from nasc.compiler.sampling import SAMPLERS, sample
 from nasc.compiler.space import Space
-from nasc.compiler.terms import format_term, parse_term
-from nasc.dsl import NascError
+from nasc.compiler.terms import TERM_PATH, format_term, parse_term
+from nasc.dsl import NascError, format_all
 
 _SPACE = click.argument("space", type=click.Path(dir_okay=False))
 
@@ -61,7 +62,12 @@ def count_command(
         click.echo(json.dumps(data))
         return
     click.echo(f"{total}")
-    click.echo(f"log10: {log10(total):.2f}" if total else "log10: -inf (the space is empty)")
+    if total:
+        click.echo(f"log10: {log10(total):.2f}")
+    elif depth is not None:
+        click.echo(f"log10: -inf (no architecture nests at most {depth} nonterminals)")
+    else:
+        click.echo("log10: -inf (no architecture satisfies the constraints)")
     if by_rule:
         width = max(len(k) for k in table)
         for name, n in table.items():
@@ -97,9 +103,8 @@ def _arch(s: Space, term: str) -> Derivation:
     try:
         return parse_term(s, term)
     except NascError as exc:
-        click.echo(f"in the term: {term}", err=True)
-        fail(exc)
-        raise
+        click.echo(format_all(exc.diagnostics, {TERM_PATH: term}), err=True)
+        sys.exit(1)
 
 
 @click.command("mutate")

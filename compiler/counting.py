@@ -494,12 +494,7 @@ def count_by_depth(space: Space, depth: int, nt: str | None = None) -> int:
 
 def log10(n: int) -> float:
     """log10 of a count of any size (-inf for 0)."""
-    if n <= 0:
-        return float("-inf")
-    digits = len(str(n))
-    if digits < 300:
-        return math.log10(n)
-    return digits - 17 + math.log10(int(str(n)[:17]))
+    return math.log10(n) if n > 0 else float("-inf")
 
 
 def count_table(space: Space) -> dict[str, int | None]:

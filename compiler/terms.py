@@ -22,7 +22,7 @@ from typing import Any
 from fractions import Fraction
 
 from nasc.compiler.counting import canonical_alternatives, counts_of
-from nasc.compiler.derivation import Derivation, is_valid, validate
+from nasc.compiler.derivation import Derivation, _check_connected, is_valid, validate
 from nasc.compiler.space import NT, Prim, Space, Template, Topo
 from nasc.compiler.values import Relative, Value
 from nasc.dsl import NascError, Span
@@ -462,6 +462,8 @@ class _FastMatcher:
         self.topologies = space.topology_map
         self.prims: dict[Node, tuple[str, tuple[tuple[str, Value], ...]] | None] = {}
         self.memo: dict[tuple[str, Node], Derivation | None] = {}
+        self.connected = space.connected
+        self.local = not (space.shared or space.depth_bounds)
 
     def resolve(self, node: Node) -> tuple[str, tuple[tuple[str, Value], ...]]:
         if node in self.prims:
@@ -500,6 +502,11 @@ class _FastMatcher:
         for index, alt in self.slow.canonical[name]:
             children: list[Derivation] = []
             if self.template(alt.template, node, children):
+                if self.connected and isinstance(alt.template, Topo):
+                    problems: list[tuple[tuple[int, ...], str]] = []
+                    _check_connected(self.space, alt.template, iter(children), (), problems)
+                    if problems:
+                        raise _Fallback
                 result = Derivation(name, index, tuple(children))
                 break
         self.memo[key] = result
@@ -553,7 +560,7 @@ def _fast_parse(space: Space, text: str, name: str) -> Derivation | None:
         d = fast.nt(name, _fast_read(text, nodes))
     except _Fallback:
         return None
-    if d is None or not is_valid(space, d):
+    if d is None or not (fast.local or is_valid(space, d)):
         return None
     return d
 

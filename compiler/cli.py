@@ -71,6 +71,11 @@ def _register() -> None:
     main.add_command(compile_command)
     main.add_command(show_command)
     main.add_command(fmt_command)
+
+    from nasc.compiler.cli_derive import COMMANDS as derive_commands
+
+    for command in derive_commands:
+        main.add_command(command)
     main.add_command(lsp_command)
 
 

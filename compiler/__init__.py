@@ -6,7 +6,12 @@ Framework-free: nothing here imports torch, tensorflow, onnx or gpytorch.
 from nasc.compiler.backend_registry import available_backends, load_backend
 from nasc.compiler.checking import CheckResult, check, load
 from nasc.compiler.cost import Summary, summarize
+from nasc.compiler.counting import count, count_by_depth, count_table
+from nasc.compiler.derivation import Derivation, from_json, to_json, validate
 from nasc.compiler.graph import Graph, IROp, Node, build
+from nasc.compiler.hierarchy import LevelGraph, levels
+from nasc.compiler.mutation import crossover, mutate, self_crossover
+from nasc.compiler.sampling import sample
 from nasc.compiler.shapes import Shape, ShapeError
 from nasc.compiler.space import (
     NT,
@@ -23,6 +28,7 @@ from nasc.compiler.space import (
     Topo,
     Topology,
 )
+from nasc.compiler.terms import format_term, parse_term
 from nasc.compiler.values import Relative, Value
 
 __all__ = [
@@ -30,10 +36,12 @@ __all__ = [
     "Alias",
     "Alternative",
     "CheckResult",
+    "Derivation",
     "Edge",
     "Graph",
     "IROp",
     "InputSpec",
+    "LevelGraph",
     "Node",
     "Param",
     "Prim",
@@ -51,7 +59,20 @@ __all__ = [
     "available_backends",
     "build",
     "check",
+    "count",
+    "count_by_depth",
+    "count_table",
+    "crossover",
+    "format_term",
+    "from_json",
+    "levels",
     "load",
     "load_backend",
+    "mutate",
+    "parse_term",
+    "sample",
+    "self_crossover",
     "summarize",
+    "to_json",
+    "validate",
 ]

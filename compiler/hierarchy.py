@@ -105,7 +105,9 @@ class _Graph:
         for e in edges:
             if e.arg >= 0:
                 kids = list(arg_children[e.arg])
-                self.build(space, template.args[e.arg], kids, junctions[e.source], junctions[e.target])
+                self.build(
+                    space, template.args[e.arg], kids, junctions[e.source], junctions[e.target]
+                )
 
     def expand(self, space: Space) -> _Graph:
         """The next level: every nonterminal node replaced by its template."""

@@ -59,7 +59,7 @@ def _slots(space: Space) -> dict[str, list[list[Slot]]]:
             rule.name: [_template_slots(space, a.template) for a in rule.alternatives]
             for rule in space.rules
         }
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _template_slots(space: Space, template: Template) -> list[Slot]:
@@ -195,7 +195,7 @@ def _candidates(space: Space) -> set[str]:
         found = cache["mutable"] = {
             nt for nt, alts in canonical_alternatives(space).items() if len(alts) > 1
         }
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _count_nodes(space: Space, d: Derivation, memo: dict[Derivation, int]) -> int:
@@ -267,10 +267,7 @@ def _mutate(space: Space, d: Derivation, rng: random.Random) -> Derivation:
     values = shared_values(space, d)
     containers: list[tuple[str | None, Derivation]] = [(None, d)]
     containers += [(name, values[name]) for name in sorted(values)]
-    sizes = [
-        _count_nodes(space, root, memo) if name is None else _count_nodes(space, root, memo)
-        for name, root in containers
-    ]
+    sizes = [_count_nodes(space, root, memo) for _, root in containers]
     total = sum(sizes)
     picks = iter(_order(rng, total))
     for n in picks:
@@ -360,11 +357,12 @@ def _resample(
     r = rng.randrange(size - 1)
     if r >= current:
         r += 1
-    for m, n in totals:
+    target = 0
+    for target, n in totals:  # noqa: B007 - the loop finds the mask holding r
         if r < n:
             break
         r -= n
-    new = unrank_rule(engine, node.nt, mode, budget, m, r, dict(values))
+    new = unrank_rule(engine, node.nt, mode, budget, target, r, dict(values))
     path = tuple(i for _, i in chain)
     if container is None:
         return replace(d, path, new)

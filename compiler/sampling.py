@@ -62,7 +62,7 @@ def sample(space: Space, rng: random.Random, sampler: str = "uniform") -> Deriva
 
 def _uniform(space: Space, rng: random.Random) -> Derivation:
     try:
-        cumulative, configs = counts_of(space).configurations()
+        cumulative, _configs = counts_of(space).configurations()
     except Infinite as exc:
         raise infinite_error(space, exc.nt) from None
     if not cumulative or cumulative[-1] == 0:
@@ -384,7 +384,7 @@ class _Heights:
         if isinstance(template, NT):
             if template.name in self.shared_mode:
                 own = self.shared_mode[template.name]
-                return 0 if mode == ANY or mode == own else _INF
+                return 0 if mode in (ANY, own) else _INF
             return self.rule(template.name, mode, budget)
         if mode == ZERO:
             return _INF
@@ -447,12 +447,12 @@ def sample_pcfg(space: Space, rng: random.Random, max_depth: int = PCFG_MAX_DEPT
             )
         )
     cache = counts_of(space).cache
-    state = cache.get(("pcfg", max_depth))
+    state = cache.get(f"pcfg:{max_depth}")
     if state is None:
-        state = cache[("pcfg", max_depth)] = _Pcfg(space, max_depth)
+        state = cache[f"pcfg:{max_depth}"] = _Pcfg(space, max_depth)
     state.rng = rng
     state.values = {}
-    return state.draw()  # type: ignore[no-any-return]
+    return state.draw()
 
 
 class _Pcfg:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 from fractions import Fraction
+from typing import Any
 
 from nasc.compiler.counting import canonical_alternatives, counts_of
 from nasc.compiler.derivation import Derivation, _check_connected, is_valid, validate
@@ -44,7 +44,7 @@ def _formats(space: Space) -> dict[str, list[list[str | int]]]:
             found[rule.name] = [_pieces(alt.template) for alt in rule.alternatives]
         cache["term_formats"] = found
         cache["term_texts"] = {}
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _pieces(template: Template) -> list[str | int]:
@@ -345,9 +345,11 @@ class _Matcher:
                 return _fail(f"'{template.name}' takes a term here, not a value", call.col)
             if isinstance(arg_t, NT):
                 return self.explain(arg_t.name, arg)
-            if isinstance(arg_t, Topo) and arg.name == arg_t.name:
-                if len(arg.args) == len(arg_t.args):
-                    return self._explain_topo(arg_t, arg)
+            if isinstance(arg_t, Topo) and (arg.name, len(arg.args)) == (
+                arg_t.name,
+                len(arg_t.args),
+            ):
+                return self._explain_topo(arg_t, arg)
             return _fail(
                 f"expected '{_head(arg_t)}' here, found '{arg.text}'",
                 arg.col,
@@ -570,7 +572,7 @@ def _matcher(space: Space) -> _Matcher:
     found = cache.get("term_matcher")
     if found is None or len(found.memo) > _MEMO_LIMIT:
         found = cache["term_matcher"] = _Matcher(space)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def parse_term(space: Space, text: str, nt: str | None = None) -> Derivation:

@@ -73,12 +73,16 @@ def test_count_equals_brute_force(name: str, tmp_path: Path) -> None:
 
 
 def test_duplicate_alternatives_count_once(tmp_path: Path) -> None:
-    space = space_from("NET ::= Sequential(OP, OP)\nOP ::= id | relu | id\n", tmp_path, errors_ok=True)
+    space = space_from(
+        "NET ::= Sequential(OP, OP)\nOP ::= id | relu | id\n", tmp_path, errors_ok=True
+    )
     assert count(space) == 4
 
 
 def test_unsatisfiable_constraints_count_zero(tmp_path: Path) -> None:
-    space = space_from("NET ::= Sequential(relu, OP)\nOP ::= zero\nconstraint connected\n", tmp_path)
+    space = space_from(
+        "NET ::= Sequential(relu, OP)\nOP ::= zero\nconstraint connected\n", tmp_path
+    )
     assert count(space) == 0
 
 

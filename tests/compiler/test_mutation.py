@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_crossover_is_valid_and_always_differs(path: Path) -> None:
     rng = random.Random(0)
     n = FEWER.get(path.name, TRIES) // 2
     parents = _parents(space, n + 1, 2)
-    for a, b in zip(parents, parents[1:], strict=False):
+    for a, b in itertools.pairwise(parents):
         if a == b:
             continue
         x, y = crossover(space, a, b, rng)  # type: ignore[arg-type]
@@ -87,7 +88,9 @@ def test_small_spaces_keep_constraints(name: str, tmp_path: Path) -> None:
 
 
 def test_no_valid_move_is_explained(tmp_path: Path) -> None:
-    space = space_from("NET ::= Sequential(relu, OP)\nOP ::= relu | zero\nconstraint connected\n", tmp_path)
+    space = space_from(
+        "NET ::= Sequential(relu, OP)\nOP ::= relu | zero\nconstraint connected\n", tmp_path
+    )
     d = sample(space, random.Random(0))
     with pytest.raises(NascError) as info:
         mutate(space, d, random.Random(0))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_equal_exactly_when_terms_equal() -> None:
     space = load(str(ROOT / "examples" / "mnist1d.nas"))
     rng = random.Random(2)
     ds = [sample(space, rng) for _ in range(300)]
-    for a, b in zip(ds, ds[1:], strict=False):
+    for a, b in itertools.pairwise(ds):
         assert (a == b) == (format_term(space, a) == format_term(space, b))
         if a == b:
             assert hash(a) == hash(b)
@@ -86,7 +87,7 @@ def test_term_outside_the_grammar(tmp_path: Path) -> None:
 
 
 def test_unknown_primitive_is_suggested(tmp_path: Path) -> None:
-    code, _, text = _error(SMALL["connected"], "Sequential(Residual(id, relu, rleu))", tmp_path)
+    _code, _, text = _error(SMALL["connected"], "Sequential(Residual(id, relu, rleu))", tmp_path)
     assert "did you mean 'relu'" in text
 
 

@@ -1,6 +1,6 @@
 // The VS Code client of the nasc language server: starts `nasc lsp` over stdio for
-// `.nas` documents. The command comes from the setting `nasc.serverCommand` (or
-// `nasc.server.command`): an array [program, ...arguments] or one command line.
+// `.nas` documents. The command comes from the setting `nasc.server.command`:
+// an array [program, ...arguments] or one command line.
 "use strict";
 
 const vscode = require("vscode");
@@ -11,7 +11,7 @@ let client;
 
 /** The server's program and arguments from the settings, or `nasc lsp`. */
 function serverCommand(config) {
-  const value = config.get("serverCommand") ?? config.get("server.command");
+  const value = config.get("server.command");
   const parts = Array.isArray(value)
     ? value.map(String).filter((part) => part.length > 0)
     : typeof value === "string"
@@ -37,7 +37,7 @@ async function start() {
     client = undefined;
     vscode.window.showErrorMessage(
       `nasc: cannot start the language server with '${[command, ...args].join(" ")}' ` +
-        `(${error.message ?? error}). Install nasc or set "nasc.serverCommand".`,
+        `(${error.message ?? error}). Install nasc or set "nasc.server.command".`,
     );
   }
 }

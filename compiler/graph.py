@@ -92,22 +92,6 @@ MERGE_OPS = frozenset({IROp.SUM, IROp.CONCAT}) | frozenset(
     IROp(name) for name, op in OPS.items() if op.kind == "binary"
 )
 
-# Operations without parameters or randomness: the same inputs give the same output.
-PURE_OPS = frozenset(
-    IROp(name)
-    for name, op in OPS.items()
-    if op.kind in ("activation", "unary", "binary")
-    and name not in ("id", "mconst", "aconst", "const", "bgaussian_sq", "bgaussian_abs", "wavg")
-) | {
-    IROp.SUM,
-    IROp.CONCAT,
-    IROp.ZERO,
-    IROp.AVG_POOL,
-    IROp.MAX_POOL,
-    IROp.GLOBAL_AVG_POOL,
-    IROp.FLATTEN,
-}
-
 
 class Node(NamedTuple):
     """One operation: its inputs (indices of earlier nodes), attributes and output shape.

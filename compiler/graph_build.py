@@ -4,9 +4,7 @@ Templates are expanded depth first from the space's input: nonterminals take
 their derivation's alternative, topologies are flattened into their nodes,
 primitives become op nodes. A value on the way is a node index, or `_Zero`
 for a path that `zero` edges cut off: sums drop such paths, other consumers
-get a constant zero node. Nodes that do not feed the output are removed last,
-and a pure operation repeated on the same inputs (the ReLU in front of two
-convolutions of one cell node) is kept once.
+get a constant zero node. Nodes that do not feed the output are removed last.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from nasc.compiler.derivation import Derivation
-from nasc.compiler.graph import PURE_OPS, Graph, IROp, Node
+from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.ops import OPS, out_channels
 from nasc.compiler.shapes import Shape, ShapeError
 from nasc.compiler.space import NT, Edge, Prim, Space, Template, Topo, Topology, nonterminals_in
@@ -308,19 +306,10 @@ class _Builder:
                     live[source] = True
         renumber = [0] * len(rows)
         kept: list[Node] = []
-        seen: dict[tuple[object, ...], int] = {}
         for index in range(last + 1):
             if live[index]:
                 op, inputs, shape, attrs, scope, text = rows[index]
                 sources = tuple([renumber[i] for i in inputs])
-                if op in PURE_OPS and index != last:
-                    # the same pure operation of the same inputs: computed once
-                    key = (op, sources, attrs, shape)
-                    found = seen.get(key)
-                    if found is not None:
-                        renumber[index] = found
-                        continue
-                    seen[key] = len(kept)
                 renumber[index] = len(kept)
                 kept.append(Node(op, sources, shape, attrs, scope, text))
         return Graph(tuple(kept))

@@ -179,10 +179,3 @@ def test_a_network_cut_by_zero_edges_outputs_zeros(tmp_path: Path) -> None:
     graph = build(result.space, D("NET", 0))
     assert [n.op for n in graph.nodes] == [IROp.INPUT, IROp.ZERO, IROp.CONV]  # conv(2) is dead
     assert graph.output_shape.dims == (3, 4) and verify(graph) == []
-
-
-def test_a_pure_operation_on_the_same_input_is_computed_once() -> None:
-    graph = _built("nb201", nb201((CONV3,) * 6))  # six relu-conv-bn blocks read 3 distinct nodes
-    cell = [n for n in graph.nodes if n.scope.startswith("NET/STAGE#0/CELL#0/")]
-    assert sum(n.op is IROp.RELU for n in cell) == 3
-    assert sum(n.op is IROp.CONV for n in cell) == 6

@@ -202,13 +202,13 @@ class WeightSet(Mapping[Key, Array]):
 
     @classmethod
     def load(cls, path: str | Path) -> WeightSet:
-        """Read a file that `save` wrote; NascError E722 when it is not one."""
+        """Read a file that `save` wrote; NascError E801 when it is not one."""
         try:
             with np.load(path, allow_pickle=False) as data:
                 return cls({_parse_key(key, path): data[key] for key in data.files})
         except (OSError, ValueError) as exc:
             raise NascError(
-                error("E722", f"{path}: not a nasc weight file ({exc})", None)
+                error("E801", f"{path}: not a nasc weight file ({exc})", None)
             ) from None
 
 
@@ -237,7 +237,7 @@ def init_weights(graph: Graph, seed: int = 0) -> WeightSet:
 
 
 def check_weights(graph: Graph, weights: WeightSet) -> None:
-    """Raise NascError E721 listing every tensor that is missing, unexpected or of
+    """Raise NascError E800 listing every tensor that is missing, unexpected or of
     the wrong shape for ``graph``; return quietly when the weights fit."""
     wanted = {(spec.node, spec.name): spec for spec in param_specs(graph)}
     problems: list[Diagnostic] = []
@@ -249,12 +249,12 @@ def check_weights(graph: Graph, weights: WeightSet) -> None:
 
     for key, spec in wanted.items():
         if key not in weights:
-            problems.append(error("E721", f"weights lack {where(key)} {list(spec.shape)}", None))
+            problems.append(error("E800", f"weights lack {where(key)} {list(spec.shape)}", None))
         elif weights[key].shape != spec.shape:
             got = list(weights[key].shape)
             problems.append(
                 error(
-                    "E721",
+                    "E800",
                     f"weights give {where(key)} the shape {got}, expected {list(spec.shape)}",
                     None,
                 )
@@ -262,7 +262,7 @@ def check_weights(graph: Graph, weights: WeightSet) -> None:
     for key in weights:
         if key not in wanted:
             problems.append(
-                error("E721", f"weights hold {where(key)}, which the graph has no use for", None)
+                error("E800", f"weights hold {where(key)}, which the graph has no use for", None)
             )
     if problems:
         note = "the weights come from another architecture: compile the term they were trained with"
@@ -271,7 +271,7 @@ def check_weights(graph: Graph, weights: WeightSet) -> None:
 
 
 def read_weights(path: str | Path, graph: Graph) -> WeightSet:
-    """A `.npz` weight set from ``path``, checked against ``graph`` (E722, E721)."""
+    """A `.npz` weight set from ``path``, checked against ``graph`` (E801, E800)."""
     weights = WeightSet.load(path)
     check_weights(graph, weights)
     return weights

@@ -141,7 +141,7 @@ def _export_with_weights(chosen: Any, graph: Graph, output: str, seed: int, path
         weights = importlib.import_module(reader).read_weights(path, graph)
     except ImportError as exc:
         raise NascError(
-            error("E701", f"reading {path} needs torch: {exc}", None, "pip install 'nasc[torch]'")
+            error("E603", f"reading {path} needs torch: {exc}", None, "pip install 'nasc[torch]'")
         ) from None
     if chosen.NAME == "torch":
         module = importlib.import_module("nasc.backends._torch.weights")

@@ -38,7 +38,7 @@ def unmapped_error(backend: str, missing: list[IROp], table: str) -> NascError:
     names = ", ".join(f"'{op.value}'" for op in missing)
     return NascError(
         error(
-            "E720",
+            "E602",
             f"the {backend} backend does not map {names}",
             None,
             f"choose another backend, or add these ops to {table}",

@@ -47,7 +47,7 @@ def build_module(
         names = ", ".join(f"'{op.value}'" for op in missing)
         raise NascError(
             error(
-                "E720",
+                "E602",
                 f"the TensorFlow backend does not map {names}",
                 None,
                 "choose another backend, or add these ops to nasc.backends._tensorflow.table.TABLE",
@@ -86,7 +86,7 @@ def export(
     if Path(path).suffix != ".keras":
         raise NascError(
             error(
-                "E723",
+                "E802",
                 f"the TensorFlow backend writes Keras files, which must end in .keras: got {path}",
                 None,
                 f"name the output {Path(path).with_suffix('.keras').name}",

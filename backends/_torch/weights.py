@@ -74,8 +74,8 @@ def load_into_module(module: GraphModule, weights: WeightSet) -> None:
 def read_weights(path: str | Path, graph: Graph) -> WeightSet:
     """Weights for ``graph`` from a file: a `WeightSet` `.npz`, a torch state dict
     (``torch.save(module.state_dict(), path)``) or a `.pt2` program that
-    `nasc.backends._torch.export` wrote. NascError E722 when the file is none of
-    these, E721 when its tensors do not fit the graph."""
+    `nasc.backends._torch.export` wrote. NascError E801 when the file is none of
+    these, E800 when its tensors do not fit the graph."""
     path = Path(path)
     weights = WeightSet.load(path) if path.suffix == ".npz" else _read_torch(path)
     check_weights(graph, weights)
@@ -98,7 +98,7 @@ def _read_torch(path: Path) -> WeightSet:
     except (OSError, RuntimeError, ValueError, EOFError) as exc:
         raise NascError(
             error(
-                "E722",
+                "E801",
                 f"{path}: cannot read torch weights ({exc})",
                 None,
                 "give a state dict saved with torch.save(model.state_dict(), path), "

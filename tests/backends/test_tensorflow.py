@@ -51,7 +51,7 @@ def test_custom_layers_survive_saving(tmp_path: Path) -> None:
 def test_output_must_be_a_keras_file(graph: Graph, tmp_path: Path) -> None:
     with pytest.raises(NascError) as caught:
         _tensorflow.export(graph, tmp_path / "model.h5")
-    assert caught.value.diagnostics[0].code == "E723"
+    assert caught.value.diagnostics[0].code == "E802"
     assert "model.keras" in caught.value.diagnostics[0].notes[0]
 
 

@@ -14,6 +14,8 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 demo: $(BIN)/.installed
 	$(BIN)/nasc check examples/*.nas
+	$(BIN)/nasc count examples/hnb201.nas
+	$(BIN)/nasc sample examples/nb201.nas -n 3 --seed 0
 	mkdir -p build/demo
 	$(BIN)/nasc compile examples/hnb201.nas --sample --seed 0 -o build/demo/hnb201.pt2
 	$(BIN)/python -c "import torch; model = torch.export.load('build/demo/hnb201.pt2').module(); \

@@ -5,7 +5,10 @@ A term writes primitives as their text in the space (``conv3x3``,
 ``Name(arg, arg, ...)``. Parsing matches a term against the grammar from the
 start symbol, trying alternatives in order; a primitive matches by what it is
 (``conv(channels=16)`` and ``conv(16)`` are the same), so any spelling of an
-architecture parses to the same derivation, which prints canonically.
+architecture parses to the same derivation, which prints canonically. A term in
+canonical form is read by `nasc.compiler.term_scan` in one pass; any other
+spelling, and every term that is not an architecture of the space, goes through
+the positioned reader here, which says where and why.
 
 >>> from nasc.compiler import load
 >>> space = load("examples/nb201.nas")
@@ -19,11 +22,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 from nasc.compiler.counting import canonical_alternatives, counts_of
-from nasc.compiler.derivation import Derivation, _check_connected, is_valid, validate
+from nasc.compiler.derivation import Derivation, validate
 from nasc.compiler.space import NT, Prim, Space, Template, Topo
+from nasc.compiler.term_scan import Scanner, template_pieces
 from nasc.compiler.values import Relative, Value
 from nasc.dsl import NascError, Span
 from nasc.dsl.diagnostics import error
@@ -34,46 +37,24 @@ _MEMO_LIMIT = 200_000
 # ---- printing
 
 
-def _formats(space: Space) -> dict[str, list[list[str | int]]]:
-    """Per rule and alternative: literal text pieces and child slots, in order."""
+def _formats(space: Space) -> dict[str, list[str]]:
+    """Per rule and alternative: its printed form as a `str.format` string, one ``{}``
+    per child."""
     cache = counts_of(space).cache
     found = cache.get("term_formats")
     if found is None:
         found = {}
         for rule in space.rules:
-            found[rule.name] = [_pieces(alt.template) for alt in rule.alternatives]
+            found[rule.name] = [
+                "".join(
+                    p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{}"
+                    for p in template_pieces(alt.template)
+                )
+                for alt in rule.alternatives
+            ]
         cache["term_formats"] = found
         cache["term_texts"] = {}
     return found
-
-
-def _pieces(template: Template) -> list[str | int]:
-    raw: list[str | int] = []
-    slot = 0
-
-    def walk(t: Template) -> None:
-        nonlocal slot
-        if isinstance(t, Prim):
-            raw.append(t.text)
-        elif isinstance(t, NT):
-            raw.append(slot)
-            slot += 1
-        else:
-            raw.append(t.name + "(")
-            for i, arg in enumerate(t.args):
-                if i:
-                    raw.append(", ")
-                walk(arg)
-            raw.append(")")
-
-    walk(template)
-    pieces: list[str | int] = []
-    for piece in raw:
-        if isinstance(piece, str) and pieces and isinstance(pieces[-1], str):
-            pieces[-1] += piece
-        else:
-            pieces.append(piece)
-    return pieces
 
 
 def format_term(space: Space, d: Derivation) -> str:
@@ -86,11 +67,7 @@ def format_term(space: Space, d: Derivation) -> str:
     def fmt(d: Derivation) -> str:
         text = texts.get(d)
         if text is None:
-            children = d.children
-            text = "".join(
-                [p if isinstance(p, str) else fmt(children[p]) for p in formats[d.nt][d.alt]]
-            )
-            texts[d] = text
+            text = texts[d] = formats[d.nt][d.alt].format(*map(fmt, d.children))
         return text
 
     return fmt(d)
@@ -366,205 +343,12 @@ def _head(template: Template) -> str:
     return f"{template.name}({', '.join(_head(a) for a in template.args)})"
 
 
-# ---- the fast path: plain tuples, no positions (errors are explained by the path above)
-
-Node = tuple[str, tuple[Any, ...], tuple[tuple[str, str], ...]]
-_FAST_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[(),=]|[^\s(),=]+")
-_VALUE_TOKEN = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\*(?:\d+\.?\d*|\.\d+)")
-
-
-class _Fallback(Exception):
-    """The fast reader or matcher cannot decide; the positioned path will explain."""
-
-
-def _chunks(space: Space) -> tuple[re.Pattern[str] | None, list[Node], dict[str, int]]:
-    """The texts of every derivation of the small nonterminals, as one pattern, with
-    their syntax trees: reading a term replaces them in one pass of the pattern."""
-    from nasc.compiler.counting import count
-    from nasc.compiler.sampling import unrank
-
-    texts: set[str] = set()
-    for rule in space.rules:
-        try:
-            n = count(space, rule.name)
-        except NascError:
-            continue
-        if n <= 256:
-            texts.update(format_term(space, unrank(space, r, rule.name)) for r in range(n))
-    chosen = sorted((t for t in texts if len(t) >= 8 and '"' not in t), key=lambda t: -len(t))
-    if not chosen:
-        return None, [], {}
-    nodes = [_fast_read(t, []) for t in chosen]
-    pattern = re.compile(r"(?<![\w*.@])(?:" + "|".join(map(re.escape, chosen)) + r")(?![\w(.])")
-    return pattern, nodes, {t: i for i, t in enumerate(chosen)}
-
-
-def _fast_read(text: str, chunks: list[Node]) -> Node:
-    if '"' in text:
-        raise _Fallback
-    tokens = _FAST_TOKEN.findall(text)
-    n = len(tokens)
-    pos = 0
-
-    def node() -> Node:
-        nonlocal pos
-        name = tokens[pos]
-        pos += 1
-        if name[0] == "@":
-            return chunks[int(name[1:])]
-        if not (name[0].isalpha() or name[0] == "_"):
-            raise _Fallback
-        if pos < n and tokens[pos] == "(":
-            pos += 1
-            args: list[Any] = []
-            keywords: list[tuple[str, str]] = []
-            while True:
-                tok = tokens[pos]
-                if tokens[pos + 1] == "=":
-                    keywords.append((tok, tokens[pos + 2]))
-                    pos += 3
-                elif tok[0].isalpha() or tok[0] == "_" or tok[0] == "@":
-                    args.append(node())
-                elif tok in "(),=" or not _VALUE_TOKEN.fullmatch(tok):
-                    raise _Fallback
-                else:
-                    args.append(tok)
-                    pos += 1
-                tok = tokens[pos]
-                pos += 1
-                if tok == ")":
-                    break
-                if tok != ",":
-                    raise _Fallback
-            return (name, tuple(args), tuple(keywords))
-        return (name, (), ())
-
-    try:
-        root = node()
-    except IndexError:
-        raise _Fallback from None
-    if pos != n:
-        raise _Fallback
-    return root
-
-
-def _token_value(token: str) -> Value:
-    if token.startswith("*"):
-        return Relative(Fraction(token[1:]))
-    try:
-        return int(token)
-    except ValueError:
-        return float(token)
-
-
-class _FastMatcher:
-    def __init__(self, space: Space, slow: _Matcher) -> None:
-        self.space = space
-        self.slow = slow
-        self.topologies = space.topology_map
-        self.prims: dict[Node, tuple[str, tuple[tuple[str, Value], ...]] | None] = {}
-        self.memo: dict[tuple[str, Node], Derivation | None] = {}
-        self.connected = space.connected
-        self.local = not (space.shared or space.depth_bounds)
-
-    def resolve(self, node: Node) -> tuple[str, tuple[tuple[str, Value], ...]]:
-        if node in self.prims:
-            found = self.prims[node]
-        else:
-            call = Call(node[0], 0, 0, _node_text(node))
-            for arg in node[1]:
-                if isinstance(arg, tuple):
-                    if arg[0] not in ("true", "false") or arg[1] or arg[2]:
-                        found = None
-                        break
-                    call.args.append(arg[0] == "true")
-                else:
-                    call.args.append(_token_value(arg))
-            else:
-                for key, token in node[2]:
-                    value = token in ("true", "false") and token == "true"
-                    call.keywords.append(
-                        (key, value if token in ("true", "false") else _token_value(token), 0)
-                    )
-                try:
-                    found = self.slow._resolve(call)
-                except NascError:
-                    found = None
-            self.prims[node] = found
-        if found is None:
-            raise _Fallback
-        return found
-
-    def nt(self, name: str, node: Node) -> Derivation | None:
-        key = (name, node)
-        if key in self.memo:
-            return self.memo[key]
-        self.memo[key] = None
-        result = None
-        for index, alt in self.slow.canonical[name]:
-            children: list[Derivation] = []
-            if self.template(alt.template, node, children):
-                if self.connected and isinstance(alt.template, Topo):
-                    problems: list[tuple[tuple[int, ...], str]] = []
-                    _check_connected(self.space, alt.template, iter(children), (), problems)
-                    if problems:
-                        raise _Fallback
-                result = Derivation(name, index, tuple(children))
-                break
-        self.memo[key] = result
-        return result
-
-    def template(self, template: Template, node: Any, out: list[Derivation]) -> bool:
-        if not isinstance(node, tuple):
-            return False
-        if isinstance(template, NT):
-            d = self.nt(template.name, node)
-            if d is None:
-                return False
-            out.append(d)
-            return True
-        if isinstance(template, Prim):
-            if node[0] in self.topologies:
-                return False
-            return self.resolve(node) == (template.op, template.params)
-        args = node[1]
-        if node[0] != template.name or len(args) != len(template.args) or node[2]:
-            return False
-        mark = len(out)
-        for arg_t, arg in zip(template.args, args, strict=True):
-            if not self.template(arg_t, arg, out):
-                del out[mark:]
-                return False
-        return True
-
-
-def _node_text(node: Node) -> str:
-    parts = [a if isinstance(a, str) else _node_text(a) for a in node[1]]
-    parts += [f"{k}={v}" for k, v in node[2]]
-    return node[0] + (f"({', '.join(parts)})" if parts else "")
-
-
-def _fast_parse(space: Space, text: str, name: str) -> Derivation | None:
-    """The derivation by the fast path, or None when the positioned path must decide."""
+def _scanner(space: Space) -> Scanner:
     cache = counts_of(space).cache
-    fast = cache.get("term_fast")
-    if fast is None or len(fast.memo) > _MEMO_LIMIT:
-        fast = cache["term_fast"] = _FastMatcher(space, _matcher(space))
-    chunks = cache.get("term_chunks")
-    if chunks is None:
-        chunks = cache["term_chunks"] = _chunks(space)
-    pattern, nodes, index = chunks
-    if "@" in text:
-        return None
-    if pattern is not None:
-        text = pattern.sub(lambda m: f"@{index[m.group()]}", text)
-    try:
-        d = fast.nt(name, _fast_read(text, nodes))
-    except _Fallback:
-        return None
-    if d is None or not (fast.local or is_valid(space, d)):
-        return None
-    return d
+    found = cache.get("term_scanner")
+    if found is None:
+        found = cache["term_scanner"] = Scanner(space)
+    return found
 
 
 def _matcher(space: Space) -> _Matcher:
@@ -585,7 +369,7 @@ def parse_term(space: Space, text: str, nt: str | None = None) -> Derivation:
     name = nt or space.start
     if name not in space.rule_map:
         raise NascError(error("E700", f"'{name}' is not a nonterminal of the space", None))
-    fast = _fast_parse(space, text, name)
+    fast = _scanner(space).parse(text, name)
     if fast is not None:
         return fast
     call = read_term(text)

@@ -159,6 +159,7 @@ class Scanner:
             for name, alts in self.canonical.items()
             if name not in self.tables
         }
+        self._compile()
 
     # ---- small nonterminals: every derivation with its text, first match first
 
@@ -244,16 +245,59 @@ class Scanner:
             _checks(template, iter(range(len(names))), checks)
         return index, steps, zero, checks, {}
 
-    def _verdict(self, checks: list[Check], zeros: list[bool]) -> bool:
-        """Whether children with these zero flags keep every topology connected."""
+    def _verdict(
+        self, checks: list[Check], slots: tuple[int, ...], flags: tuple[bool, ...]
+    ) -> bool:
+        """Whether children whose ``slots`` have these zero flags (the others are never
+        zero) keep every topology of the alternative connected."""
+        zero = {slot for slot, flag in zip(slots, flags, strict=True) if flag}
         for topology, arity, fixed, edges in checks:
             mask = fixed
             for bit, child in edges:
-                if zeros[child]:
+                if child in zero:
                     mask |= bit
             if not connects(self.space, topology, arity, mask):
                 return False
         return True
+
+    def _cyclic(self) -> set[str]:
+        """The planned nonterminals that may call themselves at the same position (through
+        alternatives that begin with a nonterminal)."""
+        first = {
+            name: {steps[0][1] for _, steps, *_ in plans if steps[0][0] == _RULE}
+            for name, plans in self.plans.items()
+        }
+        cyclic = set()
+        for name in first:
+            seen: set[str] = set()
+            todo = list(first[name])
+            while todo:
+                nxt = todo.pop()
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo += first.get(nxt, ())
+            if name in seen:
+                cyclic.add(name)
+        return cyclic
+
+    def _zeroable(self) -> set[str]:
+        """The nonterminals that may derive ``zero`` (by their tables where they have one)."""
+        found = {name for name, table in self.tables.items() if any(table.zeros.values())}
+        changed = True
+        while changed:
+            changed = False
+            for name, alts in self.canonical.items():
+                if name in found or name in self.tables:
+                    continue
+                for _, alt in alts:
+                    t = alt.template
+                    if (isinstance(t, Prim) and t.op == "zero") or (
+                        isinstance(t, NT) and t.name in found
+                    ):
+                        found.add(name)
+                        changed = True
+                        break
+        return found
 
     # ---- reading
 
@@ -277,87 +321,124 @@ class Scanner:
     def _read(self, text: str, start: str) -> Derivation | None:
         """The derivation by the plans; KeyError or _Undecided when it breaks a constraint
         (a table's text without a derivation, a cut topology)."""
-        plans = self.plans
-        memo: dict[tuple[str, int], Found | None] = {}
-        size = len(text)
-        starts = text.startswith
-        get = dict.__getitem__
-        verdict = self._verdict
-
-        def rule(name: str, pos: int) -> Found | None:
-            key = (name, pos)
-            if key in memo:
-                return memo[key]
-            memo[key] = None  # a unit cycle back to here matches nothing new
-            for index, steps, zero, checks, verdicts in plans[name]:
-                at = pos
-                kids: list[Derivation] = []
-                zeros: list[bool] = []
-                for kind, what, extra in steps:
-                    if kind == _LITERAL:
-                        if not starts(what, at):
-                            break
-                        at += extra
-                    elif kind == _TABLE:
-                        m = what.match(text, at)
-                        if m is None:
-                            break
-                        groups = m.groups()
-                        one, derivations, zero_flags, zero_texts, none_zero = extra
-                        if one is not None:
-                            kids += map(one, groups)
-                        else:
-                            kids += map(get, derivations, groups)
-                        if zero_texts.isdisjoint(groups):
-                            zeros += none_zero
-                        else:
-                            zeros += map(get, zero_flags, groups)
-                        at = m.end()
-                    else:
-                        sub = rule(what, at)
-                        if sub is None:
-                            break
-                        kids.append(sub[0])
-                        zeros.append(sub[2])
-                        at = sub[1]
-                else:
-                    if at != size and text[at] not in ",)":
-                        continue
-                    if checks:
-                        flags = tuple(zeros)
-                        ok = verdicts.get(flags)
-                        if ok is None:
-                            ok = verdicts[flags] = verdict(checks, zeros)
-                        if not ok:
-                            raise _Undecided  # breaks `connected`: the slow path says where
-                    found = (
-                        Derivation(name, index, tuple(kids)),
-                        at,
-                        zeros[0] if zero is None else zero,
-                    )
-                    memo[key] = found
-                    return found
+        found: Found | None = self._reader(text, self._index[start])
+        if found is None or found[1] != len(text):
             return None
+        return found[0]
 
-        top = rule(start, 0)
-        if top is None or top[1] != size:
-            return None
-        return top[0]
+    def _compile(self) -> None:
+        """Turn the plans into one Python function, ``reader(text, start)``: per planned
+        nonterminal a closure over the text that tries its alternatives as straight-line
+        code (no step loop, no dispatch on step kinds), remembering matches by position."""
+        constants: dict[str, Any] = {
+            "D": Derivation,
+            "MISS": object(),
+            "UNDECIDED": _Undecided,
+            "get": dict.__getitem__,
+            "verdict": self._verdict,
+        }
+
+        def const(value: Any) -> str:
+            name = f"c{len(constants)}"
+            constants[name] = value
+            return name
+
+        self._index = {name: i for i, name in enumerate(self.plans)}
+        self._maybe_zero = self._zeroable()
+        cyclic = self._cyclic()
+        lines = ["def reader(text, start):", "    size = len(text)", "    starts = text.startswith"]
+        for name, plans in self.plans.items():
+            i = self._index[name]
+            lines += [
+                f"    memo{i} = {{}}",
+                f"    def r{i}(pos):  # {name}",
+                f"        if pos in memo{i}:",
+                f"            return memo{i}[pos]",
+            ]
+            if name in cyclic:
+                lines.append(
+                    f"        memo{i}[pos] = None  # a cycle back here matches nothing new"
+                )
+            for plan in plans:
+                lines += self._alternative(name, plan, const)
+            lines += [f"        memo{i}[pos] = None", "        return None"]
+        lines.append(f"    return ({', '.join(f'r{i}' for i in self._index.values())},)[start](0)")
+        namespace = dict(constants)
+        exec(compile("\n".join(lines), "<term reader>", "exec"), namespace)
+        self._reader = namespace["reader"]
+
+    def _alternative(self, name: str, plan: Plan, const: Any) -> list[str]:
+        """The code of one alternative: a ``while True`` block that breaks where the text
+        stops matching and returns (derivation, end, is zero) where it matches."""
+        index, steps, zero, checks, verdicts = plan
+        connected = self.space.connected
+        body = ["at = pos"]
+        kids: list[str] = []
+        maybe: list[int] = []  # child slots that may be zero
+        for kind, what, extra in steps:
+            if kind == _LITERAL:
+                body += [f"if not starts({what!r}, at):", "    break", f"at += {extra}"]
+            elif kind == _TABLE:
+                one, derivations, zero_flags, zero_texts = extra
+                slots = range(len(kids), len(kids) + len(derivations))
+                got = f"map({const(one)}, g)" if one else f"map(get, {const(derivations)}, g)"
+                body += [
+                    f"m = {const(what)}.match(text, at)",
+                    "if m is None:",
+                    "    break",
+                    "g = m.groups()",
+                    "".join(f"k{i}, " for i in slots) + f"= {got}",
+                    "at = m.end()",
+                ]
+                if connected and zero_texts:
+                    body += [
+                        f"if {const(zero_texts)}.isdisjoint(g):",
+                        "    " + "".join(f"z{i} = " for i in slots) + "False",
+                        "else:",
+                        "    "
+                        + "".join(f"z{i}, " for i in slots)
+                        + f"= map(get, {const(zero_flags)}, g)",
+                    ]
+                    maybe += [i for i, z in zip(slots, zero_flags, strict=True) if any(z.values())]
+                kids += [f"k{i}" for i in slots]
+            else:
+                i = len(kids)
+                body += [f"s = r{self._index[what]}(at)", "if s is None:", "    break"]
+                body.append(f"k{i}, at, z{i} = s")
+                if what in self._maybe_zero:
+                    maybe.append(i)
+                kids.append(f"k{i}")
+        kind, what, _ = steps[-1]
+        if kind == _LITERAL and not what.endswith(")"):  # a name may go on: 'relu' in 'relu6'
+            body += ["if at != size and text[at] not in ',)':", "    break"]
+        if checks and maybe:
+            v = const(verdicts)
+            flags = "(" + "".join(f"z{i}, " for i in maybe) + ")"
+            body += [
+                f"ok = {v}.get({flags})",
+                "if ok is None:",
+                f"    ok = {v}[{flags}] = verdict({const(checks)}, {tuple(maybe)}, {flags})",
+                "if not ok:",
+                "    raise UNDECIDED  # breaks `connected`: the slow path says where",
+            ]
+        elif checks and not self._verdict(checks, (), ()):
+            body.append("raise UNDECIDED")
+        own = ("z0" if 0 in maybe else "False") if zero is None else repr(zero)
+        children = "(" + "".join(f"{k}, " for k in kids) + ")"
+        body += [
+            f"found = memo{self._index[name]}[pos] = (D({name!r}, {index}, {children}), at, {own})",
+            "return found",
+        ]
+        return ["        while True:", *(f"            {line}" for line in body)]
 
 
 def _lookups(tables: list[Table]) -> tuple[Any, ...]:
     """How a table step turns its groups into children and zero flags: one bound lookup
-    when every group reads the same table, the zero texts and the all-nonzero flags."""
+    when every group reads the same table; the texts that derive zero."""
     first = tables[0].derivations
     one = first.__getitem__ if all(t.derivations is first for t in tables) else None
     zero_texts = frozenset(text for t in tables for text, z in t.zeros.items() if z)
-    return (
-        one,
-        [t.derivations for t in tables],
-        [t.zeros for t in tables],
-        zero_texts,
-        (False,) * len(tables),
-    )
+    return one, [t.derivations for t in tables], [t.zeros for t in tables], zero_texts
 
 
 def _checks(template: Topo, slots: Any, out: list[Check]) -> None:

@@ -33,6 +33,7 @@ from nasc.dsl.diagnostics import error
 
 TERM_PATH = "<term>"
 _MEMO_LIMIT = 200_000
+_MEMO_TEXT = 1024  # longer texts are rebuilt from their parts, which are remembered
 
 # ---- printing
 
@@ -64,13 +65,15 @@ def format_term(space: Space, d: Derivation) -> str:
     if len(texts) > _MEMO_LIMIT:
         texts.clear()
 
+    known = texts.get
+
     def fmt(d: Derivation) -> str:
-        text = texts.get(d)
-        if text is None:
-            text = texts[d] = formats[d.nt][d.alt].format(*map(fmt, d.children))
+        text: str = formats[d.nt][d.alt].format(*[known(c) or fmt(c) for c in d.children])
+        if len(text) <= _MEMO_TEXT:
+            texts[d] = text
         return text
 
-    return fmt(d)
+    return known(d) or fmt(d)
 
 
 # ---- reading

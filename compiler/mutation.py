@@ -29,6 +29,7 @@ from nasc.compiler.counting import ANY, NONZERO, ZERO, Budget, Infinite, counts_
 from nasc.compiler.derivation import Derivation, _connects, is_zero
 from nasc.compiler.sampling import NotInSpace, rank_rule, unrank_rule
 from nasc.compiler.space import NT, Prim, Space, Template, Topo
+from nasc.compiler.subtrees import subtree_index
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
@@ -481,7 +482,16 @@ def crossover(
     space: Space, a: Derivation, b: Derivation, rng: random.Random
 ) -> tuple[Derivation, Derivation]:
     """Two children: ``a`` and ``b`` with one pair of different subtrees rooted at the same
-    nonterminal swapped. Raises NascError (E720) when no such swap keeps both valid."""
+    nonterminal swapped. Raises NascError (E720) when no such swap keeps both valid.
+
+    The crossover points are drawn: a node of ``a`` below its root, each equally
+    likely, then a node of ``b`` below its root with the same nonterminal and a
+    different subtree, each equally likely. Should a few draws find no valid swap,
+    every pair is tried in a random order before E720 says there is none.
+    """
+    found = _drawn_crossover(space, a, b, rng)
+    if found is not None:
+        return found
     places_a = _places(space, a)
     by_nt: dict[str, list[tuple[Place, Derivation]]] = {}
     for place, node in _places(space, b):
@@ -491,21 +501,102 @@ def crossover(
         options = [(p, n) for p, n in by_nt.get(sub_a.nt, ()) if n != sub_a]
         for j in _order(rng, len(options)):
             place_b, sub_b = options[j]
-            if not (_shared_agree(space, a, sub_b) and _shared_agree(space, b, sub_a)):
-                continue
-            child_a = _put(space, a, place_a, sub_b)
-            child_b = _put(space, b, place_b, sub_a)
-            if child_a == a or child_b == b:
-                continue
-            if _valid_after(space, child_a, place_a) and _valid_after(space, child_b, place_b):
-                return child_a, child_b
+            found = _swap(space, a, b, place_a, sub_a, place_b, sub_b)
+            if found is not None:
+                return found
     raise _no_move("crossover")
+
+
+def _swap(
+    space: Space,
+    a: Derivation,
+    b: Derivation,
+    place_a: Place,
+    sub_a: Derivation,
+    place_b: Place,
+    sub_b: Derivation,
+) -> tuple[Derivation, Derivation] | None:
+    """The two children of swapping ``sub_a`` (at ``place_a``) and ``sub_b``, when both
+    are valid and differ from their parents."""
+    if not (_shared_agree(space, a, sub_b) and _shared_agree(space, b, sub_a)):
+        return None
+    child_a = _put(space, a, place_a, sub_b)
+    child_b = _put(space, b, place_b, sub_a)
+    if child_a == a or child_b == b:
+        return None
+    if _valid_after(space, child_a, place_a) and _valid_after(space, child_b, place_b):
+        return child_a, child_b
+    return None
+
+
+_DRAWS = 24  # crossover points drawn before every pair is tried
+_REDRAWS = 8  # draws in the second parent of a subtree different from the first's
+
+
+def _drawn_crossover(
+    space: Space, a: Derivation, b: Derivation, rng: random.Random
+) -> tuple[Derivation, Derivation] | None:
+    """A valid swap found by drawing crossover points, or None after `_DRAWS` draws.
+
+    The places are those `_places` lists, drawn through the subtree index: the
+    skeleton below the root, then each shared value with its skeleton."""
+    index = subtree_index(space)
+    trees_a, trees_b = _trees(space, a), _trees(space, b)
+    sizes = [index.size(root) - skip for _, root, skip in trees_a]
+    total = sum(sizes)
+    if total <= 0:
+        return None
+    for _ in range(_DRAWS):
+        k, n = _pick(sizes, rng.randrange(total))
+        container_a, root_a, skip_a = trees_a[k]
+        path_a, sub_a = index.nth(root_a, n + skip_a)
+        nt = sub_a.nt
+        skips = [int(bool(skip) and root.nt == nt) for _, root, skip in trees_b]
+        counts = [index.count(root, nt) - s for (_, root, _), s in zip(trees_b, skips, strict=True)]
+        options = sum(counts)
+        if options <= 0:
+            continue
+        for _ in range(_REDRAWS):
+            k, n = _pick(counts, rng.randrange(options))
+            container_b, root_b, _ = trees_b[k]
+            path_b, sub_b = index.nth_of(root_b, nt, n + skips[k])
+            if sub_b != sub_a:
+                break
+        else:
+            continue
+        found = _swap(space, a, b, (container_a, path_a), sub_a, (container_b, path_b), sub_b)
+        if found is not None:
+            return found
+    return None
+
+
+def _trees(space: Space, d: Derivation) -> list[tuple[str | None, Derivation, int]]:
+    """The trees whose nodes are crossover places: (container, root, whether the root is
+    left out): ``d`` below its root, then each shared value, itself included."""
+    trees: list[tuple[str | None, Derivation, int]] = [(None, d, 1)]
+    trees += [(name, value, 0) for name, value in sorted(shared_values(space, d).items())]
+    return trees
+
+
+def _pick(sizes: list[int], n: int) -> tuple[int, int]:
+    """Which of consecutive ranges of ``sizes`` holds ``n``, and where in it."""
+    k = 0
+    while n >= sizes[k]:
+        n -= sizes[k]
+        k += 1
+    return k, n
 
 
 def self_crossover(space: Space, d: Derivation, rng: random.Random) -> Derivation:
     """``d`` with two of its different, non-nested subtrees rooted at the same nonterminal
     swapped (inside the skeleton or inside one shared value). Raises NascError (E720)
-    when there is no such pair."""
+    when there is no such pair.
+
+    The pair is drawn as in `crossover`; should a few draws find no valid swap,
+    every pair is tried in a random order."""
+    found = _drawn_self_crossover(space, d, rng)
+    if found is not None:
+        return found
     places = _places(space, d)
     by_nt: dict[str, list[tuple[Place, Derivation]]] = {}
     for place, node in places:
@@ -515,26 +606,68 @@ def self_crossover(space: Space, d: Derivation, rng: random.Random) -> Derivatio
         options = [
             (q, n)
             for (c, q), n in by_nt[sub_p.nt]
-            if c == container
-            and n != sub_p
-            and q[: len(path_p)] != path_p
-            and path_p[: len(q)] != q
+            if c == container and n != sub_p and not _nested(path_p, q)
         ]
         for j in _order(rng, len(options)):
             path_q, sub_q = options[j]
-            root = d if container is None else shared_values(space, d)[container]
-            swapped = replace(replace(root, path_p, sub_q), path_q, sub_p)
-            if container is None:
-                child = swapped
-                ok = _fits(space, child, path_p) and _fits(space, child, path_q)
-            else:
-                from nasc.compiler.derivation import validate
-
-                child = substitute(space, d, container, swapped)
-                ok = not validate(space, child)
-            if ok:
+            child = _self_swap(space, d, container, path_p, sub_p, path_q, sub_q)
+            if child is not None:
                 return child
     raise _no_move("self-crossover")
+
+
+def _drawn_self_crossover(space: Space, d: Derivation, rng: random.Random) -> Derivation | None:
+    """A valid self-crossover found by drawing its pair, or None after `_DRAWS` draws."""
+    index = subtree_index(space)
+    trees = _trees(space, d)
+    sizes = [index.size(root) - skip for _, root, skip in trees]
+    total = sum(sizes)
+    if total <= 0:
+        return None
+    for _ in range(_DRAWS):
+        k, n = _pick(sizes, rng.randrange(total))
+        container, root, skip = trees[k]
+        path_p, sub_p = index.nth(root, n + skip)
+        nt = sub_p.nt
+        first = int(bool(skip) and root.nt == nt)
+        options = index.count(root, nt) - first  # sub_p among them
+        for _ in range(_REDRAWS):
+            path_q, sub_q = index.nth_of(root, nt, first + rng.randrange(options))
+            if sub_q != sub_p and not _nested(path_p, path_q):
+                break
+        else:
+            continue
+        child = _self_swap(space, d, container, path_p, sub_p, path_q, sub_q)
+        if child is not None:
+            return child
+    return None
+
+
+def _nested(p: Path, q: Path) -> bool:
+    """Whether one of two paths leads into the other's subtree."""
+    return q[: len(p)] == p or p[: len(q)] == q
+
+
+def _self_swap(
+    space: Space,
+    d: Derivation,
+    container: str | None,
+    path_p: Path,
+    sub_p: Derivation,
+    path_q: Path,
+    sub_q: Derivation,
+) -> Derivation | None:
+    """``d`` with the subtrees at ``path_p`` and ``path_q`` (of its skeleton or of one
+    shared value) swapped, when that is valid."""
+    from nasc.compiler.derivation import validate
+
+    root = d if container is None else shared_values(space, d)[container]
+    swapped = replace(replace(root, path_p, sub_q), path_q, sub_p)
+    if container is None:
+        fits = _fits(space, swapped, path_p) and _fits(space, swapped, path_q)
+        return swapped if fits else None
+    child = substitute(space, d, container, swapped)
+    return None if validate(space, child) else child
 
 
 __all__ = [

@@ -15,8 +15,6 @@ from tests.compiler.derivation_spaces import SMALL, space_from
 from tests.conftest import EXAMPLES
 
 TRIES = 10_000
-# hnb201 parents have hundreds of nodes; fewer tries keep the suite fast.
-FEWER = {"hnb201.nas": 2_000}
 
 
 def _parents(space: object, n: int, seed: int) -> list[object]:
@@ -29,7 +27,7 @@ def _parents(space: object, n: int, seed: int) -> list[object]:
 def test_mutation_is_valid_and_always_differs(path: Path) -> None:
     space = load(str(path))
     rng = random.Random(0)
-    for parent in _parents(space, FEWER.get(path.name, TRIES), 1):
+    for parent in _parents(space, TRIES, 1):
         child = mutate(space, parent, rng)  # type: ignore[arg-type]
         assert child != parent
         assert is_valid(space, child)
@@ -39,7 +37,7 @@ def test_mutation_is_valid_and_always_differs(path: Path) -> None:
 def test_crossover_is_valid_and_always_differs(path: Path) -> None:
     space = load(str(path))
     rng = random.Random(0)
-    n = FEWER.get(path.name, TRIES) // 2
+    n = TRIES // 2
     parents = _parents(space, n + 1, 2)
     for a, b in itertools.pairwise(parents):
         if a == b:

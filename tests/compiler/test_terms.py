@@ -16,16 +16,13 @@ from tests.compiler.derivation_spaces import SMALL, space_from
 from tests.conftest import EXAMPLES, ROOT
 
 ROUND_TRIPS = 10_000
-# The two largest terms (hundreds of nodes, a shared activation) keep the suite fast
-# with fewer; benchmarks/bench_derivations.py times the full rate.
-FEWER = {"hnb201.nas": 2_000, "activation.nas": 2_000}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_term_round_trip(path: Path) -> None:
     space = load(str(path))
     rng = random.Random(11)
-    for _ in range(FEWER.get(path.name, ROUND_TRIPS)):
+    for _ in range(ROUND_TRIPS):
         d = sample(space, rng)
         assert parse_term(space, format_term(space, d)) == d
 

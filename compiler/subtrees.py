@@ -34,7 +34,7 @@ class SubtreeIndex:
     def __init__(self, space: Space) -> None:
         self.space = space
         self.shared = space.shared
-        self.below = _below(space)
+        self.below = reachable(space, through_shared=False)
         self.sizes: dict[Derivation, int] = {}
         self.counts: dict[str, dict[Derivation, int]] = {}
 
@@ -115,15 +115,15 @@ class SubtreeIndex:
                 raise IndexError(n)
 
 
-def _below(space: Space) -> dict[str, set[str]]:
-    """For every nonterminal, those that may occur strictly below it (not entering shared
-    values)."""
+def reachable(space: Space, through_shared: bool = True) -> dict[str, set[str]]:
+    """For every nonterminal, the nonterminals that may occur strictly below it (with
+    ``through_shared=False``, not entering shared values)."""
     direct = {
         rule.name: {
             ref.name
             for alt in rule.alternatives
             for ref in nonterminals_in(alt.template)
-            if ref.name not in space.shared
+            if through_shared or ref.name not in space.shared
         }
         for rule in space.rules
     }

@@ -24,6 +24,7 @@ from typing import Any
 from nasc.compiler.counting import canonical_alternatives, connects
 from nasc.compiler.derivation import Derivation, is_zero, validate
 from nasc.compiler.space import NT, Prim, Space, Template, Topo
+from nasc.compiler.subtrees import reachable
 
 SMALL = 256  # a nonterminal with at most this many derivations is read by table
 _BOUNDARY = r"(?=[,)]|\Z)"  # a term ends where its parent goes on, or at the end
@@ -159,6 +160,9 @@ class Scanner:
             for name, alts in self.canonical.items()
             if name not in self.tables
         }
+        self._holds_shared = {
+            name for name, below in reachable(space).items() if below & space.shared
+        }
         self._compile()
 
     # ---- small nonterminals: every derivation with its text, first match first
@@ -217,13 +221,16 @@ class Scanner:
                     text = "".join(str(p) for p in run)
                     steps.append((_LITERAL, text, len(text)))
             else:
+                # A text after a slot begins with ',' or ')', so it marks the slot's end; terms
+                # are prefix-free up to such an end, so the first (longest) text found by a
+                # slot's trie is the only one that can fit, and the group is atomic (?>...).
                 last = len(run) - 1
                 source = "".join(
                     re.escape(p)
                     if isinstance(p, str)
-                    else f"({self.tables[names[p]].pattern})" + (_BOUNDARY if i == last else "")
+                    else f"((?>{self.tables[names[p]].pattern}))" + (_BOUNDARY if i == last else "")
                     for i, p in enumerate(run)
-                )  # a text after a slot begins with ',' or ')': it marks the end itself
+                )
                 tables = [self.tables[names[p]] for p in slots]
                 steps.append((_TABLE, re.compile(source), _lookups(tables)))
             run.clear()
@@ -312,11 +319,32 @@ class Scanner:
             found = self._read(text, name)
         except (_Undecided, KeyError):
             return None
-        if found is None or (
-            (self.space.shared or self.space.depth_bounds) and validate(self.space, found)
-        ):
+        if found is None:
+            return None
+        if self.space.depth_bounds:
+            return None if validate(self.space, found) else found
+        if self.space.shared and not self._shared_agree(found):
             return None
         return found
+
+    def _shared_agree(self, d: Derivation) -> bool:
+        """Whether every place of each shared nonterminal holds the same derivation (all
+        else that `validate` checks holds by how the scanner reads)."""
+        shared = self.space.shared
+        holds = self._holds_shared
+        values: dict[str, Derivation] = {}
+        stack = [d]
+        while stack:
+            for c in stack.pop().children:
+                if c.nt in shared:
+                    first = values.setdefault(c.nt, c)
+                    if first is c:
+                        stack.append(c)
+                    elif first != c:
+                        return False
+                elif c.nt in holds:
+                    stack.append(c)
+        return True
 
     def _read(self, text: str, start: str) -> Derivation | None:
         """The derivation by the plans; KeyError or _Undecided when it breaks a constraint
@@ -367,12 +395,22 @@ class Scanner:
         exec(compile("\n".join(lines), "<term reader>", "exec"), namespace)
         self._reader = namespace["reader"]
 
+    def _may_be_zero(self, steps: list[Step]) -> bool:
+        """Whether a child that these steps read may be zero."""
+        for kind, what, extra in steps:
+            if kind == _TABLE and extra[3]:
+                return True
+            if kind == _RULE and what in self._maybe_zero:
+                return True
+        return False
+
     def _alternative(self, name: str, plan: Plan, const: Any) -> list[str]:
         """The code of one alternative: a ``while True`` block that breaks where the text
         stops matching and returns (derivation, end, is zero) where it matches."""
         index, steps, zero, checks, verdicts = plan
         connected = self.space.connected
-        body = ["at = pos"]
+        track = bool(checks) and self._may_be_zero(steps)  # `hit`: some child is zero
+        body = ["at = pos", "hit = False"] if track else ["at = pos"]
         kids: list[str] = []
         maybe: list[int] = []  # child slots that may be zero
         for kind, what, extra in steps:
@@ -399,6 +437,8 @@ class Scanner:
                         + "".join(f"z{i}, " for i in slots)
                         + f"= map(get, {const(zero_flags)}, g)",
                     ]
+                    if track:
+                        body.append("    hit = True")
                     maybe += [i for i, z in zip(slots, zero_flags, strict=True) if any(z.values())]
                 kids += [f"k{i}" for i in slots]
             else:
@@ -407,22 +447,25 @@ class Scanner:
                 body.append(f"k{i}, at, z{i} = s")
                 if what in self._maybe_zero:
                     maybe.append(i)
+                    if track:
+                        body.append(f"hit = hit or z{i}")
                 kids.append(f"k{i}")
         kind, what, _ = steps[-1]
         if kind == _LITERAL and not what.endswith(")"):  # a name may go on: 'relu' in 'relu6'
             body += ["if at != size and text[at] not in ',)':", "    break"]
+        if checks and not self._verdict(checks, (), ()):
+            body += ["if not hit:", "    raise UNDECIDED"] if track else ["raise UNDECIDED"]
         if checks and maybe:
             v = const(verdicts)
             flags = "(" + "".join(f"z{i}, " for i in maybe) + ")"
             body += [
-                f"ok = {v}.get({flags})",
-                "if ok is None:",
-                f"    ok = {v}[{flags}] = verdict({const(checks)}, {tuple(maybe)}, {flags})",
-                "if not ok:",
-                "    raise UNDECIDED  # breaks `connected`: the slow path says where",
+                "if hit:",
+                f"    ok = {v}.get({flags})",
+                "    if ok is None:",
+                f"        ok = {v}[{flags}] = verdict({const(checks)}, {tuple(maybe)}, {flags})",
+                "    if not ok:",
+                "        raise UNDECIDED  # breaks `connected`: the slow path says where",
             ]
-        elif checks and not self._verdict(checks, (), ()):
-            body.append("raise UNDECIDED")
         own = ("z0" if 0 in maybe else "False") if zero is None else repr(zero)
         children = "(" + "".join(f"{k}, " for k in kids) + ")"
         body += [

@@ -390,7 +390,8 @@ class Scanner:
             for plan in plans:
                 lines += self._alternative(name, plan, const)
             lines += [f"        memo{i}[pos] = None", "        return None"]
-        lines.append(f"    return ({', '.join(f'r{i}' for i in self._index.values())},)[start](0)")
+        readers = "".join(f"r{i}, " for i in self._index.values())
+        lines.append(f"    return ({readers})[start](0)")
         namespace = dict(constants)
         exec(compile("\n".join(lines), "<term reader>", "exec"), namespace)
         self._reader = namespace["reader"]

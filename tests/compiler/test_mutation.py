@@ -10,6 +10,7 @@ from nasc.compiler import load
 from nasc.compiler.derivation import is_valid, validate
 from nasc.compiler.mutation import crossover, mutate, self_crossover, shared_values
 from nasc.compiler.sampling import sample
+from nasc.compiler.terms import parse_term
 from nasc.dsl import NascError
 from tests.compiler.derivation_spaces import SMALL, space_from
 from tests.conftest import EXAMPLES
@@ -96,3 +97,21 @@ def test_no_valid_move_is_explained(tmp_path: Path) -> None:
     assert "no valid mutation" in info.value.diagnostics[0].message
     with pytest.raises(NascError, match="no valid crossover"):
         crossover(space, d, d, random.Random(0))
+
+
+def test_crossover_points_are_uniform(tmp_path: Path) -> None:
+    space = space_from(SMALL["cell"], tmp_path)
+    a = parse_term(space, "Cell(relu, relu, relu, relu, relu, relu)")
+    b = parse_term(space, "Cell(id, id, id, id, id, id)")
+    rng = random.Random(5)
+    places_a = [0] * 6
+    places_b = [0] * 6
+    draws = 6_000
+    for _ in range(draws):
+        x, y = crossover(space, a, b, rng)
+        (i,) = [k for k in range(6) if x.children[k] != a.children[k]]
+        (j,) = [k for k in range(6) if y.children[k] != b.children[k]]
+        places_a[i] += 1
+        places_b[j] += 1
+    for n in places_a + places_b:  # each place 1/6 of the draws; 20% is over 6 sigma
+        assert abs(n - draws / 6) < 0.2 * draws / 6

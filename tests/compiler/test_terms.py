@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from nasc.compiler import load
-from nasc.compiler.derivation import Derivation, from_json, to_json
+from nasc.compiler.derivation import Derivation, from_json, to_json, validate
 from nasc.compiler.sampling import sample
-from nasc.compiler.terms import format_term, parse_term
+from nasc.compiler.space import Space
+from nasc.compiler.term_scan import Scanner
+from nasc.compiler.terms import _matcher, format_term, parse_term, read_term
 from nasc.dsl import NascError, format_all
-from tests.compiler.derivation_spaces import SMALL, space_from
+from tests.compiler.derivation_spaces import SMALL, all_trees, space_from
 from tests.conftest import EXAMPLES, ROOT
 
 ROUND_TRIPS = 10_000
@@ -107,3 +109,70 @@ def test_bad_json_is_reported() -> None:
         from_json(space, {"nt": "NOPE", "alt": 0, "children": []})
     with pytest.raises(NascError, match="takes"):
         from_json(space, to_json(Derivation("NET", 0, ())))
+
+
+# ---- the one-pass reader of canonical terms agrees with the positioned reader
+
+PREFIXES = """
+NET ::= Sequential(A, B)
+A   ::= sin | sinh | Sequential(A, sin) | Sequential(A, sinh) | Residual(A, B, cos)
+B   ::= sin | sinh | cos | cosh | Sequential(sinc, B)
+constraint depth(A) <= 3
+"""
+
+SAME_MEANING = """
+op relu2 = relu
+NET ::= Sequential(OP, OP2)
+OP  ::= relu | id
+OP2 ::= relu2 | zero
+"""
+
+
+def _positioned(space: Space, term: str) -> Derivation | None:
+    """What the positioned reader makes of a term: its derivation when it is valid."""
+    d = _matcher(space).nt(space.start, read_term(term))
+    return d if d is not None and not validate(space, d) else None
+
+
+@pytest.mark.parametrize("name", [*SMALL, "prefixes"])
+def test_scanner_agrees_with_positioned_reader(name: str, tmp_path: Path) -> None:
+    space = space_from(PREFIXES if name == "prefixes" else SMALL[name], tmp_path)
+    scanner = Scanner(space)
+    assert scanner.usable
+    trees = set(all_trees(space, space.start, 5))
+    assert trees
+    for d in trees:  # every tree, valid or not: what one reader accepts, the other does
+        term = format_term(space, d)
+        expected = _positioned(space, term)
+        assert scanner.parse(term, space.start) == expected, term
+        if expected is not None:
+            assert parse_term(space, term) == expected
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_scanner_reads_every_canonical_term(path: Path) -> None:
+    space = load(str(path))
+    scanner = Scanner(space)
+    rng = random.Random(3)
+    for _ in range(200):
+        d = sample(space, rng)
+        term = format_term(space, d)
+        assert scanner.parse(term, space.start) == d == _positioned(space, term)
+
+
+def test_prefix_names_are_told_apart(tmp_path: Path) -> None:
+    space = space_from(PREFIXES, tmp_path)
+    d = parse_term(space, "Sequential(Sequential(sinh, sin), Sequential(sinc, cosh))")
+    assert format_term(space, d) == "Sequential(Sequential(sinh, sin), Sequential(sinc, cosh))"
+    with pytest.raises(NascError) as info:
+        parse_term(space, "Sequential(sinhh, sin)")
+    assert info.value.diagnostics[0].code == "E700"
+
+
+def test_two_texts_of_one_primitive_read_by_meaning(tmp_path: Path) -> None:
+    space = space_from(SAME_MEANING, tmp_path)
+    assert not Scanner(space).usable  # comparing texts is not comparing primitives here
+    rng = random.Random(1)
+    for _ in range(20):
+        d = sample(space, rng)
+        assert parse_term(space, format_term(space, d)) == d

@@ -360,7 +360,6 @@ class Scanner:
         code (no step loop, no dispatch on step kinds), remembering matches by position."""
         constants: dict[str, Any] = {
             "D": Derivation,
-            "MISS": object(),
             "UNDECIDED": _Undecided,
             "get": dict.__getitem__,
             "verdict": self._verdict,
@@ -392,8 +391,9 @@ class Scanner:
             lines += [f"        memo{i}[pos] = None", "        return None"]
         readers = "".join(f"r{i}, " for i in self._index.values())
         lines.append(f"    return ({readers})[start](0)")
+        self.source = "\n".join(lines)  # the reader's code, for whoever wants to read it
         namespace = dict(constants)
-        exec(compile("\n".join(lines), "<term reader>", "exec"), namespace)
+        exec(compile(self.source, "<term reader>", "exec"), namespace)
         self._reader = namespace["reader"]
 
     def _may_be_zero(self, steps: list[Step]) -> bool:

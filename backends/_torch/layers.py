@@ -2,8 +2,10 @@
 
 Convolutions and pools use TensorFlow-style `same` padding: the output size is
 ceil(size / stride); when the total padding is odd the extra goes at the end,
-applied with an explicit pad. Weights are drawn as torch's defaults draw them
-(uniform in ±1/sqrt(fan_in)).
+applied with an explicit pad. Layers with tensors take an `Initial`
+that makes them once the whole model exists; a layer built on its own makes
+its own, seeded from torch's global generator. Weights are drawn as torch's
+defaults draw them (uniform in ±1/sqrt(fan_in)).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from functools import cache
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from nasc.backends._torch.initial import Initial
+from nasc.backends._torch.module_state import attach, init_module, register_buffer
 
 _CONV = (F.conv1d, F.conv2d, F.conv3d)
 _AVG = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)
@@ -40,63 +45,6 @@ def _pads(
     return (0,) * len(extent), explicit
 
 
-def uniform(shape: Sequence[int], fan_in: int) -> nn.Parameter:
-    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-    return _parameter(torch.empty(*shape).uniform_(-bound, bound))
-
-
-def _parameter(data: Tensor) -> nn.Parameter:
-    """``nn.Parameter(data)`` without the Python layer of its constructor."""
-    return torch.Tensor._make_subclass(nn.Parameter, data, True)
-
-
-_EMPTY_MODULE = dict(nn.Module().__dict__)
-_CONTAINERS = tuple(
-    (key, type(value)) for key, value in _EMPTY_MODULE.items() if isinstance(value, dict | set)
-)
-_CONSTANTS = {key: v for key, v in _EMPTY_MODULE.items() if not isinstance(v, dict | set)}
-
-
-def init_module(module: nn.Module) -> None:
-    """What `nn.Module.__init__` does, minus its bookkeeping: fresh empty containers.
-
-    A model of a few hundred layers is built in milliseconds; `nn.Module.__init__`
-    alone would take a third of that. The state set here is read from an empty
-    module, so it follows whatever the installed torch puts there.
-    """
-    state = module.__dict__
-    state.update(_CONSTANTS)
-    for key, container in _CONTAINERS:
-        state[key] = container()
-
-
-def attach(
-    module: nn.Module,
-    parameters: dict[str, nn.Parameter | None] | None = None,
-    buffers: dict[str, Tensor] | None = None,
-    **attributes: object,
-) -> None:
-    """Set a module's parameters, buffers and plain attributes without `nn.Module.__setattr__`.
-
-    Building a model sets thousands of attributes; the checks `__setattr__` makes
-    are not needed for names a module class declares itself, and cost most of
-    the build time.
-    """
-    if parameters:
-        module._parameters.update(parameters)
-    if buffers:
-        module._buffers.update(buffers)
-    module.__dict__.update(attributes)
-
-
-def _ones(channels: int) -> nn.Parameter:
-    return _parameter(torch.ones(channels))
-
-
-def _zeros(channels: int) -> nn.Parameter:
-    return _parameter(torch.zeros(channels))
-
-
 class Conv(nn.Module):
     """Convolution over 1-3 spatial dimensions with `same` padding; no bias by default."""
 
@@ -110,17 +58,23 @@ class Conv(nn.Module):
         groups: int = 1,
         dilation: int = 1,
         bias: bool = False,
+        initial: Initial | None = None,
     ) -> None:
         init_module(self)
         rank = len(extent)
         fan_in = (c_in // groups) * kernel**rank
         padding, pre_pad = _pads(tuple(extent), kernel, stride, dilation)
+        making = initial or Initial.standalone()
+        params = self._parameters
+        making.uniform(params, "weight", (c_out, c_in // groups, *(kernel,) * rank), fan_in)
+        if bias:
+            making.uniform(params, "bias", (c_out,), fan_in)
+        else:
+            params["bias"] = None
+        if initial is None:
+            making.finish()
         attach(
             self,
-            {
-                "weight": uniform((c_out, c_in // groups, *[kernel] * rank), fan_in),
-                "bias": uniform((c_out,), fan_in) if bias else None,
-            },
             stride=stride,
             groups=groups,
             dilation=dilation,
@@ -149,15 +103,22 @@ class Conv(nn.Module):
 class BatchNorm(nn.Module):
     """Batch normalisation over dimension 1 of [N, C, ...] or [N, D]."""
 
-    def __init__(self, channels: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(
+        self,
+        channels: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        initial: Initial | None = None,
+    ) -> None:
         init_module(self)
-        attach(
-            self,
-            {"weight": _ones(channels), "bias": _zeros(channels)},
-            {"running_mean": torch.zeros(channels), "running_var": torch.ones(channels)},
-            eps=eps,
-            momentum=momentum,
-        )
+        making = initial or Initial.standalone()
+        _scale_and_shift(self, channels, making)
+        buffers, shape = self._buffers, (channels,)
+        making.constant(buffers, "running_mean", shape, 0.0, trainable=False)
+        making.constant(buffers, "running_var", shape, 1.0, trainable=False)
+        if initial is None:
+            making.finish()
+        attach(self, eps=eps, momentum=momentum)
 
     weight: nn.Parameter
     bias: nn.Parameter
@@ -182,9 +143,18 @@ class BatchNorm(nn.Module):
 class Affine(nn.Module):
     """A normalisation with a learned per-channel scale and shift: instance, group or layer."""
 
-    def __init__(self, channels: int, norm: Callable[[Tensor, Tensor, Tensor], Tensor]) -> None:
+    def __init__(
+        self,
+        channels: int,
+        norm: Callable[[Tensor, Tensor, Tensor], Tensor],
+        initial: Initial | None = None,
+    ) -> None:
         init_module(self)
-        attach(self, {"weight": _ones(channels), "bias": _zeros(channels)}, norm=norm)
+        making = initial or Initial.standalone()
+        _scale_and_shift(self, channels, making)
+        if initial is None:
+            making.finish()
+        attach(self, norm=norm)
 
     weight: nn.Parameter
     bias: nn.Parameter
@@ -192,6 +162,12 @@ class Affine(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.norm(x, self.weight, self.bias)
+
+
+def _scale_and_shift(module: nn.Module, channels: int, initial: Initial) -> None:
+    """A normalisation's learned ``weight`` (ones) and ``bias`` (zeros)."""
+    initial.constant(module._parameters, "weight", (channels,), 1.0)
+    initial.constant(module._parameters, "bias", (channels,), 0.0)
 
 
 def instance_norm(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
@@ -226,15 +202,12 @@ class Pool(nn.Module):
         if any(2 * p > kernel for p in padding):  # beyond what torch's pools can pad
             padding, pre_pad = (0,) * rank, _pads_explicit(extent, kernel, stride)
         pool = (_AVG if kind == "avg" else _MAX)[rank - 1]
-        buffers: dict[str, Tensor] = {}
         if kind == "avg" and pre_pad is not None:
             # torch counts explicit padding: divide by the count of real positions instead
             counted = pool(F.pad(torch.ones(1, 1, *extent), pre_pad), kernel, stride, 0)
-            buffers["divisor"] = 1 / counted
+            register_buffer(self, "divisor", 1 / counted, persistent=False)
         attach(
             self,
-            None,
-            buffers,
             kind=kind,
             kernel=kernel,
             stride=stride,
@@ -242,7 +215,6 @@ class Pool(nn.Module):
             pre_pad=pre_pad,
             pool=pool,
         )
-        self._non_persistent_buffers_set.update(buffers)
 
     kind: str
     kernel: int
@@ -273,16 +245,29 @@ def _pads_explicit(extent: Sequence[int], kernel: int, stride: int) -> tuple[int
 class ResNetBasic(nn.Module):
     """conv3x3(stride)-bn-relu-conv3x3-bn plus a shortcut (1x1 conv + bn if needed), relu."""
 
-    def __init__(self, c_in: int, c_out: int, stride: int, extent: Sequence[int]) -> None:
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        stride: int,
+        extent: Sequence[int],
+        initial: Initial | None = None,
+    ) -> None:
         super().__init__()
+        making = initial or Initial.standalone()
         inner = [math.ceil(n / stride) for n in extent]
-        self.conv_a = Conv(c_in, c_out, 3, extent, stride)
-        self.bn_a = BatchNorm(c_out)
-        self.conv_b = Conv(c_out, c_out, 3, inner)
-        self.bn_b = BatchNorm(c_out)
+        self.conv_a = Conv(c_in, c_out, 3, extent, stride, initial=making)
+        self.bn_a = BatchNorm(c_out, initial=making)
+        self.conv_b = Conv(c_out, c_out, 3, inner, initial=making)
+        self.bn_b = BatchNorm(c_out, initial=making)
         self.shortcut: nn.Module | None = None
         if stride != 1 or c_in != c_out:
-            self.shortcut = nn.Sequential(Conv(c_in, c_out, 1, extent, stride), BatchNorm(c_out))
+            self.shortcut = nn.Sequential(
+                Conv(c_in, c_out, 1, extent, stride, initial=making),
+                BatchNorm(c_out, initial=making),
+            )
+        if initial is None:
+            making.finish()
 
     def forward(self, x: Tensor) -> Tensor:
         y = self.bn_b(self.conv_b(F.relu(self.bn_a(self.conv_a(x)))))
@@ -305,11 +290,16 @@ class Attention(nn.Module):
 class MLP(nn.Module):
     """Linear D -> hidden, GELU, dropout, linear back to D, dropout."""
 
-    def __init__(self, width: int, hidden: int, dropout: float) -> None:
+    def __init__(
+        self, width: int, hidden: int, dropout: float, initial: Initial | None = None
+    ) -> None:
         super().__init__()
-        self.up = nn.Linear(width, hidden)
-        self.down = nn.Linear(hidden, width)
+        making = initial or Initial.standalone()
+        self.up = Linear(width, hidden, bias=True, initial=making)
+        self.down = Linear(hidden, width, bias=True, initial=making)
         self.dropout = nn.Dropout(dropout)
+        if initial is None:
+            making.finish()
 
     def forward(self, x: Tensor) -> Tensor:
         out: Tensor = self.dropout(self.down(self.dropout(F.gelu(self.up(x)))))
@@ -319,15 +309,16 @@ class MLP(nn.Module):
 class Linear(nn.Module):
     """Fully connected layer on the last dimension."""
 
-    def __init__(self, d_in: int, d_out: int, bias: bool) -> None:
+    def __init__(self, d_in: int, d_out: int, bias: bool, initial: Initial | None = None) -> None:
         init_module(self)
-        attach(
-            self,
-            {
-                "weight": uniform((d_out, d_in), d_in),
-                "bias": uniform((d_out,), d_in) if bias else None,
-            },
-        )
+        making = initial or Initial.standalone()
+        making.uniform(self._parameters, "weight", (d_out, d_in), d_in)
+        if bias:
+            making.uniform(self._parameters, "bias", (d_out,), d_in)
+        else:
+            self._parameters["bias"] = None
+        if initial is None:
+            making.finish()
 
     weight: nn.Parameter
     bias: nn.Parameter | None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from nasc.backends._torch.table import SHAREABLE, TABLE
+from nasc.backends._torch.initial import Initial
+from nasc.backends._torch.recipes import Recipe, record
+from nasc.backends._torch.table import SHAREABLE, TABLE, TORCH_RNG
 from nasc.compiler.graph import Graph, IROp
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
@@ -49,6 +54,11 @@ class GraphModule(nn.Module):
         return out
 
 
+# (op, attributes, input shapes, output shape) -> how its layers are made
+_RECIPES: dict[Any, Recipe | None] = {}
+_UNKNOWN = object()
+
+
 def missing_ops(graph: Graph) -> list[IROp]:
     """The graph's ops this backend does not map, in IR order."""
     used = graph.ops()
@@ -68,20 +78,45 @@ def build_module(graph: Graph, seed: int = 0) -> GraphModule:
             )
         )
     nodes = graph.nodes
-    layers: list[nn.Module] = []
-    inputs: list[tuple[int, ...]] = []
+    shapes = [node.shape for node in nodes]
+    initial = Initial(seed)
+    # first the recipe (or, where none, the layer) of every node, so that the random
+    # values all tensors take can be drawn while the layers are made from recipes
+    plan: list[Recipe | nn.Module] = []
     shared: dict[object, nn.Module] = {}
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    pending = 0
+    with _torch_rng(seed, graph):
         for node in nodes[1:]:
-            shapes = tuple(nodes[i].shape for i in node.inputs)
-            if node.op in SHAREABLE:
-                key = (node.op, node.attrs, shapes, node.shape)
+            op = node.op
+            sources = tuple([shapes[i] for i in node.inputs])
+            key = (op, node.attrs, sources, node.shape)
+            if op in SHAREABLE:
                 layer = shared.get(key)
                 if layer is None:
-                    layer = shared[key] = TABLE[node.op](node, shapes)
+                    layer = shared[key] = TABLE[op](node, sources, initial)
+                plan.append(layer)
+                continue
+            recipe = _RECIPES.get(key, _UNKNOWN)
+            if recipe is _UNKNOWN:
+                recipe = _RECIPES[key] = record(partial(TABLE[op], node, sources))
+            if isinstance(recipe, Recipe):
+                plan.append(recipe)
+                pending += recipe.drawn
             else:
-                layer = TABLE[node.op](node, shapes)
-            layers.append(layer)
-            inputs.append(node.inputs if node.op is not IROp.ZERO else (0,))
+                plan.append(TABLE[op](node, sources, initial))
+    initial.draw_ahead(pending)
+    layers = [step.make(initial) if isinstance(step, Recipe) else step for step in plan]
+    initial.finish()
+    inputs = [node.inputs if node.op is not IROp.ZERO else (0,) for node in nodes[1:]]
     return GraphModule(layers, inputs, [node.scope for node in nodes[1:]])
+
+
+@contextmanager
+def _torch_rng(seed: int, graph: Graph) -> Iterator[None]:
+    """Torch's generator seeded for layers that draw from it, restored afterwards."""
+    if not TORCH_RNG & graph.ops():
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield

@@ -1,8 +1,10 @@
 """The torch backend's op table: one entry per IR op, building that node's module.
 
-A factory gets the node and the shapes of its inputs. Ops in `SHAREABLE` hold
-no state, so one module serves every node with the same op, attributes and
-input shapes.
+A factory gets the node, the shapes of its inputs and the model's `Initial`,
+which makes the tensors of all layers together once the model is built. Ops in
+`SHAREABLE` hold no state, so one module serves every node with the same op,
+attributes and input shapes; ops in `TORCH_RNG` draw their initial tensors from
+torch's own generator.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nasc.backends._torch import elementwise as ew
+from nasc.backends._torch.initial import Initial
 from nasc.backends._torch.layers import (
     MLP,
     Affine,
@@ -34,7 +37,7 @@ from nasc.backends._torch.layers import (
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.shapes import Shape
 
-Factory = Callable[[Node, tuple[Shape, ...]], nn.Module]
+Factory = Callable[[Node, tuple[Shape, ...], Initial], nn.Module]
 
 
 def _sum(*xs: Tensor) -> Tensor:
@@ -76,10 +79,10 @@ class Zero(nn.Module):
 
 
 def _function(name: str, fn: Callable[..., Tensor]) -> Factory:
-    return lambda node, inputs: Function(name, fn)
+    return lambda node, inputs, initial: Function(name, fn)
 
 
-def _conv(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+def _conv(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     source = inputs[0]
     return Conv(
         source.features,
@@ -90,61 +93,63 @@ def _conv(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
         node.int_attr("groups"),
         node.int_attr("dilation"),
         node.attr("bias") is True,
+        initial,
     )
 
 
-def _norm(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+def _norm(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     source, eps = inputs[0], node.float_attr("eps")
     if node.op is IROp.BATCHNORM:
-        return BatchNorm(source.features, eps, node.float_attr("momentum"))
+        return BatchNorm(source.features, eps, node.float_attr("momentum"), initial)
     if node.op is IROp.INSTANCENORM:
-        return Affine(source.features, partial(instance_norm, eps=eps))
-    if node.op is IROp.GROUPNORM:
+        norm = partial(instance_norm, eps=eps)
+    elif node.op is IROp.GROUPNORM:
         norm = partial(group_norm, groups=node.int_attr("groups"), eps=eps)
-        return Affine(source.features, norm)
-    if source.layout == "channels":
-        return Affine(source.features, partial(layer_norm_channels, eps=eps))
-    return Affine(source.features, partial(layer_norm_features, eps=eps))
+    elif source.layout == "channels":
+        norm = partial(layer_norm_channels, eps=eps)
+    else:
+        norm = partial(layer_norm_features, eps=eps)
+    return Affine(source.features, norm, initial)
 
 
-def _pool(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+def _pool(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     kind = "avg" if node.op is IROp.AVG_POOL else "max"
     return Pool(kind, node.int_attr("kernel"), node.int_attr("stride"), inputs[0].extent)
 
 
-def _mlp(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+def _mlp(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     width = inputs[0].features
     hidden = int(Fraction(str(node.attr("ratio"))) * width)
-    return MLP(width, hidden, node.float_attr("dropout"))
+    return MLP(width, hidden, node.float_attr("dropout"), initial)
 
 
-def _global_avg_pool(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+def _global_avg_pool(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     if inputs[0].layout == "channels":
         return Function("global_avg_pool", _mean_positions)
     return Function("global_avg_pool", _mean_tokens)
 
 
-def _concat(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
+def _concat(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     if node.shape.layout == "channels":
         return Function("concat", _cat_channels)
     return Function("concat", _cat_features)
 
 
 def _scalar(table: Mapping[str, tuple[Callable[..., Tensor], float]]) -> Factory:
-    def make(node: Node, inputs: tuple[Shape, ...]) -> nn.Module:
-        fn, initial = table[node.op.value]
-        return ew.LearnedScalar(node.op.value, fn, initial)
+    def make(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
+        fn, value = table[node.op.value]
+        return ew.LearnedScalar(node.op.value, fn, value)
 
     return make
 
 
 TABLE: dict[IROp, Factory] = {
-    IROp.ZERO: lambda node, inputs: Zero(node.shape.dims),
+    IROp.ZERO: lambda node, inputs, initial: Zero(node.shape.dims),
     IROp.SUM: _function("sum", _sum),
     IROp.CONCAT: _concat,
     IROp.CONV: _conv,
-    IROp.LINEAR: lambda node, inputs: Linear(
-        inputs[0].features, node.shape.features, node.attr("bias") is True
+    IROp.LINEAR: lambda node, inputs, initial: Linear(
+        inputs[0].features, node.shape.features, node.attr("bias") is True, initial
     ),
     IROp.BATCHNORM: _norm,
     IROp.INSTANCENORM: _norm,
@@ -154,11 +159,11 @@ TABLE: dict[IROp, Factory] = {
     IROp.MAX_POOL: _pool,
     IROp.GLOBAL_AVG_POOL: _global_avg_pool,
     IROp.FLATTEN: _function("flatten", _flatten),
-    IROp.DROPOUT: lambda node, inputs: nn.Dropout(node.float_attr("p")),
-    IROp.RESNET_BASIC: lambda node, inputs: ResNetBasic(
-        inputs[0].features, node.shape.features, node.int_attr("stride"), inputs[0].extent
+    IROp.DROPOUT: lambda node, inputs, initial: nn.Dropout(node.float_attr("p")),
+    IROp.RESNET_BASIC: lambda node, inputs, initial: ResNetBasic(
+        inputs[0].features, node.shape.features, node.int_attr("stride"), inputs[0].extent, initial
     ),
-    IROp.ATTENTION: lambda node, inputs: Attention(
+    IROp.ATTENTION: lambda node, inputs, initial: Attention(
         inputs[0].features, node.int_attr("heads"), node.float_attr("dropout")
     ),
     IROp.MLP: _mlp,
@@ -178,3 +183,4 @@ SHAREABLE = frozenset(
     | {IROp.AVG_POOL, IROp.MAX_POOL, IROp.RELU, IROp.GELU, IROp.SILU, IROp.HARDSWISH, IROp.MISH}
     | {IROp(name) for name in (*ew.UNARY, *ew.BINARY)}
 )
+TORCH_RNG = frozenset({IROp.ATTENTION})

@@ -1,0 +1,80 @@
+"""Layers made again from a recipe: what the first layer of the same kind was made of.
+
+A model repeats a few kinds of layers hundreds of times: convolutions of the
+same size, norms of the same width. The first layer of a kind is built by its
+op table factory; its class, its plain attributes and the tensors it asked its
+`Initial` for make the recipe from which every further layer of that kind is
+made, without running the factory again. Layers with sublayers, or with
+tensors they made themselves, have no recipe and are built by their factory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from nasc.backends._torch.initial import Initial, Kind
+from nasc.backends._torch.module_state import new_state
+
+_STATE = frozenset(new_state())
+_TENSORS = frozenset({"training", "_parameters", "_buffers"})
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """A layer's class, plain attributes, and the kind of each of its tensors (None: absent)."""
+
+    cls: type[nn.Module]
+    attributes: dict[str, Any]
+    parameters: tuple[tuple[str, Kind | None], ...]
+    buffers: tuple[tuple[str, Kind], ...]
+    drawn: int  # how many random values its tensors take
+
+    def make(self, initial: Initial) -> nn.Module:
+        """A new layer like the first, its tensors asked of ``initial``."""
+        layer: nn.Module = object.__new__(self.cls)
+        state = layer.__dict__
+        state.update(new_state())
+        state.update(self.attributes)
+        params = state["_parameters"]
+        for name, kind in self.parameters:
+            if kind is None:
+                params[name] = None
+            else:
+                initial.ask(params, name, kind)
+        buffers = state["_buffers"]
+        for name, kind in self.buffers:
+            initial.ask(buffers, name, kind)
+        return layer
+
+
+def record(build: Callable[[Initial], nn.Module]) -> Recipe | None:
+    """The recipe of the layer ``build`` makes, or None where it cannot be made again so."""
+    probe = Initial(0)
+    layer = build(probe)
+    state = layer.__dict__
+    if not state.keys() >= _STATE or any(state[key] for key in _STATE - _TENSORS):
+        return None  # sublayers, hooks or state of another kind
+    params, buffers = probe.asked(layer._parameters), probe.asked(layer._buffers)
+    if set(buffers) != set(layer._buffers) or any(
+        layer._parameters[name] is not None for name in layer._parameters if name not in params
+    ):
+        return None  # the layer made some of its tensors itself
+    kinds = [*params.values(), *buffers.values()]
+    return Recipe(
+        type(layer),
+        {key: value for key, value in state.items() if key not in _STATE},
+        tuple((name, params.get(name)) for name in layer._parameters),
+        tuple((name, buffers[name]) for name in layer._buffers),
+        sum(_size(kind) for kind in kinds if kind.uniform),
+    )
+
+
+def _size(kind: Kind) -> int:
+    total = 1
+    for dim in kind.shape:
+        total *= dim
+    return total

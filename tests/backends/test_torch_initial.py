@@ -1,0 +1,107 @@
+"""Initial tensors made together: torch's distributions, seeded, independent, in place."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="the torch backend needs torch: pip install 'nasc[torch]'"
+)
+
+from torch import nn  # noqa: E402
+
+from nasc.backends._torch import build_module  # noqa: E402
+from nasc.backends._torch.initial import Initial  # noqa: E402
+from nasc.backends._torch.layers import BatchNorm, Conv, Linear  # noqa: E402
+from nasc.backends._torch.recipes import record  # noqa: E402
+from nasc.compiler.graph import build  # noqa: E402
+from tests.compiler.graph_cases import FIXED, example  # noqa: E402
+
+
+def _layers(seed: int, ahead: bool) -> list[nn.Module]:
+    initial = Initial(seed)
+    layers: list[nn.Module] = [
+        Conv(8, 16, 3, (10, 10), initial=initial),
+        BatchNorm(16, initial=initial),
+        Linear(64, 5, bias=True, initial=initial),
+    ]
+    if ahead:
+        initial.draw_ahead(0)
+    initial.finish()
+    return layers
+
+
+def test_uniform_tensors_follow_torch_bounds_and_distribution() -> None:
+    conv, _, linear = _layers(0, ahead=False)
+    for weight, fan_in in ((conv.weight, 8 * 9), (linear.weight, 64), (linear.bias, 64)):
+        bound = 1 / math.sqrt(fan_in)
+        assert weight.abs().max() <= bound
+        assert weight.numel() < 100 or weight.abs().max() > 0.9 * bound
+    values = conv.weight.detach().flatten() * math.sqrt(8 * 9)  # uniform in [-1, 1]
+    assert abs(float(values.mean())) < 0.05
+    assert abs(float(values.var()) - 1 / 3) < 0.03
+
+
+def test_constants_buffers_and_parameters() -> None:
+    _, norm, _ = _layers(0, ahead=False)
+    assert norm.weight.tolist() == [1.0] * 16 and norm.bias.tolist() == [0.0] * 16
+    assert norm.running_mean.tolist() == [0.0] * 16 and norm.running_var.tolist() == [1.0] * 16
+    assert [name for name, _ in norm.named_parameters()] == ["weight", "bias"]
+    assert [name for name, _ in norm.named_buffers()] == ["running_mean", "running_var"]
+    assert all(isinstance(p, nn.Parameter) and p.is_leaf for p in norm.parameters())
+    assert not any(isinstance(b, nn.Parameter) for b in norm.buffers())
+
+
+def test_same_seed_same_values_with_or_without_drawing_ahead() -> None:
+    serial = [p for layer in _layers(7, ahead=False) for p in layer.parameters()]
+    ahead = [p for layer in _layers(7, ahead=True) for p in layer.parameters()]
+    other = [p for layer in _layers(8, ahead=True) for p in layer.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(serial, ahead, strict=True))
+    assert not torch.equal(serial[0], other[0])
+
+
+def test_tensors_are_independent_and_buffers_apart_from_parameters() -> None:
+    model = build_module(build(example("nb201"), FIXED["nb201"]))
+    params, buffers = list(model.parameters()), list(model.buffers())
+    ranges = sorted(
+        (t.data_ptr(), t.data_ptr() + t.numel() * t.element_size()) for t in params + buffers
+    )
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(ranges))
+    param_storages = {p.untyped_storage().data_ptr() for p in params}
+    assert not param_storages & {b.untyped_storage().data_ptr() for b in buffers}
+    with torch.no_grad():
+        params[0].add_(1.0)
+    assert all(not torch.equal(p, p + 1) for p in params[1:])  # nothing else moved
+    model(torch.randn(2, 3, 32, 32)).sum().backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in params)
+
+
+def test_a_recipe_makes_the_same_layer_as_its_factory() -> None:
+    def conv(initial: Initial) -> nn.Module:
+        return Conv(4, 6, 3, (7, 7), stride=2, bias=True, initial=initial)
+
+    recipe = record(conv)
+    assert recipe is not None and recipe.drawn == 6 * 4 * 9 + 6
+    initial = Initial(0)
+    made, built = recipe.make(initial), conv(initial)
+    initial.finish()
+    assert type(made) is type(built)
+    assert [(n, p.shape) for n, p in made.named_parameters()] == [
+        (n, p.shape) for n, p in built.named_parameters()
+    ]
+    x = torch.randn(1, 4, 7, 7)
+    with torch.no_grad():
+        made.load_state_dict(built.state_dict())
+    torch.testing.assert_close(made(x), built(x))
+
+
+def test_layers_with_sublayers_have_no_recipe() -> None:
+    class Pair(nn.Module):
+        def __init__(self, initial: Initial) -> None:
+            super().__init__()
+            self.a = Linear(2, 2, bias=False, initial=initial)
+
+    assert record(Pair) is None

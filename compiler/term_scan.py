@@ -6,8 +6,11 @@ pieces of the alternatives it chose: literal text (``Cell(``, ``, ``, ``)``,
 top-down, trying a nonterminal's alternatives in order at one position (the
 positioned matcher's order, so the same derivation wins): literal pieces by
 ``str.startswith``, small nonterminals (few derivations, no recursion) by one
-table keyed by their text, found with one regular expression per run of pieces.
-Matches are remembered per (nonterminal, position) within one parse.
+table keyed by their text (`nasc.compiler.term_tables`), found with one regular
+expression per run of pieces. Matches are remembered per (nonterminal, position)
+within one parse. The plans of a space are compiled once into one Python
+function (a closure per nonterminal, each alternative as straight-line code), so
+reading does no interpretation of plans; `Scanner.source` shows that code.
 
 It only decides; it never explains. A text it cannot read (other spacing, a
 primitive spelled by its parameters, a term outside the space or breaking a
@@ -17,144 +20,54 @@ constraint) gives None, and the positioned path reads it and says why.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from itertools import product
 from typing import Any
 
 from nasc.compiler.counting import canonical_alternatives, connects
-from nasc.compiler.derivation import Derivation, is_zero, validate
+from nasc.compiler.derivation import Derivation, validate
 from nasc.compiler.space import NT, Prim, Space, Template, Topo
 from nasc.compiler.subtrees import reachable
+from nasc.compiler.term_tables import (
+    Piece,
+    Table,
+    nonterminal_names,
+    small_tables,
+    template_pieces,
+    texts_name_meanings,
+)
 
-SMALL = 256  # a nonterminal with at most this many derivations is read by table
 _BOUNDARY = r"(?=[,)]|\Z)"  # a term ends where its parent goes on, or at the end
 _LITERAL, _TABLE, _RULE = 0, 1, 2
 
-Piece = str | int
 Step = tuple[int, Any, Any]
 Check = tuple[str, int, int, tuple[tuple[int, int], ...]]
 Plan = tuple[int, list[Step], bool | None, list[Check], dict[tuple[bool, ...], bool]]
 Found = tuple[Derivation, int, bool]  # the derivation, where it ends, whether it is zero
 
 
-@dataclass
-class Table:
-    """The derivations of a small nonterminal by their text. ``derivations`` leaves out
-    those that break a constraint, which ``pattern`` still matches: the slow path
-    explains them."""
-
-    derivations: dict[str, Derivation]
-    zeros: dict[str, bool]
-    pattern: str
-
-
 class _Undecided(Exception):
     """The text names a derivation the scanner does not accept on its own."""
 
 
-def template_pieces(template: Template) -> list[Piece]:
-    """The printed form of an alternative: literal texts and child slots (0, 1, ...)
-    in order, adjacent texts joined."""
-    pieces: list[Piece] = []
-    slot = 0
-
-    def put(piece: Piece) -> None:
-        if isinstance(piece, str) and pieces and isinstance(pieces[-1], str):
-            pieces[-1] += piece
-        else:
-            pieces.append(piece)
-
-    def walk(t: Template) -> None:
-        nonlocal slot
-        if isinstance(t, Prim):
-            put(t.text)
-        elif isinstance(t, NT):
-            put(slot)
-            slot += 1
-        else:
-            put(t.name + "(")
-            for i, arg in enumerate(t.args):
-                if i:
-                    put(", ")
-                walk(arg)
-            put(")")
-
-    walk(template)
-    return pieces
-
-
-def _nts(template: Template) -> list[str]:
-    if isinstance(template, NT):
-        return [template.name]
-    if isinstance(template, Topo):
-        return [name for arg in template.args for name in _nts(arg)]
-    return []
-
-
-def _prims(template: Template) -> list[Prim]:
-    if isinstance(template, Prim):
-        return [template]
-    if isinstance(template, Topo):
-        return [p for arg in template.args for p in _prims(arg)]
-    return []
-
-
-def _texts_name_meanings(space: Space) -> bool:
-    """Whether every primitive of the space has one text and every text one meaning, so
-    that comparing texts is comparing primitives (as the positioned matcher does)."""
-    texts: dict[tuple[str, Any], str] = {}
-    meanings: dict[str, tuple[str, Any]] = {}
-    for rule in space.rules:
-        for alt in rule.alternatives:
-            for prim in _prims(alt.template):
-                meaning = (prim.op, prim.params)
-                if texts.setdefault(meaning, prim.text) != prim.text:
-                    return False
-                if meanings.setdefault(prim.text, meaning) != meaning:
-                    return False
-    return True
-
-
-def _alternation(texts: list[str]) -> str:
-    """One regular expression matching exactly ``texts``, factored as a trie so that a
-    match costs the length of the text, not the number of texts."""
-    trie: dict[str, Any] = {}
-    for text in texts:
-        node = trie
-        for ch in text:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        chain = ""
-        while len(node) == 1 and "" not in node:
-            ((ch, node),) = node.items()
-            chain += re.escape(ch)
-        if not node or list(node) == [""]:
-            return chain
-        branches = [re.escape(ch) + emit(child) for ch, child in node.items() if ch]
-        if "" in node:
-            branches.append("")
-        return chain + "(?:" + "|".join(branches) + ")"
-
-    return emit(trie)
-
-
 class Scanner:
-    """The reading tables of one space, built once."""
+    """The reader of one space's canonical terms, built once per space.
+
+    >>> from nasc.compiler import load
+    >>> from nasc.compiler.terms import format_term
+    >>> space = load("examples/nb201.nas")
+    >>> d = space.sample(seed=2)
+    >>> Scanner(space).parse(format_term(space, d), space.start) == d
+    True
+    """
 
     def __init__(self, space: Space) -> None:
         self.space = space
-        self.usable = _texts_name_meanings(space)
+        self.usable = texts_name_meanings(space)
         self.canonical = canonical_alternatives(space)
         self.pieces = {
             name: [(index, template_pieces(alt.template)) for index, alt in alts]
             for name, alts in self.canonical.items()
         }
-        self.tables: dict[str, Table] = {}
-        self._found: dict[str, list[tuple[Derivation, str]] | None] = {}
-        for rule in space.rules:
-            self._table(rule.name)
+        self.tables = small_tables(space, self.pieces)
         self.plans: dict[str, list[Plan]] = {
             name: [self._plan(index, alt.template) for index, alt in alts]
             for name, alts in self.canonical.items()
@@ -165,52 +78,10 @@ class Scanner:
         }
         self._compile()
 
-    # ---- small nonterminals: every derivation with its text, first match first
-
-    def _derivations(self, name: str) -> list[tuple[Derivation, str]] | None:
-        """Every derivation of ``name`` with its text, in the matcher's order (alternatives
-        in order, children likewise); None when recursive or more than SMALL."""
-        if name in self._found:
-            return self._found[name]
-        self._found[name] = None  # recursion reads as "not small"
-        found: list[tuple[Derivation, str]] = []
-        for index, pieces in self.pieces[name]:
-            parts: list[list[tuple[Derivation, str]]] = []
-            size = 1
-            for child in _nts(self.space.rule_map[name].alternatives[index].template):
-                part = self._derivations(child)
-                if part is None:
-                    return None
-                parts.append(part)
-                size *= len(part)
-            if size + len(found) > SMALL:
-                return None
-            for combo in product(*parts):
-                text = "".join(p if isinstance(p, str) else combo[p][1] for p in pieces)
-                found.append((Derivation(name, index, tuple(c[0] for c in combo)), text))
-        self._found[name] = found
-        return found
-
-    def _table(self, name: str) -> None:
-        found = self._derivations(name)
-        if not found:
-            return
-        texts: set[str] = set()
-        table = Table({}, {}, "")
-        for d, text in found:
-            if text in texts:
-                continue  # a later derivation with the same text never matches first
-            texts.add(text)
-            if not validate(self.space, d):
-                table.derivations[text] = d
-                table.zeros[text] = is_zero(self.space, d)
-        table.pattern = _alternation(sorted(texts))
-        self.tables[name] = table
-
     # ---- other nonterminals: each alternative as steps
 
     def _plan(self, index: int, template: Template) -> Plan:
-        names = _nts(template)
+        names = nonterminal_names(template)
         steps: list[Step] = []
         run: list[Piece] = []
 

@@ -26,7 +26,8 @@ from fractions import Fraction
 from nasc.compiler.counting import canonical_alternatives, counts_of
 from nasc.compiler.derivation import Derivation, validate
 from nasc.compiler.space import NT, Prim, Space, Template, Topo
-from nasc.compiler.term_scan import Scanner, template_pieces
+from nasc.compiler.term_scan import Scanner
+from nasc.compiler.term_tables import template_pieces
 from nasc.compiler.values import Relative, Value
 from nasc.dsl import NascError, Span
 from nasc.dsl.diagnostics import error

@@ -188,7 +188,7 @@ class Scanner:
             return table.derivations.get(text)
         try:
             found = self._read(text, name)
-        except (_Undecided, KeyError):
+        except (_Undecided, KeyError, RecursionError):
             return None
         if found is None:
             return None

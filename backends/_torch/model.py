@@ -13,7 +13,8 @@ from torch import Tensor, nn
 from nasc.backends._torch.initial import Initial
 from nasc.backends._torch.recipes import Recipe, record
 from nasc.backends._torch.table import SHAREABLE, TABLE, TORCH_RNG
-from nasc.compiler.graph import Graph, IROp
+from nasc.compiler.graph import Graph, IROp, Node
+from nasc.compiler.shapes import Shape
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
@@ -34,14 +35,14 @@ class GraphModule(nn.Module):
         super().__init__()
         self.layers = nn.ModuleList()
         # filled directly: ModuleList's own checks cost more than building the layers
-        self.layers._modules.update((str(i), layer) for i, layer in enumerate(layers))
+        self.layers._modules.update(zip(_names(len(layers)), layers, strict=True))
         self.inputs = tuple(inputs)
         self.scopes = tuple(scopes)
-        last_use = {source: index + 1 for index, used in enumerate(inputs) for source in used}
+        last_use = {source: index for index, used in enumerate(inputs) for source in used}
         drops: list[list[int]] = [[] for _ in inputs]
         for source, user in last_use.items():
-            drops[user - 1].append(source)
-        self.drops = tuple(tuple(d) for d in drops)
+            drops[user].append(source)
+        self.drops = tuple(map(tuple, drops))
 
     def forward(self, x: Tensor) -> Tensor:
         values: list[Tensor | None] = [x]
@@ -54,20 +55,33 @@ class GraphModule(nn.Module):
         return out
 
 
+_NAMES: list[str] = []
+
+
+def _names(count: int) -> list[str]:
+    """The layer names "0", "1", ...: made once, not per model."""
+    if len(_NAMES) < count:
+        _NAMES.extend(str(i) for i in range(len(_NAMES), count))
+    return _NAMES[:count]
+
+
 # (op, attributes, input shapes, output shape) -> how its layers are made
 _RECIPES: dict[Any, Recipe | None] = {}
-_UNKNOWN = object()
 
 
 def missing_ops(graph: Graph) -> list[IROp]:
     """The graph's ops this backend does not map, in IR order."""
-    used = graph.ops()
+    return _unmapped(graph.ops())
+
+
+def _unmapped(used: frozenset[IROp]) -> list[IROp]:
     return [op for op in IROp if op in used and op not in TABLE and op is not IROp.INPUT]
 
 
 def build_module(graph: Graph, seed: int = 0) -> GraphModule:
     """The torch module of ``graph``; parameters drawn from ``seed``, the global RNG untouched."""
-    missing = missing_ops(graph)
+    used = graph.ops()
+    missing = _unmapped(used)
     if missing:
         raise NascError(
             error(
@@ -78,32 +92,27 @@ def build_module(graph: Graph, seed: int = 0) -> GraphModule:
             )
         )
     nodes = graph.nodes
-    shapes = [node.shape for node in nodes]
     initial = Initial(seed)
     # first the recipe (or, where none, the layer) of every node, so that the random
     # values all tensors take can be drawn while the layers are made from recipes
     plan: list[Recipe | nn.Module] = []
-    shared: dict[object, nn.Module] = {}
     pending = 0
-    with _torch_rng(seed, graph):
+    # nodes of the same kind share their op, attributes and shape objects: looked up
+    # by identity first, which is cheaper than hashing shapes (valid for this graph only)
+    known: dict[tuple[object, ...], Recipe | nn.Module | None] = {}
+    with _torch_rng(seed, used):
         for node in nodes[1:]:
-            op = node.op
-            sources = tuple([shapes[i] for i in node.inputs])
-            key = (op, node.attrs, sources, node.shape)
-            if op in SHAREABLE:
-                layer = shared.get(key)
-                if layer is None:
-                    layer = shared[key] = TABLE[op](node, sources, initial)
-                plan.append(layer)
-                continue
-            recipe = _RECIPES.get(key, _UNKNOWN)
-            if recipe is _UNKNOWN:
-                recipe = _RECIPES[key] = record(partial(TABLE[op], node, sources))
-            if isinstance(recipe, Recipe):
-                plan.append(recipe)
-                pending += recipe.drawn
-            else:
-                plan.append(TABLE[op](node, sources, initial))
+            op, sources, shape, attrs = node[0], node[1], node[2], node[3]
+            identity = (op, id(attrs), id(shape), *[id(nodes[i][2]) for i in sources])
+            try:
+                step = known[identity]
+            except KeyError:
+                step = known[identity] = _step(node, tuple(nodes[i][2] for i in sources), initial)
+            if step is None:  # no recipe: built by its factory each time
+                step = TABLE[op](node, tuple(nodes[i][2] for i in sources), initial)
+            elif isinstance(step, Recipe):
+                pending += step.drawn
+            plan.append(step)
     initial.draw_ahead(pending)
     layers = [step.make(initial) if isinstance(step, Recipe) else step for step in plan]
     initial.finish()
@@ -111,10 +120,23 @@ def build_module(graph: Graph, seed: int = 0) -> GraphModule:
     return GraphModule(layers, inputs, [node.scope for node in nodes[1:]])
 
 
+def _step(node: Node, sources: tuple[Shape, ...], initial: Initial) -> Recipe | nn.Module | None:
+    """How layers of the node's kind are made: shared (stateless ops), from a recipe,
+    or (None) by the op table's factory each time."""
+    if node.op in SHAREABLE:
+        return TABLE[node.op](node, sources, initial)
+    key = (node.op, node.attrs, sources, node.shape)
+    try:
+        return _RECIPES[key]
+    except KeyError:
+        recipe = _RECIPES[key] = record(partial(TABLE[node.op], node, sources))
+        return recipe
+
+
 @contextmanager
-def _torch_rng(seed: int, graph: Graph) -> Iterator[None]:
+def _torch_rng(seed: int, ops: frozenset[IROp]) -> Iterator[None]:
     """Torch's generator seeded for layers that draw from it, restored afterwards."""
-    if not TORCH_RNG & graph.ops():
+    if not TORCH_RNG & ops:
         yield
         return
     with torch.random.fork_rng(devices=[]):

@@ -163,6 +163,14 @@ class NasLexer(RegexLexer):
             include("space"),
             include("string"),
             (r"(" + NAME + r")(\s*)(::=)", bygroups(Name.Variable, Whitespace, Operator)),
+            include("calls"),
+            include("literal"),
+            (r"[A-Z][A-Za-z0-9_]*", Name.Variable),
+            (r"[a-z_][A-Za-z0-9_]*", Name.Function),
+            include("punctuation"),
+        ],
+        # a topology's or primitive's call, and a keyword argument
+        "calls": [
             (
                 r"([A-Z][A-Za-z0-9_]*)(\s*)(\()",
                 bygroups(Name.Class, Whitespace, Punctuation),
@@ -174,10 +182,6 @@ class NasLexer(RegexLexer):
                 "arguments",
             ),
             (r"(" + NAME + r")(\s*)(=)(?!=)", bygroups(Name.Attribute, Whitespace, Operator)),
-            include("literal"),
-            (r"[A-Z][A-Za-z0-9_]*", Name.Variable),
-            (r"[a-z_][A-Za-z0-9_]*", Name.Function),
-            include("punctuation"),
         ],
         # the arguments of a topology: terms
         "call": [
@@ -189,17 +193,7 @@ class NasLexer(RegexLexer):
             (r"\)", Punctuation, "#pop"),
             include("space"),
             include("string"),
-            (
-                r"([A-Z][A-Za-z0-9_]*)(\s*)(\()",
-                bygroups(Name.Class, Whitespace, Punctuation),
-                "call",
-            ),
-            (
-                r"([a-z_][A-Za-z0-9_]*)(\s*)(\()",
-                bygroups(Name.Function, Whitespace, Punctuation),
-                "arguments",
-            ),
-            (r"(" + NAME + r")(\s*)(=)(?!=)", bygroups(Name.Attribute, Whitespace, Operator)),
+            include("calls"),
             include("literal"),
             (r"[a-z_][A-Za-z0-9_]*", Name.Constant),
             (r"[A-Z][A-Za-z0-9_]*", Name.Variable),

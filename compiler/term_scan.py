@@ -228,7 +228,11 @@ class Scanner:
     def _compile(self) -> None:
         """Turn the plans into one Python function, ``reader(text, start)``: per planned
         nonterminal a closure over the text that tries its alternatives as straight-line
-        code (no step loop, no dispatch on step kinds), remembering matches by position."""
+        code (no step loop, no dispatch on step kinds), remembering matches by position.
+
+        The generated code is nasc's own: text from the space enters only as ``repr()``
+        literals or as constants bound in the function's namespace, and rule names
+        (identifiers by the grammar) only in comments, so a `.nas` file cannot inject code."""
         constants: dict[str, Any] = {
             "D": Derivation,
             "UNDECIDED": _Undecided,

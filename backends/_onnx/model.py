@@ -15,11 +15,10 @@ from onnx import ModelProto, TensorProto, helper, numpy_helper
 
 from nasc.backends._onnx.builder import OnnxBuilder
 from nasc.backends._onnx.table import TABLE
+from nasc.backends.coverage import unmapped, unmapped_error
 from nasc.backends.weights import WeightSet, check_weights, init_weights
 from nasc.compiler.graph import Graph, IROp
 from nasc.compiler.shapes import Shape
-from nasc.dsl import NascError
-from nasc.dsl.diagnostics import error
 
 # The newest opset that ONNX Runtime has implemented in full since 1.20; it has
 # every operator used here (GroupNormalization's per-channel form is opset 21).
@@ -29,21 +28,7 @@ INPUT, OUTPUT, BATCH = "input", "output", "batch"
 
 def missing_ops(graph: Graph) -> list[IROp]:
     """The graph's ops this backend does not map, in IR order."""
-    used = graph.ops()
-    return [op for op in IROp if op in used and op not in TABLE and op is not IROp.INPUT]
-
-
-def unmapped_error(backend: str, missing: list[IROp], table: str) -> NascError:
-    """The error a backend raises for ops it cannot map: all of them at once."""
-    names = ", ".join(f"'{op.value}'" for op in missing)
-    return NascError(
-        error(
-            "E602",
-            f"the {backend} backend does not map {names}",
-            None,
-            f"choose another backend, or add these ops to {table}",
-        )
-    )
+    return unmapped(graph.ops(), TABLE)
 
 
 def _value_info(name: str, shape: Shape) -> onnx.ValueInfoProto:

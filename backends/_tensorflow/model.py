@@ -15,6 +15,7 @@ import keras
 
 from nasc.backends._tensorflow.builder import KerasBuilder
 from nasc.backends._tensorflow.table import TABLE, channels_first, channels_last
+from nasc.backends.coverage import unmapped, unmapped_error
 from nasc.backends.weights import WeightSet, check_weights, init_weights
 from nasc.compiler.graph import Graph, IROp
 from nasc.dsl import NascError
@@ -23,8 +24,7 @@ from nasc.dsl.diagnostics import error
 
 def missing_ops(graph: Graph) -> list[IROp]:
     """The graph's ops this backend does not map, in IR order."""
-    used = graph.ops()
-    return [op for op in IROp if op in used and op not in TABLE and op is not IROp.INPUT]
+    return unmapped(graph.ops(), TABLE)
 
 
 def build_module(
@@ -44,15 +44,7 @@ def build_module(
     """
     missing = missing_ops(graph)
     if missing:
-        names = ", ".join(f"'{op.value}'" for op in missing)
-        raise NascError(
-            error(
-                "E602",
-                f"the TensorFlow backend does not map {names}",
-                None,
-                "choose another backend, or add these ops to nasc.backends._tensorflow.table.TABLE",
-            )
-        )
+        raise unmapped_error("TensorFlow", missing, "nasc.backends._tensorflow.table.TABLE")
     if weights is None:
         weights = init_weights(graph, seed)
     else:

@@ -13,10 +13,9 @@ from torch import Tensor, nn
 from nasc.backends._torch.initial import Initial
 from nasc.backends._torch.recipes import Recipe, record
 from nasc.backends._torch.table import SHAREABLE, TABLE, TORCH_RNG
+from nasc.backends.coverage import unmapped, unmapped_error
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.shapes import Shape
-from nasc.dsl import NascError
-from nasc.dsl.diagnostics import error
 
 
 class GraphModule(nn.Module):
@@ -71,26 +70,15 @@ _RECIPES: dict[Any, Recipe | None] = {}
 
 def missing_ops(graph: Graph) -> list[IROp]:
     """The graph's ops this backend does not map, in IR order."""
-    return _unmapped(graph.ops())
-
-
-def _unmapped(used: frozenset[IROp]) -> list[IROp]:
-    return [op for op in IROp if op in used and op not in TABLE and op is not IROp.INPUT]
+    return unmapped(graph.ops(), TABLE)
 
 
 def build_module(graph: Graph, seed: int = 0) -> GraphModule:
     """The torch module of ``graph``; parameters drawn from ``seed``, the global RNG untouched."""
     used = graph.ops()
-    missing = _unmapped(used)
+    missing = unmapped(used, TABLE)
     if missing:
-        raise NascError(
-            error(
-                "E602",
-                "the torch backend does not map " + ", ".join(f"'{op.value}'" for op in missing),
-                None,
-                "choose another backend, or add these ops to nasc.backends._torch.table.TABLE",
-            )
-        )
+        raise unmapped_error("torch", missing, "nasc.backends._torch.table.TABLE")
     nodes = graph.nodes
     initial = Initial(seed)
     # first the recipe (or, where none, the layer) of every node, so that the random

@@ -1,0 +1,31 @@
+"""Which IR ops a backend maps, and the one error for those it does not.
+
+Shared by every backend (framework-free), so that a gap reads the same everywhere:
+every missing op listed at once, as one E602 diagnostic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+
+from nasc.compiler.graph import IROp
+from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
+
+
+def unmapped(used: frozenset[IROp], table: Container[IROp]) -> list[IROp]:
+    """The ops of ``used`` that ``table`` does not map, in IR order."""
+    return [op for op in IROp if op in used and op not in table and op is not IROp.INPUT]
+
+
+def unmapped_error(backend: str, missing: list[IROp], table: str) -> NascError:
+    """The error a backend raises for ops it cannot map: all of them at once."""
+    names = ", ".join(f"'{op.value}'" for op in missing)
+    return NascError(
+        error(
+            "E602",
+            f"the {backend} backend does not map {names}",
+            None,
+            f"choose another backend, or add these ops to {table}",
+        )
+    )

@@ -1,12 +1,16 @@
-"""The initial tensors of a model's layers, made together once the layers exist.
+"""The initial tensors of a model's layers, made together once the model is laid out.
 
-Layers ask for their tensors while a model is built (`Initial.uniform`,
-`Initial.constant`); `Initial.finish` then makes them all at once. One flat
+Layers ask for their tensors one by one while a model is built
+(`Initial.uniform`, `Initial.constant`); layers made in bulk from a recipe
+reserve theirs by kind (`Initial.reserve`) and take them once laid out
+(`Initial.take`). `Initial.lay_out` then makes every tensor at once: one flat
 buffer holds every parameter and another every buffer (running statistics);
-tensors of the same kind, shape and value lie side by side, so that each such
-run is filled by one numpy call and cut into its tensors by one torch call. All
-uniform values come from a single call of a seeded generator. Uniform tensors
-follow torch's default layer initialisation: uniform in ±1/sqrt(fan_in).
+tensors of the same kind, shape and value lie side by side, each such run cut
+into its tensors by one torch call. Uniform tensors follow torch's default
+layer initialisation, uniform in ±1/sqrt(fan_in); all their values come from one
+seeded stream of random integers, drawn and scaled on another thread while the
+layers are made (numpy lets go of the GIL for both), and waited for in
+`Initial.finish`.
 
 Making a few hundred tensors one by one costs more than drawing their values;
 views of two buffers cost almost nothing. Views never overlap, and parameters
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -29,6 +33,8 @@ Owner = MutableMapping[str, Any]  # a module's _parameters or _buffers
 
 # a random int32 times bound * 2**-31 is uniform in [-bound, bound], at float32 resolution
 _INT32_SCALE = 2.0**-31
+# below this many random values, drawing on the calling thread is cheaper than starting one
+_THREAD_FROM = 1 << 16
 
 
 class Kind(NamedTuple):
@@ -58,34 +64,42 @@ def random_int32(seed: int, count: int) -> npt.NDArray[np.int32]:
     return bits.view(np.int32)[:count]
 
 
-class _Draw(threading.Thread):
-    """Random integers drawn on another thread; numpy lets go of the GIL while drawing."""
+# a uniform run to fill: its values, and the scale of the random integers it takes
+_Fill = tuple[npt.NDArray[np.float32], float]
 
-    def __init__(self, seed: int, count: int) -> None:
-        super().__init__(name="nasc-initial-draw", daemon=True)
-        self.seed, self.count = seed, count
-        self.ints: npt.NDArray[np.int32] | None = None
-        self.started_drawing = threading.Event()
+
+def _fill_uniform(seed: int, fills: Sequence[_Fill]) -> None:
+    """Draw the random integers of every run in ``fills``, in order, and scale them in."""
+    ints = random_int32(seed, sum(len(values) for values, _ in fills))
+    start = 0
+    for values, scale in fills:
+        end = start + len(values)
+        np.multiply(ints[start:end], scale, out=values, dtype=np.float32)
+        start = end
+
+
+class _Filling(threading.Thread):
+    """`_fill_uniform` on another thread; its error, if any, kept for `wait`."""
+
+    def __init__(self, seed: int, fills: Sequence[_Fill]) -> None:
+        super().__init__(name="nasc-initial-fill", daemon=True)
+        self.seed, self.fills = seed, fills
+        self.error: BaseException | None = None
 
     def run(self) -> None:
-        self.started_drawing.set()
-        self.ints = random_int32(self.seed, self.count)
+        try:
+            _fill_uniform(self.seed, self.fills)
+        except BaseException as exc:  # handed to the building thread in `wait`
+            self.error = exc
 
-    def begin(self) -> None:
-        self.start()
-        # wait until the thread runs: otherwise it might only get the GIL after the
-        # builder's switch interval, with most of the work already done
-        self.started_drawing.wait()
-
-    def result(self, count: int) -> npt.NDArray[np.int32]:
+    def wait(self) -> None:
         self.join()
-        if self.ints is None or self.count != count:  # asked for more since: draw again
-            return random_int32(self.seed, count)
-        return self.ints
+        if self.error is not None:
+            raise self.error
 
 
 class Initial:
-    """Collects the tensors the layers of one model need, then makes them in `finish`.
+    """Collects the tensors the layers of one model need, then makes them all together.
 
     >>> initial = Initial(seed=0)
     >>> layer = nn.Module()
@@ -99,8 +113,12 @@ class Initial:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._slots: dict[Kind, list[tuple[Owner, str]]] = {}
-        self._draw: _Draw | None = None
-        self._finished = False
+        self._reserved: dict[Kind, int] = {}
+        # after lay_out: the reserved tensors of each kind, and how many are taken
+        self._tensors: dict[Kind, Sequence[Tensor]] = {}
+        self._taken: dict[Kind, int] = {}
+        self._filling: _Filling | None = None
+        self._laid_out = self._finished = False
 
     @classmethod
     def standalone(cls) -> Initial:
@@ -108,7 +126,9 @@ class Initial:
         return cls(int(torch.randint(0, 2**62, ())))
 
     def ask(self, owner: Owner, name: str, kind: Kind) -> None:
-        """``owner[name]`` will be a tensor of ``kind`` (None until `finish`)."""
+        """``owner[name]`` will be a tensor of ``kind`` (None until `lay_out`)."""
+        if self._laid_out:
+            raise RuntimeError("this Initial is laid out: ask before lay_out")
         owner[name] = None  # holds the name's place, so tensors keep the order asked in
         slots = self._slots.get(kind)
         if slots is None:
@@ -132,16 +152,11 @@ class Initial:
         ``trainable``, otherwise a buffer."""
         self.ask(owner, name, Kind(False, shape, value, trainable))
 
-    def draw_ahead(self, pending: int) -> None:
-        """Start drawing the random values of every tensor asked for so far and of
-        ``pending`` more, on another thread, while the rest of the model is made."""
-        count = pending + sum(
-            len(slots) * math.prod(kind.shape)
-            for kind, slots in self._slots.items()
-            if kind.uniform
-        )
-        self._draw = _Draw(self.seed, count)
-        self._draw.begin()
+    def reserve(self, kind: Kind, count: int) -> None:
+        """``count`` tensors of ``kind`` to be taken after `lay_out`."""
+        if self._laid_out:
+            raise RuntimeError("this Initial is laid out: reserve before lay_out")
+        self._reserved[kind] = self._reserved.get(kind, 0) + count
 
     def asked(self, owner: Owner) -> dict[str, Kind]:
         """What was asked for ``owner``, by name."""
@@ -152,39 +167,70 @@ class Initial:
             if asker is owner
         }
 
+    def lay_out(self) -> None:
+        """Make every tensor asked for or reserved and put the asked ones in place;
+        their values are filled in by the time `finish` returns."""
+        if self._laid_out:
+            raise RuntimeError("this Initial is already laid out")
+        self._laid_out = True
+        counts = {kind: len(slots) for kind, slots in self._slots.items()}
+        for kind, count in self._reserved.items():
+            counts[kind] = counts.get(kind, 0) + count
+        # uniform runs first, parameters before buffers: the random stream's order
+        order = sorted(counts, key=lambda kind: (not kind.trainable, not kind.uniform))
+        fills: list[_Fill] = []
+        views: list[tuple[Kind, Tensor]] = []
+        for trainable in (True, False):
+            runs = [kind for kind in order if kind.trainable is trainable]
+            sizes = [counts[kind] * math.prod(kind.shape) for kind in runs]
+            flat = torch.empty(sum(sizes))
+            values = flat.numpy()
+            start = 0
+            for kind, size, run in zip(runs, sizes, flat.split_with_sizes(sizes), strict=True):
+                end = start + size
+                if kind.uniform:
+                    fills.append((values[start:end], kind.value * _INT32_SCALE))
+                else:
+                    values[start:end] = kind.value
+                views.append((kind, run))
+                start = end
+        # the values are drawn while the tensors and layers are made
+        if sum(len(values) for values, _ in fills) >= _THREAD_FROM:
+            self._filling = _Filling(self.seed, fills)
+            self._filling.start()
+        else:
+            _fill_uniform(self.seed, fills)
+        for kind, run in views:
+            tensors: Sequence[Tensor] = run.view(counts[kind], *kind.shape).unbind(0)
+            if kind.trainable:
+                tensors = [_make_subclass(nn.Parameter, tensor, True) for tensor in tensors]
+            slots = self._slots.get(kind, ())
+            for (owner, name), tensor in zip(slots, tensors, strict=False):
+                owner[name] = tensor
+            if kind in self._reserved:
+                self._tensors[kind] = tensors
+                self._taken[kind] = len(slots)
+
+    def take(self, kind: Kind, count: int) -> Sequence[Tensor]:
+        """The next ``count`` reserved tensors of ``kind`` (after `lay_out`)."""
+        start = self._taken[kind]
+        end = self._taken[kind] = start + count
+        tensors = self._tensors[kind]
+        if end > len(tensors):
+            raise RuntimeError(f"more tensors of {kind} taken than reserved")
+        return tensors[start:end]
+
     def finish(self) -> None:
-        """Make every tensor asked for and put it in its place."""
+        """Lay out if not yet done, and wait until every tensor holds its values."""
         if self._finished:
             raise RuntimeError("the tensors of this Initial are already made")
         self._finished = True
-        # uniform runs first: their values are drawn in one go
-        order = sorted(self._slots.items(), key=lambda item: not item[0].uniform)
-        self._make([run for run in order if run[0].trainable], trainable=True)
-        self._make([run for run in order if not run[0].trainable], trainable=False)
-
-    def _make(self, runs: list[tuple[Kind, list[tuple[Owner, str]]]], trainable: bool) -> None:
-        """One flat buffer for ``runs``, filled, and each slot's view of it."""
-        sizes = [len(slots) * math.prod(kind.shape) for kind, slots in runs]
-        flat = torch.empty(sum(sizes))
-        values = flat.numpy()
-        drawn = sum(size for (kind, _), size in zip(runs, sizes, strict=True) if kind.uniform)
-        ints = None
-        if drawn:
-            ahead = self._draw
-            ints = ahead.result(drawn) if ahead else random_int32(self.seed, drawn)
-        start = 0
-        for (kind, slots), size, run in zip(runs, sizes, flat.split_with_sizes(sizes), strict=True):
-            end = start + size
-            if ints is not None and kind.uniform:
-                scale = kind.value * _INT32_SCALE
-                np.multiply(ints[start:end], scale, out=values[start:end], dtype=np.float32)
-            else:
-                values[start:end] = kind.value
-            start = end
-            tensors = run.view(len(slots), *kind.shape).unbind(0)
-            if trainable:
-                for (owner, name), tensor in zip(slots, tensors, strict=True):
-                    owner[name] = _make_subclass(nn.Parameter, tensor, True)
-            else:
-                for (owner, name), tensor in zip(slots, tensors, strict=True):
-                    owner[name] = tensor
+        if not self._laid_out:
+            self.lay_out()
+        untaken = [
+            kind for kind, tensors in self._tensors.items() if self._taken[kind] != len(tensors)
+        ]
+        if self._filling is not None:
+            self._filling.wait()
+        if untaken:
+            raise RuntimeError(f"tensors reserved but not taken: {untaken}")

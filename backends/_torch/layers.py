@@ -253,26 +253,41 @@ class ResNetBasic(nn.Module):
         extent: Sequence[int],
         initial: Initial | None = None,
     ) -> None:
-        super().__init__()
+        init_module(self)
         making = initial or Initial.standalone()
         inner = [math.ceil(n / stride) for n in extent]
-        self.conv_a = Conv(c_in, c_out, 3, extent, stride, initial=making)
-        self.bn_a = BatchNorm(c_out, initial=making)
-        self.conv_b = Conv(c_out, c_out, 3, inner, initial=making)
-        self.bn_b = BatchNorm(c_out, initial=making)
-        self.shortcut: nn.Module | None = None
+        modules = self._modules
+        modules["conv_a"] = Conv(c_in, c_out, 3, extent, stride, initial=making)
+        modules["bn_a"] = BatchNorm(c_out, initial=making)
+        modules["conv_b"] = Conv(c_out, c_out, 3, inner, initial=making)
+        modules["bn_b"] = BatchNorm(c_out, initial=making)
+        modules["shortcut"] = None
         if stride != 1 or c_in != c_out:
-            self.shortcut = nn.Sequential(
+            modules["shortcut"] = _sequential(
                 Conv(c_in, c_out, 1, extent, stride, initial=making),
                 BatchNorm(c_out, initial=making),
             )
         if initial is None:
             making.finish()
 
+    conv_a: Conv
+    bn_a: BatchNorm
+    conv_b: Conv
+    bn_b: BatchNorm
+    shortcut: nn.Sequential | None
+
     def forward(self, x: Tensor) -> Tensor:
         y = self.bn_b(self.conv_b(F.relu(self.bn_a(self.conv_a(x)))))
         skip = x if self.shortcut is None else self.shortcut(x)
         return F.relu(y + skip)
+
+
+def _sequential(*layers: nn.Module) -> nn.Sequential:
+    """``nn.Sequential(*layers)`` without `nn.Module`'s per-attribute bookkeeping."""
+    sequence: nn.Sequential = object.__new__(nn.Sequential)
+    init_module(sequence)
+    sequence._modules.update(zip(map(str, range(len(layers))), layers, strict=True))
+    return sequence
 
 
 class Attention(nn.Module):

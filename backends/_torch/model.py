@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -79,33 +81,57 @@ def build_module(graph: Graph, seed: int = 0) -> GraphModule:
     missing = unmapped(used, TABLE)
     if missing:
         raise unmapped_error("torch", missing, "nasc.backends._torch.table.TABLE")
+    with _short_switches:
+        return _build(graph, seed, used)
+
+
+def _build(graph: Graph, seed: int, used: frozenset[IROp]) -> GraphModule:
     nodes = graph.nodes
     initial = Initial(seed)
-    # first the recipe (or, where none, the layer) of every node, so that the random
-    # values all tensors take can be drawn while the layers are made from recipes
-    plan: list[Recipe | nn.Module] = []
-    pending = 0
+    # first the layer of every node made by its factory (asking `initial` for its
+    # tensors), or, for layers made from a recipe, the positions of each recipe;
+    # then all tensors are laid out at once and the recipes make their layers
+    layers: list[nn.Module | None] = []
     # nodes of the same kind share their op, attributes and shape objects: looked up
     # by identity first, which is cheaper than hashing shapes (valid for this graph only)
-    known: dict[tuple[object, ...], Recipe | nn.Module | None] = {}
+    known: dict[tuple[int, ...], tuple[Recipe | nn.Module | None, list[int]]] = {}
+    recipes: list[tuple[Recipe, list[int]]] = []
+    shapes = [id(node[2]) for node in nodes]
     with _torch_rng(seed, used):
-        for node in nodes[1:]:
-            op, sources, shape, attrs = node[0], node[1], node[2], node[3]
-            identity = (op, id(attrs), id(shape), *[id(nodes[i][2]) for i in sources])
+        for position, node in enumerate(nodes[1:]):
+            op, sources, attrs = node[0], node[1], node[3]
+            # ids hash faster than the op itself, an enum member with a Python __hash__
+            identity: tuple[int, ...]
+            if len(sources) == 1:
+                identity = (id(op), id(attrs), shapes[position + 1], shapes[sources[0]])
+            else:
+                identity = (id(op), id(attrs), shapes[position + 1], *[shapes[i] for i in sources])
             try:
-                step = known[identity]
+                step, positions = known[identity]
             except KeyError:
-                step = known[identity] = _step(node, tuple(nodes[i][2] for i in sources), initial)
+                step = _step(node, tuple(nodes[i][2] for i in sources), initial)
+                positions = []
+                if isinstance(step, Recipe):
+                    recipes.append((step, positions))
+                known[identity] = step, positions
             if step is None:  # no recipe: built by its factory each time
-                step = TABLE[op](node, tuple(nodes[i][2] for i in sources), initial)
+                layers.append(TABLE[op](node, tuple(nodes[i][2] for i in sources), initial))
             elif isinstance(step, Recipe):
-                pending += step.drawn
-            plan.append(step)
-    initial.draw_ahead(pending)
-    layers = [step.make(initial) if isinstance(step, Recipe) else step for step in plan]
+                positions.append(position)
+                layers.append(None)
+            else:
+                layers.append(step)
+    for recipe, positions in recipes:
+        recipe.reserve(initial, len(positions))
+    initial.lay_out()
+    for recipe, positions in recipes:
+        for position, layer in zip(
+            positions, recipe.make_many(initial, len(positions)), strict=True
+        ):
+            layers[position] = layer
     initial.finish()
     inputs = [node.inputs if node.op is not IROp.ZERO else (0,) for node in nodes[1:]]
-    return GraphModule(layers, inputs, [node.scope for node in nodes[1:]])
+    return GraphModule(layers, inputs, [node.scope for node in nodes[1:]])  # type: ignore[arg-type]
 
 
 def _step(node: Node, sources: tuple[Shape, ...], initial: Initial) -> Recipe | nn.Module | None:
@@ -119,6 +145,40 @@ def _step(node: Node, sources: tuple[Shape, ...], initial: Initial) -> Recipe | 
     except KeyError:
         recipe = _RECIPES[key] = record(partial(TABLE[node.op], node, sources))
         return recipe
+
+
+class _SwitchInterval:
+    """A short thread switch interval while models are built, restored after the last.
+
+    The thread that fills a model's initial values needs the GIL for a moment
+    between its numpy calls; with the interpreter's default interval it would
+    wait up to 5 ms each time while layers are made, and still be filling when
+    they are done. Builds on several threads share one setting: the first to
+    start saves the interpreter's own, the last to end puts it back.
+    """
+
+    SECONDS = 1e-4
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved = sys.getswitchinterval()
+
+    def __enter__(self) -> None:
+        with self.lock:
+            if not self.depth:
+                self.saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self.SECONDS, self.saved))
+            self.depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.depth -= 1
+            if not self.depth:
+                sys.setswitchinterval(self.saved)
+
+
+_short_switches = _SwitchInterval()
 
 
 @contextmanager

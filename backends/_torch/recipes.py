@@ -50,6 +50,37 @@ class Recipe:
             initial.ask(buffers, name, kind)
         return layer
 
+    def reserve(self, initial: Initial, count: int) -> None:
+        """Reserve the tensors of ``count`` layers, to be made by `make_many`."""
+        for _, kind in self.parameters:
+            if kind is not None:
+                initial.reserve(kind, count)
+        for _, kind in self.buffers:
+            initial.reserve(kind, count)
+
+    def make_many(self, initial: Initial, count: int) -> list[nn.Module]:
+        """``count`` new layers like the first, with the tensors reserved for them
+        (``initial`` laid out)."""
+        cls, attributes, fresh, new = self.cls, self.attributes, new_state, object.__new__
+        # every name in its place first, so the order is the first layer's
+        names = dict.fromkeys(name for name, _ in self.parameters)
+        params = [(name, initial.take(kind, count)) for name, kind in self.parameters if kind]
+        buffers = [(name, initial.take(kind, count)) for name, kind in self.buffers]
+        layers: list[nn.Module] = []
+        for i in range(count):
+            layer = new(cls)
+            state = layer.__dict__
+            state.update(fresh())
+            state.update(attributes)
+            owner = state["_parameters"] = names.copy()
+            for name, tensors in params:
+                owner[name] = tensors[i]
+            owner = state["_buffers"]
+            for name, tensors in buffers:
+                owner[name] = tensors[i]
+            layers.append(layer)
+        return layers
+
 
 def record(build: Callable[[Initial], nn.Module]) -> Recipe | None:
     """The recipe of the layer ``build`` makes, or None where it cannot be made again so."""

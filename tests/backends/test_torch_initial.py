@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 
 import pytest
 
@@ -14,6 +15,7 @@ torch = pytest.importorskip(
 from torch import nn  # noqa: E402
 
 from nasc.backends._torch import build_module  # noqa: E402
+from nasc.backends._torch import initial as initial_module  # noqa: E402
 from nasc.backends._torch.initial import Initial  # noqa: E402
 from nasc.backends._torch.layers import BatchNorm, Conv, Linear  # noqa: E402
 from nasc.backends._torch.recipes import record  # noqa: E402
@@ -21,21 +23,24 @@ from nasc.compiler.graph import build  # noqa: E402
 from tests.compiler.graph_cases import FIXED, example  # noqa: E402
 
 
-def _layers(seed: int, ahead: bool) -> list[nn.Module]:
+def _layers(seed: int, threaded: bool = False) -> list[nn.Module]:
     initial = Initial(seed)
     layers: list[nn.Module] = [
         Conv(8, 16, 3, (10, 10), initial=initial),
         BatchNorm(16, initial=initial),
         Linear(64, 5, bias=True, initial=initial),
     ]
-    if ahead:
-        initial.draw_ahead(0)
-    initial.finish()
+    threshold = initial_module._THREAD_FROM
+    initial_module._THREAD_FROM = 0 if threaded else threshold
+    try:
+        initial.finish()
+    finally:
+        initial_module._THREAD_FROM = threshold
     return layers
 
 
 def test_uniform_tensors_follow_torch_bounds_and_distribution() -> None:
-    conv, _, linear = _layers(0, ahead=False)
+    conv, _, linear = _layers(0)
     for weight, fan_in in ((conv.weight, 8 * 9), (linear.weight, 64), (linear.bias, 64)):
         bound = 1 / math.sqrt(fan_in)
         assert weight.abs().max() <= bound
@@ -46,7 +51,7 @@ def test_uniform_tensors_follow_torch_bounds_and_distribution() -> None:
 
 
 def test_constants_buffers_and_parameters() -> None:
-    _, norm, _ = _layers(0, ahead=False)
+    _, norm, _ = _layers(0)
     assert norm.weight.tolist() == [1.0] * 16 and norm.bias.tolist() == [0.0] * 16
     assert norm.running_mean.tolist() == [0.0] * 16 and norm.running_var.tolist() == [1.0] * 16
     assert [name for name, _ in norm.named_parameters()] == ["weight", "bias"]
@@ -55,12 +60,22 @@ def test_constants_buffers_and_parameters() -> None:
     assert not any(isinstance(b, nn.Parameter) for b in norm.buffers())
 
 
-def test_same_seed_same_values_with_or_without_drawing_ahead() -> None:
-    serial = [p for layer in _layers(7, ahead=False) for p in layer.parameters()]
-    ahead = [p for layer in _layers(7, ahead=True) for p in layer.parameters()]
-    other = [p for layer in _layers(8, ahead=True) for p in layer.parameters()]
-    assert all(torch.equal(a, b) for a, b in zip(serial, ahead, strict=True))
+def test_same_seed_same_values_on_a_thread_or_not() -> None:
+    serial = [p for layer in _layers(7) for p in layer.parameters()]
+    threaded = [p for layer in _layers(7, threaded=True) for p in layer.parameters()]
+    other = [p for layer in _layers(8, threaded=True) for p in layer.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(serial, threaded, strict=True))
     assert not torch.equal(serial[0], other[0])
+
+
+def test_same_seed_same_model_and_the_interpreter_restored() -> None:
+    graph = build(example("hnb201"), FIXED["hnb201"])
+    interval = sys.getswitchinterval()
+    first, again, other = build_module(graph), build_module(graph), build_module(graph, seed=1)
+    assert sys.getswitchinterval() == interval
+    pairs = zip(first.state_dict().values(), again.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
+    assert not torch.equal(first.layers[0].weight, other.layers[0].weight)
 
 
 def test_tensors_are_independent_and_buffers_apart_from_parameters() -> None:
@@ -79,7 +94,7 @@ def test_tensors_are_independent_and_buffers_apart_from_parameters() -> None:
     assert all(p.grad is not None and p.grad.shape == p.shape for p in params)
 
 
-def test_a_recipe_makes_the_same_layer_as_its_factory() -> None:
+def test_a_recipe_makes_the_same_layers_as_its_factory() -> None:
     def conv(initial: Initial) -> nn.Module:
         return Conv(4, 6, 3, (7, 7), stride=2, bias=True, initial=initial)
 
@@ -87,15 +102,39 @@ def test_a_recipe_makes_the_same_layer_as_its_factory() -> None:
     assert recipe is not None and recipe.drawn == 6 * 4 * 9 + 6
     initial = Initial(0)
     made, built = recipe.make(initial), conv(initial)
+    recipe.reserve(initial, 3)
+    initial.lay_out()
+    many = recipe.make_many(initial, 3)
     initial.finish()
-    assert type(made) is type(built)
-    assert [(n, p.shape) for n, p in made.named_parameters()] == [
-        (n, p.shape) for n, p in built.named_parameters()
-    ]
+    weights = [layer.weight.detach().clone() for layer in (made, built, *many)]
+    assert all(not torch.equal(a, b) for a, b in itertools.combinations(weights, 2))
     x = torch.randn(1, 4, 7, 7)
-    with torch.no_grad():
-        made.load_state_dict(built.state_dict())
-    torch.testing.assert_close(made(x), built(x))
+    for layer in (made, *many):
+        assert type(layer) is type(built)
+        assert [(n, p.shape) for n, p in layer.named_parameters()] == [
+            (n, p.shape) for n, p in built.named_parameters()
+        ]
+        with torch.no_grad():
+            layer.load_state_dict(built.state_dict())
+        torch.testing.assert_close(layer(x), built(x))
+
+
+def test_reserved_tensors_are_taken_exactly() -> None:
+    recipe = record(lambda initial: BatchNorm(3, initial=initial))
+    assert recipe is not None
+    short = Initial(0)
+    recipe.reserve(short, 2)
+    short.lay_out()
+    with pytest.raises(RuntimeError, match="more tensors"):
+        recipe.make_many(short, 3)
+    left = Initial(0)
+    recipe.reserve(left, 2)
+    left.lay_out()
+    recipe.make_many(left, 1)
+    with pytest.raises(RuntimeError, match="not taken"):
+        left.finish()
+    with pytest.raises(RuntimeError, match="laid out"):
+        left.reserve(recipe.buffers[0][1], 1)
 
 
 def test_layers_with_sublayers_have_no_recipe() -> None:

@@ -55,11 +55,12 @@ class _Expand:
 
 @dataclass(frozen=True, slots=True)
 class _Apply:
-    """Apply a primitive; ``made`` remembers its node for each input shape, ``last``
-    the shape and node it made last (shapes repeat: looking that up is cheaper)."""
+    """Apply a primitive; ``made`` remembers its node for each input shape (by the
+    id of the space's one object for that shape), ``last`` the shape and node it
+    made last (shapes repeat: comparing one is cheaper still)."""
 
     prim: Prim
-    made: dict[Shape, _Made] = field(default_factory=dict, compare=False)
+    made: dict[int, _Made] = field(default_factory=dict, compare=False)
     last: list[Any] = field(default_factory=lambda: [None, None], compare=False)
 
 
@@ -105,6 +106,12 @@ class _Compiler:
     def __init__(self, space: Space) -> None:
         self.space = space
         self.plans: dict[str, tuple[_Plan, ...]] = {}
+        # one object for each shape met: nodes made for a shape are found by its id
+        self.shapes: dict[Shape, Shape] = {}
+
+    def shape(self, shape: Shape) -> Shape:
+        """The space's one object equal to ``shape``."""
+        return self.shapes.setdefault(shape, shape)
 
     def alternatives(self, nt: str) -> tuple[_Plan, ...] | None:
         found = self.plans.get(nt)
@@ -197,9 +204,10 @@ class _Builder:
         self.space = space
         self.root = derivation
         # every node made; those that do not feed the output are dropped at the end
-        self.rows: list[Node] = [Node(IROp.INPUT, (), space.input.shape, (), "input", "")]
-        self.shapes: list[Shape] = [space.input.shape]
         self.compiler = _compiler(space)
+        shape = self.compiler.shape(space.input.shape)
+        self.rows: list[Node] = [Node(IROp.INPUT, (), shape, (), "input", "")]
+        self.shapes: list[Shape] = [shape]
         self.plans = self.compiler.plans
 
     # ---- errors
@@ -298,7 +306,7 @@ class _Builder:
         prim = step.prim
         last_shape, made = step.last
         if shape is not last_shape:
-            made = step.made.get(shape)
+            made = step.made.get(id(shape))
         if made is None:
             try:
                 out = OPS[prim.op].shape(shape, prim.param_dict)
@@ -307,7 +315,7 @@ class _Builder:
                     f"'{prim.text}' cannot take its input {shape}: {exc}", scope
                 ) from None
             attrs = tuple(_resolve(name, value, shape) for name, value in prim.params)
-            made = step.made[shape] = (IROp(prim.op), out, attrs)
+            made = step.made[id(shape)] = (IROp(prim.op), self.compiler.shape(out), attrs)
         step.last[:] = shape, made
         ir_op, out, attrs = made
         self.rows.append(_node((ir_op, (source,), out, attrs, scope, prim.text)))
@@ -352,7 +360,7 @@ class _Builder:
                 + ", ".join(str(s) for s in shapes),
                 scope,
             )
-        out = shapes[0].with_features(sum(s.features for s in shapes))
+        out = self.compiler.shape(shapes[0].with_features(sum(s.features for s in shapes)))
         if all(isinstance(r, _Zero) for r in refs):
             return _Zero(out)
         inputs = tuple(self.materialize(r, scope) for r in refs)
@@ -360,7 +368,8 @@ class _Builder:
 
     def same_shapes(self, refs: Sequence[int], where: str, scope: str) -> None:
         shapes = [self.shapes[r] for r in refs]
-        if any(s != shapes[0] for s in shapes):
+        first = shapes[0]
+        if any(s is not first and s != first for s in shapes):
             raise self.fail(
                 f"paths meeting at {where} have different shapes: "
                 + ", ".join(str(s) for s in shapes),
@@ -388,7 +397,10 @@ class _Builder:
             if live[index]:
                 renumber[index] = len(kept)
                 op, inputs, shape, attrs, scope, text = rows[index]
-                sources = tuple([renumber[i] for i in inputs])
+                if len(inputs) == 1:  # most nodes: cheaper than the general case
+                    sources: tuple[int, ...] = (renumber[inputs[0]],)
+                else:
+                    sources = tuple([renumber[i] for i in inputs])
                 kept.append(_node((op, sources, shape, attrs, scope, text)))
         return Graph(tuple(kept))
 

@@ -20,8 +20,9 @@ never share storage with buffers (torch.compile rejects that while training).
 from __future__ import annotations
 
 import math
-import threading
+import os
 from collections.abc import MutableMapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -78,24 +79,25 @@ def _fill_uniform(seed: int, fills: Sequence[_Fill]) -> None:
         start = end
 
 
-class _Filling(threading.Thread):
-    """`_fill_uniform` on another thread; its error, if any, kept for `wait`."""
+class _Filler:
+    """The thread that fills initial values, started with the first model and kept:
+    starting one per model would cost more than a tenth of a millisecond each time.
+    A forked child starts its own, since the parent's thread does not exist there."""
 
-    def __init__(self, seed: int, fills: Sequence[_Fill]) -> None:
-        super().__init__(name="nasc-initial-fill", daemon=True)
-        self.seed, self.fills = seed, fills
-        self.error: BaseException | None = None
+    def __init__(self) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        os.register_at_fork(after_in_child=self.forget)
 
-    def run(self) -> None:
-        try:
-            _fill_uniform(self.seed, self.fills)
-        except BaseException as exc:  # handed to the building thread in `wait`
-            self.error = exc
+    def submit(self, seed: int, fills: Sequence[_Fill]) -> Future[None]:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nasc-initial-fill")
+        return self.pool.submit(_fill_uniform, seed, fills)
 
-    def wait(self) -> None:
-        self.join()
-        if self.error is not None:
-            raise self.error
+    def forget(self) -> None:
+        self.pool = None
+
+
+_FILLER = _Filler()
 
 
 class Initial:
@@ -117,7 +119,7 @@ class Initial:
         # after lay_out: the reserved tensors of each kind, and how many are taken
         self._tensors: dict[Kind, Sequence[Tensor]] = {}
         self._taken: dict[Kind, int] = {}
-        self._filling: _Filling | None = None
+        self._filling: Future[None] | None = None
         self._laid_out = self._finished = False
 
     @classmethod
@@ -176,8 +178,12 @@ class Initial:
         counts = {kind: len(slots) for kind, slots in self._slots.items()}
         for kind, count in self._reserved.items():
             counts[kind] = counts.get(kind, 0) + count
-        # uniform runs first, parameters before buffers: the random stream's order
-        order = sorted(counts, key=lambda kind: (not kind.trainable, not kind.uniform))
+        # uniform runs first, parameters before buffers: the random stream's order;
+        # uniform runs of the same bound side by side, each group scaled by one call
+        order = sorted(
+            counts,
+            key=lambda kind: (not kind.trainable, not kind.uniform, kind.value * kind.uniform),
+        )
         fills: list[_Fill] = []
         views: list[tuple[Kind, Tensor]] = []
         for trainable in (True, False):
@@ -186,18 +192,21 @@ class Initial:
             flat = torch.empty(sum(sizes))
             values = flat.numpy()
             start = 0
+            uniform: list[list[Any]] = []  # [start, end, bound] of runs of the same bound
             for kind, size, run in zip(runs, sizes, flat.split_with_sizes(sizes), strict=True):
                 end = start + size
-                if kind.uniform:
-                    fills.append((values[start:end], kind.value * _INT32_SCALE))
-                else:
+                if not kind.uniform:
                     values[start:end] = kind.value
+                elif uniform and uniform[-1][1] == start and uniform[-1][2] == kind.value:
+                    uniform[-1][1] = end
+                else:
+                    uniform.append([start, end, kind.value])
                 views.append((kind, run))
                 start = end
+            fills += [(values[a:b], bound * _INT32_SCALE) for a, b, bound in uniform]
         # the values are drawn while the tensors and layers are made
         if sum(len(values) for values, _ in fills) >= _THREAD_FROM:
-            self._filling = _Filling(self.seed, fills)
-            self._filling.start()
+            self._filling = _FILLER.submit(self.seed, fills)
         else:
             _fill_uniform(self.seed, fills)
         for kind, run in views:
@@ -231,6 +240,6 @@ class Initial:
             kind for kind, tensors in self._tensors.items() if self._taken[kind] != len(tensors)
         ]
         if self._filling is not None:
-            self._filling.wait()
+            self._filling.result()
         if untaken:
             raise RuntimeError(f"tensors reserved but not taken: {untaken}")

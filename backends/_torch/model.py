@@ -40,10 +40,10 @@ class GraphModule(nn.Module):
         self.inputs = tuple(inputs)
         self.scopes = tuple(scopes)
         last_use = {source: index for index, used in enumerate(inputs) for source in used}
-        drops: list[list[int]] = [[] for _ in inputs]
+        drops: list[tuple[int, ...]] = [()] * len(inputs)
         for source, user in last_use.items():
-            drops[user].append(source)
-        self.drops = tuple(map(tuple, drops))
+            drops[user] += (source,)
+        self.drops = tuple(drops)
 
     def forward(self, x: Tensor) -> Tensor:
         values: list[Tensor | None] = [x]
@@ -130,8 +130,10 @@ def _build(graph: Graph, seed: int, used: frozenset[IROp]) -> GraphModule:
         ):
             layers[position] = layer
     initial.finish()
-    inputs = [node.inputs if node.op is not IROp.ZERO else (0,) for node in nodes[1:]]
-    return GraphModule(layers, inputs, [node.scope for node in nodes[1:]])  # type: ignore[arg-type]
+    # by index: a named tuple's fields are properties, slower to read
+    zero = IROp.ZERO
+    inputs = [(0,) if node[0] is zero else node[1] for node in nodes[1:]]
+    return GraphModule(layers, inputs, [node[4] for node in nodes[1:]])  # type: ignore[arg-type]
 
 
 def _step(node: Node, sources: tuple[Shape, ...], initial: Initial) -> Recipe | nn.Module | None:

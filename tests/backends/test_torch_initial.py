@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 import sys
 
 import pytest
@@ -144,3 +145,18 @@ def test_layers_with_sublayers_have_no_recipe() -> None:
             self.a = Linear(2, 2, bias=False, initial=initial)
 
     assert record(Pair) is None
+
+
+def test_a_forked_child_builds_models() -> None:
+    """The filling thread of the parent does not exist in a forked child."""
+    graph = build(example("nb201"), FIXED["nb201"])
+    parent = build_module(graph)  # starts the parent's filling thread
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply_async(_first_weight, (graph,)).get(timeout=120)
+    assert torch.equal(torch.tensor(child), parent.layers[0].weight.detach())
+
+
+def _first_weight(graph: object) -> list[float]:
+    module = build_module(graph)  # type: ignore[arg-type]
+    return module.layers[0].weight.detach().tolist()  # type: ignore[no-any-return]

@@ -1,12 +1,19 @@
 """Building and running PyTorch models of sampled hNB201 architectures.
 
 .venv/bin/python benchmarks/bench_torch.py [--archs 20] [--runs 5] [--rounds 3] [--threads 2]
+                                          [--sampler uniform|pcfg]
 
 Prints, for sampled hNB201 architectures: the time to build the PyTorch model
 (Graph + module, median over all rounds, with the two parts and each round's
 median, since other work on the machine moves single figures), the warm eval forward time of a
 64x3x32x32 batch, parameters and MACs; then, for one fixed NB201 architecture,
 the forward time of the nasc model beside the same network written by hand.
+
+The NePS reference figures (164 ms to build, 720 ms forward) are for the
+architectures NePS samples, choosing each alternative with equal probability:
+`--sampler pcfg` draws architectures that way; the default, uniform over all
+architectures, favours the larger alternatives and gives networks about four
+times the MACs.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from nasc.compiler import load
 from nasc.compiler.cost import summarize
 from nasc.compiler.derivation import Derivation
 from nasc.compiler.graph import build
-from nasc.compiler.sampling import sample
+from nasc.compiler.sampling import SAMPLERS, sample
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = (64, 3, 32, 32)
@@ -115,9 +122,9 @@ def timed(fn: Callable[[], object]) -> tuple[object, float]:
     return out, (time.perf_counter() - start) * 1000
 
 
-def sampled_hnb201(archs: int, runs: int, rounds: int) -> None:
+def sampled_hnb201(archs: int, runs: int, rounds: int, sampler: str) -> None:
     space = load(str(ROOT / "examples" / "hnb201.nas"))
-    derivations = [sample(space, random.Random(seed)) for seed in range(archs)]
+    derivations = [sample(space, random.Random(seed), sampler) for seed in range(archs)]
     build_module(build(space, derivations[0]))  # imports and first-call caches
     graph_times, module_times, forwards, params, macs, nodes = [], [], [], [], [], []
     round_medians = []
@@ -146,7 +153,9 @@ def sampled_hnb201(archs: int, runs: int, rounds: int) -> None:
             forwards.append(statistics.median(forward_ms(model, x, runs)))  # type: ignore[arg-type]
     round_medians.append(statistics.median(last_round))
     builds = [g + m for g, m in zip(graph_times, module_times, strict=True)]
-    print(f"hNB201, {archs} sampled architectures ({min(nodes)}-{max(nodes)} graph nodes)")
+    print(
+        f"hNB201, {archs} architectures sampled {sampler} ({min(nodes)}-{max(nodes)} graph nodes)"
+    )
     print(
         f"  build (Graph + torch module): median {statistics.median(builds):.1f} ms "
         f"(Graph {statistics.median(graph_times):.1f} ms, module {statistics.median(module_times):.1f} ms); "
@@ -193,11 +202,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed forward passes per model")
     parser.add_argument("--rounds", type=int, default=3, help="times each model is built")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--sampler", choices=SAMPLERS, default="uniform")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    sampled_hnb201(args.archs, args.runs, max(args.rounds, 1))
+    sampled_hnb201(args.archs, args.runs, max(args.rounds, 1), args.sampler)
     fixed_nb201(max(args.runs, 3))
 
 

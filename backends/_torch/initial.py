@@ -8,7 +8,7 @@ buffer holds every parameter and another every buffer (running statistics);
 tensors of the same kind, shape and value lie side by side, each such run cut
 into its tensors by one torch call. Uniform tensors follow torch's default
 layer initialisation, uniform in ±1/sqrt(fan_in); all their values come from one
-seeded stream of random integers, drawn and scaled on another thread while the
+seeded stream of random integers, drawn and scaled on a kept thread while the
 layers are made (numpy lets go of the GIL for both), and waited for in
 `Initial.finish`.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple
@@ -34,7 +35,8 @@ Owner = MutableMapping[str, Any]  # a module's _parameters or _buffers
 
 # a random int32 times bound * 2**-31 is uniform in [-bound, bound], at float32 resolution
 _INT32_SCALE = 2.0**-31
-# below this many random values, drawing on the calling thread is cheaper than starting one
+# below this many random values, drawing them on the building thread is cheaper than handing
+# them over
 _THREAD_FROM = 1 << 16
 
 
@@ -48,11 +50,6 @@ class Kind(NamedTuple):
 
 
 _make_subclass = torch.Tensor._make_subclass
-
-
-def parameter(data: Tensor) -> nn.Parameter:
-    """``nn.Parameter(data)`` without the Python layer of its constructor."""
-    return _make_subclass(nn.Parameter, data, True)
 
 
 def random_int32(seed: int, count: int) -> npt.NDArray[np.int32]:
@@ -86,15 +83,21 @@ class _Filler:
 
     def __init__(self) -> None:
         self.pool: ThreadPoolExecutor | None = None
+        self.starting = threading.Lock()
         os.register_at_fork(after_in_child=self.forget)
 
     def submit(self, seed: int, fills: Sequence[_Fill]) -> Future[None]:
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nasc-initial-fill")
-        return self.pool.submit(_fill_uniform, seed, fills)
+        pool = self.pool
+        if pool is None:
+            with self.starting:  # models built on several threads at once start one pool
+                if self.pool is None:
+                    self.pool = ThreadPoolExecutor(1, thread_name_prefix="nasc-initial-fill")
+                pool = self.pool
+        return pool.submit(_fill_uniform, seed, fills)
 
     def forget(self) -> None:
         self.pool = None
+        self.starting = threading.Lock()
 
 
 _FILLER = _Filler()

@@ -6,6 +6,7 @@ import itertools
 import math
 import multiprocessing
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -160,3 +161,15 @@ def test_a_forked_child_builds_models() -> None:
 def _first_weight(graph: object) -> list[float]:
     module = build_module(graph)  # type: ignore[arg-type]
     return module.layers[0].weight.detach().tolist()  # type: ignore[no-any-return]
+
+
+def test_models_built_on_several_threads_at_once() -> None:
+    graph = build(example("hnb201"), FIXED["hnb201"])
+    interval = sys.getswitchinterval()
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda seed: build_module(graph, seed=seed), range(4)))
+    assert sys.getswitchinterval() == interval
+    for seed, model in enumerate(together):
+        alone = build_module(graph, seed=seed)
+        pairs = zip(model.state_dict().values(), alone.state_dict().values(), strict=True)
+        assert all(torch.equal(a, b) for a, b in pairs)

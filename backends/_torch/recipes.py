@@ -31,24 +31,6 @@ class Recipe:
     attributes: dict[str, Any]
     parameters: tuple[tuple[str, Kind | None], ...]
     buffers: tuple[tuple[str, Kind], ...]
-    drawn: int  # how many random values its tensors take
-
-    def make(self, initial: Initial) -> nn.Module:
-        """A new layer like the first, its tensors asked of ``initial``."""
-        layer: nn.Module = object.__new__(self.cls)
-        state = layer.__dict__
-        state.update(new_state())
-        state.update(self.attributes)
-        params = state["_parameters"]
-        for name, kind in self.parameters:
-            if kind is None:
-                params[name] = None
-            else:
-                initial.ask(params, name, kind)
-        buffers = state["_buffers"]
-        for name, kind in self.buffers:
-            initial.ask(buffers, name, kind)
-        return layer
 
     def reserve(self, initial: Initial, count: int) -> None:
         """Reserve the tensors of ``count`` layers, to be made by `make_many`."""
@@ -94,18 +76,9 @@ def record(build: Callable[[Initial], nn.Module]) -> Recipe | None:
         layer._parameters[name] is not None for name in layer._parameters if name not in params
     ):
         return None  # the layer made some of its tensors itself
-    kinds = [*params.values(), *buffers.values()]
     return Recipe(
         type(layer),
         {key: value for key, value in state.items() if key not in _STATE},
         tuple((name, params.get(name)) for name in layer._parameters),
         tuple((name, buffers[name]) for name in layer._buffers),
-        sum(_size(kind) for kind in kinds if kind.uniform),
     )
-
-
-def _size(kind: Kind) -> int:
-    total = 1
-    for dim in kind.shape:
-        total *= dim
-    return total

@@ -47,3 +47,15 @@ def test_model_moves_to_cuda_and_agrees_with_cpu() -> None:
         expected = model(x)
         got = model.to("cuda")(x.to("cuda")).cpu()
     torch.testing.assert_close(got, expected, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", sorted(FIXED))
+def test_model_moves_to_another_device_whole(name: str) -> None:
+    """Every tensor moves with `model.to(device)` and the forward pass makes nothing on
+    the CPU: checked on the meta device, which exists on every machine."""
+    graph = build(example(name), FIXED[name])
+    model = build_module(graph).to("meta")
+    assert all(t.device.type == "meta" for t in (*model.parameters(), *model.buffers()))
+    assert all(isinstance(p, torch.nn.Parameter) for p in model.parameters())
+    out = model(torch.empty(2, *graph.input_shape.dims, device="meta"))
+    assert out.device.type == "meta" and tuple(out.shape) == (2, *graph.output_shape.dims)

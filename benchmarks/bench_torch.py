@@ -1,7 +1,7 @@
 """Building and running PyTorch models of sampled hNB201 architectures.
 
 .venv/bin/python benchmarks/bench_torch.py [--archs 20] [--runs 5] [--rounds 3] [--threads 2]
-                                          [--sampler uniform|pcfg]
+                                          [--sampler uniform|pcfg] [--device cuda]
 
 Prints, for sampled hNB201 architectures: the time to build the PyTorch model
 (Graph + module, median over all rounds, with the two parts and each round's
@@ -110,10 +110,18 @@ def forward_ms(model: nn.Module, x: Tensor, runs: int) -> list[float]:
     with torch.no_grad():
         model(x)  # warm-up
         for _ in range(runs):
+            synchronize(x.device)
             start = time.perf_counter()
             model(x)
+            synchronize(x.device)
             times.append((time.perf_counter() - start) * 1000)
     return times
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (CUDA runs asynchronously)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def timed(fn: Callable[[], object]) -> tuple[object, float]:
@@ -122,7 +130,7 @@ def timed(fn: Callable[[], object]) -> tuple[object, float]:
     return out, (time.perf_counter() - start) * 1000
 
 
-def sampled_hnb201(archs: int, runs: int, rounds: int, sampler: str) -> None:
+def sampled_hnb201(archs: int, runs: int, rounds: int, sampler: str, device: torch.device) -> None:
     space = load(str(ROOT / "examples" / "hnb201.nas"))
     derivations = [sample(space, random.Random(seed), sampler) for seed in range(archs)]
     build_module(build(space, derivations[0]))  # imports and first-call caches
@@ -137,8 +145,8 @@ def sampled_hnb201(archs: int, runs: int, rounds: int, sampler: str) -> None:
             module_times.append(module_ms)
             builds.append(graph_ms + module_ms)
         round_medians.append(statistics.median(builds))
-    x = torch.randn(*BATCH)
-    last_round = []
+    x = torch.randn(*BATCH, device=device)
+    last_round, moves = [], []
     for derivation in derivations:
         graph, graph_ms = timed(lambda d=derivation: build(space, d))  # type: ignore[misc]
         model, module_ms = timed(lambda g=graph: build_module(g))  # type: ignore[misc]
@@ -149,6 +157,11 @@ def sampled_hnb201(archs: int, runs: int, rounds: int, sampler: str) -> None:
         params.append(summary.total_params)
         macs.append(summary.total_macs)
         nodes.append(len(graph.nodes))  # type: ignore[attr-defined]
+        if device.type != "cpu":
+            start = time.perf_counter()
+            model.to(device)  # type: ignore[attr-defined]
+            synchronize(device)
+            moves.append((time.perf_counter() - start) * 1000)
         if runs:
             forwards.append(statistics.median(forward_ms(model, x, runs)))  # type: ignore[arg-type]
     round_medians.append(statistics.median(last_round))
@@ -169,21 +182,24 @@ def sampled_hnb201(archs: int, runs: int, rounds: int, sampler: str) -> None:
         f"  MACs per sample: median {statistics.median(macs) / 1e6:,.1f} M "
         f"(min {min(macs) / 1e6:,.1f} M, max {max(macs) / 1e6:,.1f} M)"
     )
+    if moves:
+        print(f"  model.to({device}): median {statistics.median(moves):.1f} ms")
     if forwards:
         print(
-            f"  warm eval forward of {'x'.join(map(str, BATCH))}: median {statistics.median(forwards):,.0f} ms "
+            f"  warm eval forward of {'x'.join(map(str, BATCH))} on {device}: "
+            f"median {statistics.median(forwards):,.0f} ms "
             f"(min {min(forwards):,.0f}, max {max(forwards):,.0f}); reference 720 ms"
         )
 
 
-def fixed_nb201(runs: int) -> None:
+def fixed_nb201(runs: int, device: torch.device) -> None:
     space = load(str(ROOT / "examples" / "nb201.nas"))
     graph = build(space, nb201_derivation())
-    ours, hand = build_module(graph), HandNB201()
+    ours, hand = build_module(graph).to(device), HandNB201().to(device)
     ours_params = sum(p.numel() for p in ours.parameters())
     hand_params = sum(p.numel() for p in hand.parameters())
     assert ours_params == hand_params == summarize(graph).total_params
-    x = torch.randn(*BATCH)
+    x = torch.randn(*BATCH, device=device)
     ours_ms, hand_ms = [], []
     for _ in range(3):  # interleaved, so that load on the machine hits both alike
         ours_ms += forward_ms(ours, x, runs)
@@ -191,7 +207,7 @@ def fixed_nb201(runs: int) -> None:
     o, h = statistics.median(ours_ms), statistics.median(hand_ms)
     print(f"NB201, fixed cell {CELL_OPS} ({len(graph.nodes)} graph nodes, {ours_params:,} params)")
     print(
-        f"  warm eval forward of {'x'.join(map(str, BATCH))}: nasc {o:.0f} ms, "
+        f"  warm eval forward of {'x'.join(map(str, BATCH))} on {x.device}: nasc {o:.0f} ms, "
         f"hand-written {h:.0f} ms, ratio {o / h:.3f}"
     )
 
@@ -203,12 +219,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times each model is built")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--sampler", choices=SAMPLERS, default="uniform")
+    parser.add_argument(
+        "--device", type=torch.device, default="cpu", help="where the models run (cpu, cuda)"
+    )
     args = parser.parse_args()
+    if args.device.type == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: this torch has no CUDA device here")
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    sampled_hnb201(args.archs, args.runs, max(args.rounds, 1), args.sampler)
-    fixed_nb201(max(args.runs, 3))
+    sampled_hnb201(args.archs, args.runs, max(args.rounds, 1), args.sampler, args.device)
+    fixed_nb201(max(args.runs, 3), args.device)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def summary_lines(graph: Graph) -> list[str]:
     "weights_path",
     type=click.Path(dir_okay=False),
     help="Weights of a trained model to export with: a torch state dict (.pt), "
-    "a .pt2 program, or a .npz weight set.",
+    "a .pt2 program, a .onnx or .keras model that nasc compiled, or a .npz weight set.",
 )
 def compile_command(
     space: str,
@@ -134,14 +134,23 @@ def compile_command(
     click.echo(f"wrote {output} ({backend})")
 
 
+# the module that reads weights from a file, by suffix, and the extra it needs
+_WEIGHT_READERS = {
+    ".npz": ("nasc.backends.weights", "nasc"),
+    ".onnx": ("nasc.backends._onnx", "nasc[onnx]"),
+    ".keras": ("nasc.backends._tensorflow", "nasc[tensorflow]"),
+}
+_TORCH_READER = ("nasc.backends._torch.weights", "nasc[torch]")  # .pt, .pth, .pt2, ...
+
+
 def _export_with_weights(chosen: Any, graph: Graph, output: str, seed: int, path: str) -> None:
-    """Export with the weights in ``path`` (read by the torch backend unless .npz)."""
-    reader = "nasc.backends.weights" if path.endswith(".npz") else "nasc.backends._torch.weights"
+    """Export with the weights in ``path``, read by the backend whose file it is."""
+    reader, extra = _WEIGHT_READERS.get(Path(path).suffix, _TORCH_READER)
     try:
         weights = importlib.import_module(reader).read_weights(path, graph)
     except ImportError as exc:
         raise NascError(
-            error("E603", f"reading {path} needs torch: {exc}", None, "pip install 'nasc[torch]'")
+            error("E603", f"reading {path} needs {extra}: {exc}", None, f"pip install '{extra}'")
         ) from None
     if chosen.NAME == "torch":
         module = importlib.import_module("nasc.backends._torch.weights")

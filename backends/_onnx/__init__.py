@@ -5,6 +5,7 @@ from nasc.backends._onnx.model import (
     build_module,
     export,
     missing_ops,
+    read_weights,
     weights_from_model,
 )
 from nasc.backends._onnx.table import TABLE
@@ -20,5 +21,6 @@ __all__ = [
     "build_module",
     "export",
     "missing_ops",
+    "read_weights",
     "weights_from_model",
 ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from google.protobuf.message import DecodeError
 from onnx import ModelProto, TensorProto, helper, numpy_helper
 
 from nasc.backends._onnx.builder import OnnxBuilder
@@ -19,6 +20,8 @@ from nasc.backends.coverage import unmapped, unmapped_error
 from nasc.backends.weights import WeightSet, check_weights, init_weights
 from nasc.compiler.graph import Graph, IROp
 from nasc.compiler.shapes import Shape
+from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
 
 # The newest opset that ONNX Runtime has implemented in full since 1.20; it has
 # every operator used here (GroupNormalization's per-channel form is opset 21).
@@ -80,6 +83,25 @@ def weights_from_model(model: ModelProto) -> WeightSet:
         if node.isdigit() and name:
             arrays[int(node), name] = numpy_helper.to_array(tensor).astype(np.float32)
     return WeightSet(arrays)
+
+
+def read_weights(path: str | Path, graph: Graph) -> WeightSet:
+    """The weights of the `.onnx` file ``path`` for ``graph`` (E801 when it cannot be
+    read, E800 when its weights do not fit the graph)."""
+    try:
+        model = onnx.load_model(str(path))
+    except (OSError, ValueError, DecodeError) as exc:
+        raise NascError(
+            error(
+                "E801",
+                f"{path}: cannot read an ONNX model ({exc})",
+                None,
+                "give a .onnx file that `nasc compile --backend onnx` wrote",
+            )
+        ) from None
+    weights = weights_from_model(model)
+    check_weights(graph, weights)
+    return weights
 
 
 def export(

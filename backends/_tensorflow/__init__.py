@@ -13,6 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from nasc.backends._tensorflow.layers import Elementwise, Scaled, Subsample, Zeros
 from nasc.backends._tensorflow.model import build_module, export, missing_ops
 from nasc.backends._tensorflow.table import TABLE
+from nasc.backends._tensorflow.weights import read_weights, weights_from_model
 
 NAME = "tensorflow"
 SUFFIX = ".keras"
@@ -28,4 +29,6 @@ __all__ = [
     "build_module",
     "export",
     "missing_ops",
+    "read_weights",
+    "weights_from_model",
 ]

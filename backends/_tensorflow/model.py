@@ -49,7 +49,13 @@ def build_module(
         weights = init_weights(graph, seed)
     else:
         check_weights(graph, weights)
-    builder = KerasBuilder(weights, dtype)
+    return build_with(graph, KerasBuilder(weights, dtype))
+
+
+def build_with(graph: Graph, builder: KerasBuilder) -> keras.Model:
+    """The Keras model of ``graph``, its layers made and loaded by ``builder``
+    (which then knows how every layer's weights read back)."""
+    dtype = builder.dtype
     nodes = graph.nodes
     source = graph.input_shape
     inputs = keras.Input(shape=source.dims, name="input", dtype=dtype)

@@ -14,8 +14,15 @@ from fractions import Fraction
 from typing import Any
 
 import keras
+import numpy as np
 
-from nasc.backends._tensorflow.builder import KerasBuilder
+from nasc.backends._tensorflow.builder import (
+    AS_IS,
+    KerasBuilder,
+    conv_parts,
+    dense_parts,
+    norm_parts,
+)
 from nasc.backends._tensorflow.layers import (
     BINARY,
     SCALED,
@@ -25,7 +32,7 @@ from nasc.backends._tensorflow.layers import (
     Subsample,
     Zeros,
 )
-from nasc.backends.weights import SCALAR_INIT
+from nasc.backends.weights import SCALAR_INIT, Array
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.shapes import Shape
 
@@ -86,7 +93,7 @@ def _conv(
             **config,
         )
         y = conv(x)
-    b.load(conv, b.conv_weights(i, prefix, bias))
+    b.load_parts(conv, i, conv_parts(prefix, bias))
     return y
 
 
@@ -113,7 +120,7 @@ def _dense(
 ) -> Tensor:
     layer = b.layer(keras.layers.Dense, i, part, units=units, use_bias=bias)
     y = layer(x)
-    b.load(layer, b.dense_weights(i, prefix, bias))
+    b.load_parts(layer, i, dense_parts(prefix, bias))
     return y
 
 
@@ -130,7 +137,7 @@ def _batchnorm(
         keras.layers.BatchNormalization, i, part, axis=-1, epsilon=eps, momentum=1 - momentum
     )
     y = layer(x)
-    b.load(layer, b.norm_weights(i, prefix, stats=True))
+    b.load_parts(layer, i, norm_parts(prefix, stats=True))
     return y
 
 
@@ -142,7 +149,7 @@ def batchnorm(
 
 def _affine(b: KerasBuilder, i: int, layer: keras.layers.Layer, x: Tensor) -> Tensor:
     y = layer(x)
-    b.load(layer, b.norm_weights(i, "", stats=False))
+    b.load_parts(layer, i, norm_parts("", stats=False))
     return y
 
 
@@ -255,7 +262,18 @@ def attention(
         ]
     w_out = b.array(i, "out_proj.weight")
     arrays += [w_out.T.reshape(heads, head, width), b.array(i, "out_proj.bias")]
-    b.load(layer, arrays)
+
+    def read(weights: list[Array]) -> dict[str, Array]:
+        """The packed torch projections again: query, key and value stacked."""
+        kernels, biases = weights[0:6:2], weights[1:6:2]
+        return {
+            "in_proj.weight": np.concatenate([k.reshape(width, width).T for k in kernels]),
+            "in_proj.bias": np.concatenate([bias.reshape(width) for bias in biases]),
+            "out_proj.weight": weights[6].reshape(width, width).T,
+            "out_proj.bias": weights[7],
+        }
+
+    b.load(layer, i, arrays, read)
     return y
 
 
@@ -276,7 +294,7 @@ def scaled(
 ) -> Tensor:
     layer = b.layer(Scaled, i, node.op.value, function=node.op.value, initial=SCALAR_INIT[node.op])
     y = layer(xs if len(xs) > 1 else xs[0])
-    b.load(layer, [b.array(i, "b")])
+    b.load_parts(layer, i, [("b", AS_IS)])
     return y
 
 

@@ -17,7 +17,7 @@ from nasc.backends._onnx import OPSET, build_module, export, weights_from_model 
 from nasc.backends.weights import WeightSet, init_weights  # noqa: E402
 from nasc.compiler.cli import main  # noqa: E402
 from nasc.compiler.graph import Graph, build  # noqa: E402
-from nasc.compiler.terms import parse_term  # noqa: E402
+from nasc.compiler.terms import format_term, parse_term  # noqa: E402
 from nasc.dsl import NascError  # noqa: E402
 from tests.backends.op_cases import inputs, lively, op_graphs  # noqa: E402
 from tests.compiler.graph_cases import example, example_path, mnist1d  # noqa: E402
@@ -102,3 +102,30 @@ def test_compile_writes_onnx_with_weights_from_a_torch_state_dict(tmp_path: Path
         expected = module(torch.from_numpy(x)).numpy()
     got = ort.InferenceSession(str(out)).run(None, {"input": x})[0]
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_an_onnx_file_carries_its_weights_into_torch(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch", reason="needs torch: pip install 'nasc[torch]'")
+    space, derivation = example("mnist1d"), mnist1d(block=1, down=0, head=1)
+    graph, term = build(space, derivation), format_term(space, derivation)
+    trained = tmp_path / "trained.onnx"
+    export(graph, trained, weights=lively(graph, seed=5))
+    out = tmp_path / "model.pt2"
+    args = ["compile", str(example_path("mnist1d")), "--arch", term, "--backend", "torch"]
+    result = CliRunner().invoke(main, [*args, "-o", str(out), "--weights", str(trained)])
+    assert result.exit_code == 0, result.output
+    x = inputs(graph)
+    expected = ort.InferenceSession(str(trained)).run(None, {"input": x})[0]
+    got = torch.export.load(str(out)).module()(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_an_unreadable_onnx_file_is_a_diagnostic(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not a protobuf")
+    args = ["compile", str(example_path("mnist1d")), "--sample", "--backend", "onnx"]
+    result = CliRunner().invoke(
+        main, [*args, "-o", str(tmp_path / "m.onnx"), "--weights", str(junk)]
+    )
+    assert result.exit_code != 0
+    assert "E801" in result.output and "Traceback" not in result.output

@@ -177,3 +177,17 @@ def test_models_built_on_several_threads_at_once() -> None:
         alone = build_module(graph, seed=seed)
         pairs = zip(model.state_dict().values(), alone.state_dict().values(), strict=True)
         assert all(torch.equal(a, b) for a, b in pairs)
+
+
+def test_a_failing_build_restores_the_switch_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nasc.backends._torch import model as model_module
+
+    def fail(*args: object) -> None:
+        assert sys.getswitchinterval() < interval  # shortened while building
+        raise RuntimeError("a layer could not be made")
+
+    interval = sys.getswitchinterval()
+    monkeypatch.setattr(model_module, "_build", fail)
+    with pytest.raises(RuntimeError, match="could not be made"):
+        build_module(build(example("nb201"), FIXED["nb201"]))
+    assert sys.getswitchinterval() == interval

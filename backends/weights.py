@@ -207,9 +207,7 @@ class WeightSet(Mapping[Key, Array]):
             with np.load(path, allow_pickle=False) as data:
                 return cls({_parse_key(key, path): data[key] for key in data.files})
         except (OSError, ValueError) as exc:
-            raise NascError(
-                error("E801", f"{path}: not a nasc weight file ({exc})", None)
-            ) from None
+            raise unreadable(path, "a nasc weight set", exc) from None
 
 
 def _parse_key(key: str, path: str | Path) -> Key:
@@ -234,6 +232,22 @@ def init_weights(graph: Graph, seed: int = 0) -> WeightSet:
             bound = 1 / math.sqrt(spec.fan_in)
         arrays[spec.node, spec.name] = rng.uniform(-bound, bound, spec.shape).astype(np.float32)
     return WeightSet(arrays)
+
+
+OTHER_ARCHITECTURE = (
+    "the weights come from another architecture: compile the term they were trained with"
+)
+WEIGHT_FILES = (
+    "a torch state dict (torch.save(model.state_dict(), path)), a .pt2, .onnx or .keras "
+    "model that nasc compiled, or a .npz weight set"
+)
+
+
+def unreadable(path: str | Path, what: str, exc: Exception) -> NascError:
+    """E801: ``path`` cannot be read as ``what``; says which files hold weights."""
+    return NascError(
+        error("E801", f"{path}: cannot read {what} ({exc})", None, f"give {WEIGHT_FILES}")
+    )
 
 
 def check_weights(graph: Graph, weights: WeightSet) -> None:
@@ -265,8 +279,7 @@ def check_weights(graph: Graph, weights: WeightSet) -> None:
                 error("E800", f"weights hold {where(key)}, which the graph has no use for", None)
             )
     if problems:
-        note = "the weights come from another architecture: compile the term they were trained with"
-        problems[-1] = error(problems[-1].code, problems[-1].message, None, note)
+        problems[-1] = error(problems[-1].code, problems[-1].message, None, OTHER_ARCHITECTURE)
         raise NascError(problems)
 
 

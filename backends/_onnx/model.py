@@ -17,11 +17,9 @@ from onnx import ModelProto, TensorProto, helper, numpy_helper
 from nasc.backends._onnx.builder import OnnxBuilder
 from nasc.backends._onnx.table import TABLE
 from nasc.backends.coverage import unmapped, unmapped_error
-from nasc.backends.weights import WeightSet, check_weights, init_weights
+from nasc.backends.weights import WeightSet, check_weights, init_weights, unreadable
 from nasc.compiler.graph import Graph, IROp
 from nasc.compiler.shapes import Shape
-from nasc.dsl import NascError
-from nasc.dsl.diagnostics import error
 
 # The newest opset that ONNX Runtime has implemented in full since 1.20; it has
 # every operator used here (GroupNormalization's per-channel form is opset 21).
@@ -91,14 +89,7 @@ def read_weights(path: str | Path, graph: Graph) -> WeightSet:
     try:
         model = onnx.load_model(str(path))
     except (OSError, ValueError, DecodeError) as exc:
-        raise NascError(
-            error(
-                "E801",
-                f"{path}: cannot read an ONNX model ({exc})",
-                None,
-                "give a .onnx file that `nasc compile --backend onnx` wrote",
-            )
-        ) from None
+        raise unreadable(path, "an ONNX model", exc) from None
     weights = weights_from_model(model)
     check_weights(graph, weights)
     return weights

@@ -18,7 +18,15 @@ import numpy as np
 
 from nasc.backends._tensorflow.builder import KerasBuilder
 from nasc.backends._tensorflow.model import build_with
-from nasc.backends.weights import Array, Key, WeightSet, check_weights, init_weights
+from nasc.backends.weights import (
+    OTHER_ARCHITECTURE,
+    Array,
+    Key,
+    WeightSet,
+    check_weights,
+    init_weights,
+    unreadable,
+)
 from nasc.compiler.graph import Graph
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
@@ -56,14 +64,7 @@ def read_weights(path: str | Path, graph: Graph) -> WeightSet:
     try:
         model = keras.saving.load_model(str(path))
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise NascError(
-            error(
-                "E801",
-                f"{path}: cannot read a Keras model ({exc})",
-                None,
-                "give a .keras file that `nasc compile --backend tensorflow` wrote",
-            )
-        ) from None
+        raise unreadable(path, "a Keras model", exc) from None
     return weights_from_model(model, graph)
 
 
@@ -73,6 +74,6 @@ def _not_this_graph(message: str) -> NascError:
             "E800",
             f"the Keras model is not of this architecture: {message}",
             None,
-            "the weights come from another architecture: compile the term they were trained with",
+            OTHER_ARCHITECTURE,
         )
     )

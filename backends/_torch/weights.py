@@ -17,10 +17,8 @@ from pathlib import Path
 import torch
 
 from nasc.backends._torch.model import GraphModule, build_module
-from nasc.backends.weights import Key, WeightSet, check_weights
+from nasc.backends.weights import Key, WeightSet, check_weights, unreadable
 from nasc.compiler.graph import Graph
-from nasc.dsl import NascError
-from nasc.dsl.diagnostics import error
 
 # torch's name inside a layer -> the neutral name (prefixes)
 _RENAMES = (
@@ -96,15 +94,7 @@ def _read_torch(path: Path) -> WeightSet:
             raise ValueError("expected a state dict of tensors")
         return _from_state_dict(state)
     except (OSError, RuntimeError, ValueError, EOFError) as exc:
-        raise NascError(
-            error(
-                "E801",
-                f"{path}: cannot read torch weights ({exc})",
-                None,
-                "give a state dict saved with torch.save(model.state_dict(), path), "
-                "a .pt2 file from `nasc compile --backend torch`, or a .npz weight set",
-            )
-        ) from None
+        raise unreadable(path, "torch weights", exc) from None
 
 
 def module_with_weights(graph: Graph, weights: WeightSet) -> GraphModule:

@@ -130,6 +130,20 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
             specs += _conv(index, "shortcut.conv.", c_in, c_out, one, 1, False)
             specs += _batchnorm(index, "shortcut.bn.", c_out)
         return specs
+    if op is IROp.NB201_BASIC:
+        c_in, three, one = source.features, (3,) * source.rank, (1,) * source.rank
+        specs = [
+            *_conv(index, "conv_a.", c_in, c_out, three, 1, False),
+            *_batchnorm(index, "bn_a.", c_out),
+            *_conv(index, "conv_b.", c_out, c_out, three, 1, False),
+            *_batchnorm(index, "bn_b.", c_out),
+        ]
+        if node.int_attr("stride") != 1:
+            specs += _conv(index, "shortcut.conv.", c_in, c_out, one, 1, False)
+        elif c_in != c_out:
+            specs += _conv(index, "shortcut.conv.", c_in, c_out, one, 1, False)
+            specs += _batchnorm(index, "shortcut.bn.", c_out)
+        return specs
     if op is IROp.ATTENTION:
         width = source.features
         return [

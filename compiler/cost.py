@@ -57,6 +57,19 @@ def _resnet_basic(node: Node, source: Shape) -> tuple[int, int]:
     return params, weights * positions
 
 
+def _nb201_basic(node: Node, source: Shape) -> tuple[int, int]:
+    c_in, c_out, rank = source.features, node.shape.features, source.rank
+    weights = 3**rank * c_in * c_out + 3**rank * c_out * c_out
+    params = weights + 4 * c_out
+    if node.int_attr("stride") != 1:  # 2x2 average pool, then a 1x1 conv
+        weights += c_in * c_out
+        params += c_in * c_out
+    elif c_in != c_out:  # relu-conv1x1-bn
+        weights += c_in * c_out
+        params += c_in * c_out + 2 * c_out
+    return params, weights * _positions(node.shape)
+
+
 def _attention(node: Node, source: Shape) -> tuple[int, int]:
     width, length = source.features, _positions(source)
     params = 4 * width * width + 4 * width
@@ -88,6 +101,7 @@ COSTS.update(
         IROp.LAYERNORM: _affine,
         IROp.GROUPNORM: _affine,
         IROp.RESNET_BASIC: _resnet_basic,
+        IROp.NB201_BASIC: _nb201_basic,
         IROp.ATTENTION: _attention,
         IROp.MLP: _mlp,
     }

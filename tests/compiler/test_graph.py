@@ -53,7 +53,7 @@ def test_nb201_resolution_and_channels_follow_the_resblocks() -> None:
     graph = _built("nb201", nb201((CONV3,) * 6))
     shapes = {node.shape.dims for node in graph.nodes if node.op is IROp.CONV}
     assert shapes == {(16, 32, 32), (32, 16, 16), (64, 8, 8)}
-    blocks = [n for n in graph.nodes if n.op is IROp.RESNET_BASIC]
+    blocks = [n for n in graph.nodes if n.op is IROp.NB201_BASIC]
     assert [n.attr("channels") for n in blocks] == [32, 64]
 
 
@@ -94,7 +94,7 @@ def test_shared_cell_has_the_same_structure_at_every_position() -> None:
 
 def test_hnb201_down_block_halves_resolution_and_doubles_channels() -> None:
     graph = _built("hnb201", hnb201(hnb201_op(act=2, conv=2, norm=2)))
-    blocks = [n for n in graph.nodes if n.op is IROp.RESNET_BASIC]
+    blocks = [n for n in graph.nodes if n.op is IROp.NB201_BASIC]
     assert [n.shape.dims for n in blocks] == [(32, 16, 16), (64, 8, 8)]
     depthwise = [n for n in graph.nodes if n.op is IROp.CONV and n.text == "dconv3x3"]
     assert depthwise and all(n.attr("groups") == n.shape.features for n in depthwise)

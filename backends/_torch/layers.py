@@ -239,9 +239,7 @@ class Pool(nn.Module):
         return f"{self.kind}, kernel={self.kernel}, stride={self.stride}"
 
 
-def _pads_explicit(
-    extent: Sequence[int], kernel: int, stride: int, mode: str
-) -> tuple[int, ...]:
+def _pads_explicit(extent: Sequence[int], kernel: int, stride: int, mode: str) -> tuple[int, ...]:
     pads = [padding_of(n, kernel, stride, 1, mode) for n in extent]
     return tuple(p for before_after in reversed(pads) for p in before_after)
 

@@ -248,7 +248,10 @@ def test_hover_documents_primitives_parameters_and_keywords(lsp: Session) -> Non
     kernel = lsp.hover(uri, *at(text, "kernel"))
     assert kernel == "Parameter `kernel` of `conv`, default `3`."
     resblock = lsp.hover(uri, *at(text, "nb201_resblock"))
-    assert resblock is not None and "op nb201_resblock = nb201_basic(stride=2, channels=*2)" in resblock
+    assert (
+        resblock is not None
+        and "op nb201_resblock = nb201_basic(stride=2, channels=*2)" in resblock
+    )
     cell = lsp.hover(uri, *at(text, "Cell("))
     assert cell is not None and "edges (0,1) (0,2)" in cell
     constraint = lsp.hover(uri, *at(text, "constraint"))

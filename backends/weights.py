@@ -116,6 +116,11 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
         return specs
     if op is IROp.BATCHNORM:
         return _batchnorm(index, "", c_out)
+    if op is IROp.LAYERNORM and node.attr("over") == "all":
+        return [
+            ParamSpec(index, "weight", source.dims, init="const", value=1.0),
+            ParamSpec(index, "bias", source.dims, init="const"),
+        ]
     if op in (IROp.INSTANCENORM, IROp.LAYERNORM, IROp.GROUPNORM):
         return _affine(index, "", c_out)
     if op is IROp.RESNET_BASIC:

@@ -46,6 +46,12 @@ def _affine(node: Node, source: Shape) -> tuple[int, int]:
     return 2 * source.features, 0
 
 
+def _layernorm(node: Node, source: Shape) -> tuple[int, int]:
+    if node.attr("over") == "all":  # an elementwise affine over the whole sample
+        return 2 * source.size, 0
+    return 2 * source.features, 0
+
+
 def _resnet_basic(node: Node, source: Shape) -> tuple[int, int]:
     c_in, c_out, rank = source.features, node.shape.features, source.rank
     positions = _positions(node.shape)
@@ -98,7 +104,7 @@ COSTS.update(
         IROp.LINEAR: _linear,
         IROp.BATCHNORM: _affine,
         IROp.INSTANCENORM: _affine,
-        IROp.LAYERNORM: _affine,
+        IROp.LAYERNORM: _layernorm,
         IROp.GROUPNORM: _affine,
         IROp.RESNET_BASIC: _resnet_basic,
         IROp.NB201_BASIC: _nb201_basic,

@@ -79,6 +79,18 @@ def _padding_mode(value: Value) -> str | None:
     return f"must be {wanted}, got {describe_type(value)} {value}"
 
 
+LAYERNORM_OVER = ("channels", "all")
+"""What `layernorm` normalises over: the channels (or features) at every position, or all
+of a sample's dimensions with an elementwise affine (``nn.LayerNorm(x.shape[1:])``)."""
+
+
+def _layernorm_over(value: Value) -> str | None:
+    if value in LAYERNORM_OVER and isinstance(value, str):
+        return None
+    wanted = " or ".join(f'"{over}"' for over in LAYERNORM_OVER)
+    return f"must be {wanted}, got {describe_type(value)} {value}"
+
+
 def _channels(value: Value) -> str | None:
     if isinstance(value, Relative):
         return None if value.factor > 0 else f"a relative channel count must be > 0, got {value}"
@@ -359,7 +371,7 @@ _LAYERS = (
     _op("linear", "layer", _linear, channels=_channels, bias=_boolean),
     _op("batchnorm", "layer", _batchnorm, eps=_positive_number, momentum=_unit_interval),
     _op("instancenorm", "layer", _instancenorm, eps=_positive_number),
-    _op("layernorm", "layer", _layernorm, eps=_positive_number),
+    _op("layernorm", "layer", _layernorm, eps=_positive_number, over=_layernorm_over),
     _op("groupnorm", "layer", _groupnorm, groups=_positive_int, eps=_positive_number),
     _op(
         "avg_pool",

@@ -22,8 +22,8 @@ primitive batchnorm(eps=0.00001, momentum=0.1)
 "Instance normalisation: each channel of each sample normalised over its spatial positions, with a learned affine."
 primitive instancenorm(eps=0.00001)
 
-"Layer normalisation over the channels at every position (images and signals) or over the features (sequences and vectors), with a learned affine."
-primitive layernorm(eps=0.00001)
+"Layer normalisation with a learned affine. By default (over channels) over the channels at every position (images and signals) or over the features (sequences and vectors), 2 * C parameters; with over all, over all of a sample's dimensions (C, H, W) with an elementwise affine of C * H * W scales and as many shifts, as PyTorch's nn.LayerNorm(x.shape[1:])."
+primitive layernorm(eps=0.00001, over="channels")
 
 "Group normalisation: channels split into `groups` groups, each normalised over its channels and positions."
 primitive groupnorm(groups=8, eps=0.00001)

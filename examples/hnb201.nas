@@ -17,6 +17,6 @@ CELL ::= Cell(OP, OP, OP, OP, OP, OP)
 OP   ::= id | zero | Sequential(ACT, CONV, NORM) | avg_pool
 ACT  ::= relu | hardswish | mish
 CONV ::= conv3x3 | conv1x1 | dconv3x3
-NORM ::= batchnorm | instancenorm | layernorm
+NORM ::= batchnorm | instancenorm | layernorm(over="all")  # the paper's: over (C, H, W)
 
 constraint connected             # zero edges never cut a cell's input from its output

@@ -105,8 +105,11 @@ def groupnorm(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs:
 
 
 def layernorm(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
-    """Over the features; for [N, C, ...] over the channels at every position."""
+    """Over the features; for [N, C, ...] over the channels at every position; with
+    ``over="all"`` over every dimension but the batch, the affine elementwise."""
     eps, x = node.float_attr("eps"), xs[0]
+    if node.attr("over") == "all":
+        return b.op("LayerNormalization", [x, *_affine(i, b)], axis=1, epsilon=eps)
     if shapes[0].layout != "channels":
         return b.op("LayerNormalization", [x, *_affine(i, b)], axis=-1, epsilon=eps)
     rank = shapes[0].rank

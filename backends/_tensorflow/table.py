@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import keras
@@ -202,11 +203,24 @@ def groupnorm(
 def layernorm(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
-    """Over the last axis: the features, or the channels at every position."""
-    layer = b.layer(
-        keras.layers.LayerNormalization, i, "ln", axis=-1, epsilon=node.float_attr("eps")
-    )
-    return _affine(b, i, layer, xs[0])
+    """Over the last axis: the features, or the channels at every position; with
+    ``over="all"`` over every axis but the batch, the affine elementwise (its arrays
+    channels-last inside Keras)."""
+    eps, source = node.float_attr("eps"), shapes[0]
+    if node.attr("over") != "all":
+        layer = b.layer(keras.layers.LayerNormalization, i, "ln", axis=-1, epsilon=eps)
+        return _affine(b, i, layer, xs[0])
+    axes = list(range(1, len(source.dims) + 1))
+    layer = b.layer(keras.layers.LayerNormalization, i, "ln", axis=axes, epsilon=eps)
+    y = layer(xs[0])
+    layout = AS_IS
+    if source.layout == "channels":
+        layout = (
+            partial(np.moveaxis, source=0, destination=-1),
+            partial(np.moveaxis, source=-1, destination=0),
+        )
+    b.load_parts(layer, i, [("weight", layout), ("bias", layout)])
+    return y
 
 
 def pool(

@@ -140,7 +140,7 @@ class Affine(nn.Module):
 
     def __init__(
         self,
-        channels: int,
+        channels: int | tuple[int, ...],
         norm: Callable[[Tensor, Tensor, Tensor], Tensor],
         initial: Initial | None = None,
     ) -> None:
@@ -159,10 +159,12 @@ class Affine(nn.Module):
         return self.norm(x, self.weight, self.bias)
 
 
-def _scale_and_shift(module: nn.Module, channels: int, initial: Initial) -> None:
-    """A normalisation's learned ``weight`` (ones) and ``bias`` (zeros)."""
-    initial.constant(module._parameters, "weight", (channels,), 1.0)
-    initial.constant(module._parameters, "bias", (channels,), 0.0)
+def _scale_and_shift(module: nn.Module, channels: int | tuple[int, ...], initial: Initial) -> None:
+    """A normalisation's learned ``weight`` (ones) and ``bias`` (zeros): one per channel, or
+    of the shape given."""
+    shape = (channels,) if isinstance(channels, int) else channels
+    initial.constant(module._parameters, "weight", shape, 1.0)
+    initial.constant(module._parameters, "bias", shape, 0.0)
 
 
 def instance_norm(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
@@ -174,7 +176,8 @@ def group_norm(x: Tensor, weight: Tensor, bias: Tensor, *, groups: int, eps: flo
 
 
 def layer_norm_features(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
-    """Layer norm over the last dimension (sequences and vectors)."""
+    """Layer norm over the last dimensions, as many as the weight has: the features of
+    sequences and vectors, or every dimension of a sample (``over="all"``)."""
     return F.layer_norm(x, weight.shape, weight, bias, eps)
 
 

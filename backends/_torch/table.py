@@ -107,6 +107,8 @@ def _norm(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
         norm = partial(instance_norm, eps=eps)
     elif node.op is IROp.GROUPNORM:
         norm = partial(group_norm, groups=node.int_attr("groups"), eps=eps)
+    elif node.attr("over") == "all":
+        return Affine(source.dims, partial(layer_norm_features, eps=eps), initial)
     elif source.layout == "channels":
         norm = partial(layer_norm_channels, eps=eps)
     else:

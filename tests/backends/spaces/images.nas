@@ -8,7 +8,8 @@ topology Bin(op, a, b) edges (0,1) (0,1) merge op
 
 NET ::= conv(6, kernel=3, stride=2, bias=true) | conv(8, kernel=3, groups=2, dilation=2)
       | conv(8, kernel=3, stride=2, dilation=2) | dconv3x3 | batchnorm | instancenorm
-      | layernorm | groupnorm(groups=2) | avg_pool(kernel=3, stride=2) | max_pool(kernel=3, stride=2)
+      | layernorm | layernorm(over="all") | groupnorm(groups=2) | avg_pool(kernel=3, stride=2)
+      | max_pool(kernel=3, stride=2)
       | avg_pool(kernel=2, stride=1) | global_avg_pool | flatten | dropout(0.5)
       | resnet_basic(stride=2, channels=*2) | resnet_basic
       | nb201_basic | nb201_basic(channels=*2)

@@ -44,7 +44,18 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 KEYWORDS = frozenset(
-    {"import", "input", "param", "start", "shared", "constraint", "op", "primitive", "topology"}
+    {
+        "import",
+        "input",
+        "param",
+        "start",
+        "shared",
+        "constraint",
+        "prune",
+        "op",
+        "primitive",
+        "topology",
+    }
 )
 
 
@@ -194,6 +205,8 @@ class _Reader:
                 self.take(True, "name")
         elif keyword == "constraint":
             self.constraint()
+        elif keyword == "prune":
+            self.take(True, "name")
         elif keyword == "op":
             self.take(True, "name")
             self.take(True, "=")

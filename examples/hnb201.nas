@@ -20,3 +20,4 @@ CONV ::= conv3x3 | conv1x1 | dconv3x3
 NORM ::= batchnorm | instancenorm | layernorm(over="all")  # the paper's: over (C, H, W)
 
 constraint connected             # zero edges never cut a cell's input from its output
+prune unreachable                # ops fed only by zero edges are pruned, as in the paper

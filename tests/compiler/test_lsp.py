@@ -268,7 +268,9 @@ def test_completion_works_while_the_file_has_a_syntax_error(lsp: Session, tmp_pa
     keys = lsp.complete(uri, 3, len("B ::= relu | conv("))
     assert {"kernel=", "stride=", "channels="} <= set(keys)
     fresh = lsp.complete(uri, *at(text, "input"))  # a new statement may start here
-    assert {"primitive", "topology", "constraint", "B", "relu"} <= set(fresh)
+    assert {"primitive", "topology", "constraint", "prune", "B", "relu"} <= set(fresh)
+    lsp.change(uri, text + "prune ")
+    assert lsp.complete(uri, 4, len("prune ")) == ["unreachable"]
     assert lsp.complete(uri, *at(text, "std")) == ["std"]
 
 

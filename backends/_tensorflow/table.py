@@ -28,15 +28,7 @@ from nasc.backends._tensorflow.builder import (
     dense_parts,
     norm_parts,
 )
-from nasc.backends._tensorflow.layers import (
-    BINARY,
-    SCALED,
-    UNARY,
-    Elementwise,
-    Scaled,
-    Subsample,
-    Zeros,
-)
+from nasc.backends._tensorflow.layers import BINARY, SCALED, UNARY, Scaled
 from nasc.backends.weights import SCALAR_INIT, Array
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.ops import padding as padding_of
@@ -105,7 +97,8 @@ def _conv(
         if any(before or after for before, after in pads):
             x = _zero_pad(b, i, part + "_pad", x, pads)
         conv = b.layer(_CONV[rank], i, part, filters=out.features, kernel_size=kernel, **config)
-        y = Subsample(stride, out.extent, name=f"n{i}_{part}_stride", dtype=b.dtype)(conv(x))
+        # every stride-th position: a 1-wide max pool with that stride
+        y = b.layer(_MAX[rank], i, part + "_stride", pool_size=1, strides=stride)(conv(x))
     else:
         word, pads = _keras_padding(source, kernel, stride, dilation, padding)
         if pads:
@@ -279,7 +272,7 @@ def resnet_basic(
     source, out, stride, x = shapes[0], node.shape, node.int_attr("stride"), xs[0]
     y = _conv(b, i, "conv_a", x, source, out, 3, stride, prefix="conv_a.")
     y = _batchnorm(b, i, "bn_a", y, "bn_a.", 1e-5, 0.1)
-    y = b.layer(Elementwise, i, "relu_a", function="relu")(y)
+    y = b.layer(keras.layers.ReLU, i, "relu_a")(y)
     y = _conv(b, i, "conv_b", y, out, out, 3, prefix="conv_b.")
     y = _batchnorm(b, i, "bn_b", y, "bn_b.", 1e-5, 0.1)
     skip = x
@@ -287,7 +280,7 @@ def resnet_basic(
         skip = _conv(b, i, "shortcut_conv", x, source, out, 1, stride, prefix="shortcut.conv.")
         skip = _batchnorm(b, i, "shortcut_bn", skip, "shortcut.bn.", 1e-5, 0.1)
     y = b.layer(keras.layers.Add, i, "add")([y, skip])
-    return b.layer(Elementwise, i, "relu", function="relu")(y)
+    return b.layer(keras.layers.ReLU, i, "relu")(y)
 
 
 def nb201_basic(
@@ -358,9 +351,7 @@ def mlp(b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list
     hidden = int(Fraction(str(node.attr("ratio"))) * width)
     dropout = node.float_attr("dropout")
     y = _dense(b, i, "up", xs[0], hidden, "up.")
-    y = b.layer(keras.layers.Dropout, i, "drop_a", rate=dropout)(
-        b.layer(Elementwise, i, "gelu", function="gelu")(y)
-    )
+    y = b.layer(keras.layers.Dropout, i, "drop_a", rate=dropout)(UNARY["gelu"](y))
     y = _dense(b, i, "down", y, width, "down.")
     return b.layer(keras.layers.Dropout, i, "drop_b", rate=dropout)(y)
 
@@ -375,10 +366,14 @@ def scaled(
 
 
 def _elementwise(name: str) -> Emitter:
+    """An elementwise operation as `keras.ops` on the model's tensors: saved in the
+    model's graph, it loads back with Keras alone."""
+    fn = UNARY.get(name) or BINARY[name]
+
     def emit(
         b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
     ) -> Tensor:
-        return b.layer(Elementwise, i, name, function=name)(xs if len(xs) > 1 else xs[0])
+        return fn(*xs)
 
     return emit
 
@@ -386,10 +381,14 @@ def _elementwise(name: str) -> Emitter:
 def zero(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
-    """Zeros in the node's Keras layout; ``xs`` holds the model's input (for the batch)."""
+    """Zeros in the node's Keras layout; ``xs`` holds the model's input (for the batch):
+    its first value repeated to the node's size, zeroed and reshaped, in Keras's own
+    layers and ops."""
     shape = node.shape
     dims = (*shape.extent, shape.features) if shape.layout == "channels" else shape.dims
-    return b.layer(Zeros, i, "zeros", dims=dims)(xs[0])
+    first = b.layer(keras.layers.Flatten, i, "batch")(xs[0])[:, :1]
+    zeros = ops.zeros_like(ops.repeat(first, shape.size, axis=1))
+    return b.layer(keras.layers.Reshape, i, "zeros", target_shape=dims)(zeros)
 
 
 def concat(

@@ -31,7 +31,7 @@ import scipy.linalg
 import torch
 
 from nasc.compiler import Derivation
-from nasc.search.bo.features import FeatureStore
+from nasc.search.bo.features import FeatureStore, Rows
 from nasc.search.bo.kernels import HierarchicalWLKernel
 
 F64 = npt.NDArray[np.float64]
@@ -343,21 +343,35 @@ class FittedGP:
     observed: int  # how many of ``train`` are real observations (the rest are fantasies)
     _factor: F64 = field(repr=False, default_factory=lambda: np.empty((0, 0)))
     _alpha: F64 = field(repr=False, default_factory=lambda: np.empty(0))
+    _rows: Rows | None = field(repr=False, default=None)
 
     @property
     def best(self) -> float:
         """The best (lowest) standardised observation."""
         return float(np.min(self.y[: self.observed]))
 
-    def kernel(self, rows: Sequence[Derivation], cols: Sequence[Derivation] | None = None) -> F64:
-        """outputscale · Σ_v w_v k̂_v between ``rows`` and ``cols`` (rows itself when None)."""
-        raw, da, db = self.store.raw_grams(rows, cols)
-        grams = self.store.view_grams(raw, da, db, self.hyper.final_h)
+    def train_rows(self) -> Rows:
+        if self._rows is None:
+            self._rows = self.store.rows(self.train)
+        return self._rows
+
+    def kernel_of(self, a: Rows, b: Rows) -> F64:
+        """outputscale · Σ_v w_v k̂_v between two sets of feature rows."""
+        raw = self.store.raw_grams_of(a, b)
+        grams = self.store.view_grams(
+            raw, np.asarray(a.squared), np.asarray(b.squared), self.hyper.final_h
+        )
         k: F64 = self.hyper.outputscale * np.tensordot(np.asarray(self.hyper.weights), grams, 1)
         return k
 
+    def kernel(self, rows: Sequence[Derivation], cols: Sequence[Derivation] | None = None) -> F64:
+        """outputscale · Σ_v w_v k̂_v between ``rows`` and ``cols`` (rows itself when None)."""
+        a = self.store.rows(rows)
+        return self.kernel_of(a, a if cols is None else self.store.rows(cols))
+
     def refactor(self) -> None:
-        k = self.kernel(self.train)
+        rows = self.train_rows()
+        k = self.kernel_of(rows, rows)
         k[np.diag_indices_from(k)] += self.hyper.noise
         self._factor = robust_cholesky(k)
         self._alpha = scipy.linalg.cho_solve((self._factor, True), self.y)
@@ -366,7 +380,7 @@ class FittedGP:
         """Posterior mean and standard deviation (standardised log scale) of the latent f."""
         if not candidates:
             return np.empty(0), np.empty(0)
-        cross = self.kernel(candidates, self.train)
+        cross = self.kernel_of(self.store.rows(candidates), self.train_rows())
         mean: F64 = cross @ self._alpha
         v = scipy.linalg.solve_triangular(self._factor, cross.T, lower=True, check_finite=False)
         var = self.hyper.outputscale - np.einsum("ij,ij->j", v, v)

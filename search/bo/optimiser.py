@@ -116,9 +116,16 @@ class BayesianOptimiser:
         believer = fitted.with_fantasies(list(self.pending))
         best = believer.best
 
+        store = self.store
+
         def score(candidates: Sequence[Derivation]) -> F64:
-            mean, std = believer.predict(candidates)
-            return log_expected_improvement(mean, std, best)
+            """log EI; -inf for an architecture without a graph."""
+            out = np.full(len(candidates), -np.inf)
+            ok = [i for i, d in enumerate(candidates) if store.buildable(d)]
+            if ok:
+                mean, std = believer.predict([candidates[i] for i in ok])
+                out[ok] = log_expected_improvement(mean, std, best)
+            return out
 
         ranked_told = sorted(self.successes(), key=lambda item: item[1])
         seeds = [d for d, _ in ranked_told[: self.settings.evolution.seeds]]

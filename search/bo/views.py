@@ -61,21 +61,25 @@ SINGLE_WL = ViewSpec(views=(FINAL,), iterations=(4,))  # NAS-BOWL: the final gra
 
 
 def final_view(space: Space, derivation: Derivation) -> View:
-    """The flattened final graph, zero nodes removed, labels = op with attributes."""
+    """The flattened final graph, zero nodes removed, labels = op with attributes; a node
+    that reads another twice (``sum(x, x)``) has one edge from it, as in a simple graph."""
     graph = build(space, derivation)
     keep = [i for i, node in enumerate(graph.nodes) if node.op != IROp.ZERO]
     index = {old: new for new, old in enumerate(keep)}
-    labels = tuple(_node_label(graph.nodes[i].op, graph.nodes[i].attrs) for i in keep)
-    edges = tuple(
-        (index[source], index[i])
-        for i in keep
-        for source in graph.nodes[i].inputs
-        if source in index
+    labels = tuple(node_label(graph.nodes[i].op, graph.nodes[i].attrs) for i in keep)
+    edges = sorted(
+        {
+            (index[source], index[i])
+            for i in keep
+            for source in graph.nodes[i].inputs
+            if source in index
+        }
     )
-    return View(labels, edges)
+    return View(labels, tuple(edges))
 
 
-def _node_label(op: str, attrs: Sequence[tuple[str, object]]) -> str:
+def node_label(op: str, attrs: Sequence[tuple[str, object]]) -> str:
+    """A final-graph node's label: its op, then its attributes, e.g. ``conv(channels=16,...)``."""
     if not attrs:
         return str(op)
     return f"{op}({','.join(f'{k}={v}' for k, v in attrs)})"
@@ -101,4 +105,13 @@ def views_of(space: Space, derivation: Derivation, spec: ViewSpec) -> list[View]
     return [final_view(space, derivation) if v == FINAL else by_level[v] for v in spec.views]
 
 
-__all__ = ["FINAL", "SINGLE_WL", "View", "ViewSpec", "final_view", "level_views", "views_of"]
+__all__ = [
+    "FINAL",
+    "SINGLE_WL",
+    "View",
+    "ViewSpec",
+    "final_view",
+    "level_views",
+    "node_label",
+    "views_of",
+]

@@ -4,17 +4,31 @@ with a VertexHistogram base kernel, normalised, must equal nasc's to 1e-9."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from nasc.compiler import Derivation, Space
+from nasc.compiler import Derivation, Space, crossover, load, mutate, sample, self_crossover
 from nasc.search.bo.features import FeatureStore
 from nasc.search.bo.views import FINAL, View, ViewSpec, views_of
 from nasc.search.bo.wl import LabelDictionary, wl_histograms
 
 grakel = pytest.importorskip("grakel")
 from grakel.kernels import VertexHistogram, WeisfeilerLehman  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def examples_spaces() -> list[Space]:
+    root = Path(__file__).resolve().parents[3]
+    names = ["nb201.nas", "mnist1d.nas", "activation.nas", "transformer.nas"]
+    names += ["tests/backends/spaces/signals.nas"]
+    found = []
+    for name in names:
+        path = root / "examples" / name if "/" not in name else root / name
+        if path.exists():
+            found.append(load(str(path)))
+    return found
 
 
 def grakel_kernel(views: list[View], h: int) -> np.ndarray:
@@ -30,11 +44,12 @@ def grakel_kernel(views: list[View], h: int) -> np.ndarray:
 
 def nasc_kernel(views: list[View], h: int) -> np.ndarray:
     dictionary = LabelDictionary()
-    histograms = [wl_histograms(v, 0, h, dictionary) for v in views]
+    histograms = [wl_histograms(v, 0, h) for v in views]
+    columns = [[dictionary.columns(x.keys) for x in per] for per in histograms]
     features = np.zeros((len(views), len(dictionary)))
     for row, per_iteration in enumerate(histograms):
-        for histogram in per_iteration:
-            features[row, histogram.columns] += histogram.counts
+        for histogram, found in zip(per_iteration, columns[row], strict=True):
+            features[row, found] += histogram.counts
     gram = features @ features.T
     norms = np.sqrt(np.diag(gram))
     return gram / np.outer(norms, norms)
@@ -75,6 +90,40 @@ def test_feature_store_grams_match_grakel(hnb201: Space, architectures: list[Der
         grams = store.view_grams(raw, diag, diag, h)
         assert np.abs(grams[0] - grakel_kernel(final, h)).max() < 1e-9
         assert np.abs(grams[1] - grakel_kernel(level1, 2)).max() < 1e-9
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fast_views_give_the_compiler_views_features(hnb201: Space, seed: int) -> None:
+    """Memoised fragments give exactly the features of `build` and `levels`, for sampled
+    architectures and for their mutants and crossover children (which reuse fragments)."""
+    rng = random.Random(seed)
+    parents = [sample(hnb201, rng) for _ in range(6)]
+    children = [mutate(hnb201, p, rng) for p in parents]
+    children += [self_crossover(hnb201, p, rng) for p in parents[:3]]
+    children += list(crossover(hnb201, parents[0], parents[1], rng))
+    fast = FeatureStore(hnb201, ViewSpec())
+    slow = FeatureStore(hnb201, ViewSpec(), engine="compiler")
+    for d in [*parents, *children]:
+        for view_fast, view_slow in zip(fast.features(d), slow.features(d), strict=True):
+            for a, b in zip(view_fast, view_slow, strict=True):
+                assert np.array_equal(a.keys, b.keys) and np.array_equal(a.counts, b.counts)
+
+
+def test_fast_views_on_other_spaces(examples_spaces: list[Space]) -> None:
+    rng = random.Random(3)
+    for space in examples_spaces:
+        fast = FeatureStore(space, ViewSpec(views=(FINAL, 0, 1, 2), iterations=(3, 1, 2, 2)))
+        slow = FeatureStore(space, fast.spec, engine="compiler")
+        for _ in range(6):
+            d = sample(space, rng)
+            for d2 in (d, mutate(space, d, rng)):
+                assert fast.buildable(d2) == slow.buildable(d2)
+                if not fast.buildable(d2):
+                    continue
+                for vf, vs in zip(fast.features(d2), slow.features(d2), strict=True):
+                    for a, b in zip(vf, vs, strict=True):
+                        assert np.array_equal(a.keys, b.keys)
+                        assert np.array_equal(a.counts, b.counts)
 
 
 def test_dictionary_round_trips_and_ids_do_not_change_kernels(

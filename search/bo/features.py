@@ -139,7 +139,7 @@ class FeatureStore:
         flat = np.concatenate(all_keys) if all_keys else np.empty(0, dtype=np.uint64)
         columns = self.dictionary.columns(flat)
         data, squared, at = [], [], 0
-        for keys, counts, indptr in per_component:
+        for _keys, counts, indptr in per_component:
             size = int(indptr[-1])
             values = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
             data.append((values, columns[at : at + size], indptr))

@@ -67,6 +67,8 @@ class Evaluator:
             value = metrics[self.job.metric]
             if not math.isfinite(value):
                 raise TrialFailed(f"the objective '{self.job.metric}' is {value}")
+            metrics.setdefault("params", float(trial.params))
+            metrics.setdefault("macs", float(trial.macs))
             status, error = "done", None
         except TrialFailed as exc:
             metrics, status, error = None, "failed", str(exc) or "the objective failed"

@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import SpawnProcess
 from typing import Any
@@ -29,11 +29,11 @@ _ENVIRONMENT = threading.Lock()
 class _Worker:
     process: SpawnProcess
     connection: Connection
-    sender: threading.Thread
+    env: dict[str, str]
+    sender: threading.Thread | None = None
     spec: TrialSpec | None = None
     since: float = 0.0
     ready: bool = False
-    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -44,7 +44,11 @@ class LocalExecutor:
     """``workers`` spawned processes; worker i sees GPU ``gpus[i % len(gpus)]`` alone."""
 
     def __init__(
-        self, workers: int = 1, gpus: Sequence[str] = (), threads: int | None = None
+        self,
+        workers: int = 1,
+        gpus: Sequence[str] = (),
+        threads: int | None = None,
+        preload: Sequence[str] = (),
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
@@ -52,6 +56,7 @@ class LocalExecutor:
         self.gpus = list(gpus)
         # CPU threads per worker: the cores shared out
         self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        self.preload = tuple(preload)  # modules a worker imports while it waits for the job
         self._context = multiprocessing.get_context("spawn")
         self._job: Job | None = None
         self._pool: list[_Worker] = []
@@ -59,9 +64,17 @@ class LocalExecutor:
 
     # -- the protocol ----------------------------------------------------------
 
+    def warm(self) -> None:
+        """Start the worker processes now, before the job is known, so that their
+        start-up (Python, torch) overlaps the driver's own."""
+        if not self._pool:
+            self._pool = [self._spawn(i) for i in range(self.workers)]
+
     def start(self, job: Job) -> None:
         self._job = job
-        self._pool = [self._spawn(i) for i in range(self.workers)]
+        self.warm()
+        for slot in self._pool:
+            self._send_job(slot)
 
     def capacity(self) -> int:
         return self.workers
@@ -69,6 +82,7 @@ class LocalExecutor:
     def submit(self, spec: TrialSpec) -> None:
         for slot in self._pool:
             if slot.spec is None:
+                assert slot.sender is not None, "start the executor first"
                 slot.sender.join()
                 slot.spec, slot.since = spec, time.monotonic()
                 with contextlib.suppress(BrokenPipeError, OSError):  # a dead worker: wait()
@@ -99,7 +113,8 @@ class LocalExecutor:
                 _kill(slot.process)
             else:
                 try:
-                    slot.sender.join(timeout=5)
+                    if slot.sender is not None:
+                        slot.sender.join(timeout=5)
                     slot.connection.send(None)
                 except (BrokenPipeError, OSError):
                     pass
@@ -114,7 +129,6 @@ class LocalExecutor:
     # -- workers ---------------------------------------------------------------
 
     def _spawn(self, index: int) -> _Worker:
-        assert self._job is not None
         env = {"OMP_NUM_THREADS": str(self.threads), "MKL_NUM_THREADS": str(self.threads)}
         if self.gpus:
             env["CUDA_VISIBLE_DEVICES"] = self.gpus[index % len(self.gpus)]
@@ -137,9 +151,17 @@ class LocalExecutor:
                     else:
                         os.environ[key] = value
         child.close()
-        sender = threading.Thread(target=_send_quietly, args=(parent, self._job), daemon=True)
-        sender.start()
-        return _Worker(process, parent, sender, env=env)
+        slot = _Worker(process, parent, env=env)
+        if self._job is not None:
+            self._send_job(slot)
+        return slot
+
+    def _send_job(self, slot: _Worker) -> None:
+        if slot.sender is None:
+            slot.sender = threading.Thread(
+                target=_send_quietly, args=(slot.connection, self._job), daemon=True
+            )
+            slot.sender.start()
 
     def _replace(self, slot: _Worker) -> None:
         _kill(slot.process)

@@ -7,10 +7,13 @@ what an interrupt means) and exits when its driver is gone.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
 from nasc.search.executors.base import Job, TrialSpec
@@ -24,11 +27,15 @@ def _exit_with_driver(driver: int) -> None:
             os._exit(3)
 
 
-def main(connection: Connection, driver: int) -> None:
-    """Serve trials on ``connection`` for the driver process ``driver``."""
+def main(connection: Connection, driver: int, preload: Sequence[str] = ()) -> None:
+    """Serve trials on ``connection`` for the driver process ``driver``; import the
+    ``preload`` modules while the job is still on its way."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_driver, args=(driver,), daemon=True).start()
     worker = f"pid {os.getpid()}"
+    for module in preload:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
     try:
         job: Job = connection.recv()
         evaluator = Evaluator(job)

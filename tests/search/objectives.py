@@ -81,4 +81,39 @@ def train_digits(trial: Trial) -> dict[str, float]:
     return {"val_error": error, "params": float(trial.params)}
 
 
-__all__ = ["by_params", "pid_then_sleep", "raising", "sleepy", "slow_second", "train_digits"]
+def train_dataset(trial: Trial) -> dict[str, float]:
+    """One epoch of real torch training on the study's dataset; keeps the model.
+
+    $NASC_TEST_SLEEP adds a pause first (a trial long enough to be killed in)."""
+    import torch
+
+    time.sleep(float(os.environ.get("NASC_TEST_SLEEP", "0")))
+    data = trial.dataset
+    assert data is not None
+    torch.manual_seed(trial.seed)
+    x, y = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+    model = trial.model("torch")
+    optimiser = torch.optim.Adam(model.parameters(), lr=0.01)
+    model.train()
+    for batch in torch.randperm(len(y)).split(64):
+        optimiser.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x[batch]), y[batch])
+        loss.backward()
+        optimiser.step()
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.from_numpy(data.x_val))
+        error = (logits.argmax(1) != torch.from_numpy(data.y_val)).float().mean().item()
+    trial.keep_model(model)
+    return {"val_error": error}
+
+
+__all__ = [
+    "by_params",
+    "pid_then_sleep",
+    "raising",
+    "sleepy",
+    "slow_second",
+    "train_dataset",
+    "train_digits",
+]

@@ -11,7 +11,8 @@ samples; each generation makes ``pool`` children from parents picked by tourname
 probability ``p_crossover`` by crossover, of which ``p_self_crossover`` swap
 subtrees inside one parent; the pool keeps its ``pool`` best of parents and
 children; it stops after ``max_generations`` or when the best value has not changed
-for ``patience`` generations. Candidates already evaluated or pending are scored
+for ``patience`` generations (EI up by no more than ``tolerance``, 1%: log EI moves by
+tiny amounts every generation, so an exact "unchanged" would never stop). Candidates already evaluated or pending are scored
 and may breed, but are never proposed.
 """
 
@@ -89,8 +90,11 @@ class EvolutionSettings:
     tournament: float = 0.2  # share of the pool in each tournament
     max_generations: int = 50
     patience: int = 5  # generations without a better value before stopping
+    tolerance: float = 0.01  # "better": EI up by more than this share (log EI by log 1.01)
 
     def __post_init__(self) -> None:
+        if self.tolerance < 0:
+            raise ValueError("evolution setting tolerance must be >= 0")
         if self.pool < 2 or self.seeds < 0 or self.max_generations < 0 or self.patience < 1:
             raise ValueError("evolution settings: pool >= 2, seeds >= 0, patience >= 1")
         for name in ("p_crossover", "p_self_crossover", "tournament"):
@@ -188,9 +192,10 @@ def evolve(
         merged.sort(key=lambda d: -scores[d])  # stable: ties keep first-seen order
         pool = merged[: settings.pool]
         now = best_open()
-        if now > best:
+        if now > best + math.log1p(settings.tolerance):
             best, stale = now, 0
         else:
+            best = max(best, now)
             stale += 1
     return Evolution(scores, generations)
 

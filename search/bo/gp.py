@@ -303,6 +303,7 @@ def _lbfgs(params: list[torch.Tensor], evaluate: object, iterations: int) -> Non
 
 def _batched_cholesky(k: torch.Tensor) -> torch.Tensor:
     """Cholesky of each matrix of the batch, adding growing jitter where one fails."""
+    factor: torch.Tensor
     factor, info = torch.linalg.cholesky_ex(k)
     if not bool((info > 0).any()):
         return factor
@@ -322,7 +323,9 @@ def robust_cholesky(matrix: F64) -> F64:
     jitter = 0.0
     for _ in range(12):
         try:
-            factor: F64 = np.linalg.cholesky(matrix + jitter * np.eye(len(matrix)))
+            factor = np.asarray(
+                np.linalg.cholesky(matrix + jitter * np.eye(len(matrix))), dtype=np.float64
+            )
             return factor
         except np.linalg.LinAlgError:
             jitter = scale * (1e-10 if jitter == 0 else jitter / scale * 10)

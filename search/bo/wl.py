@@ -40,7 +40,7 @@ def mix(x: U64) -> U64:
     x = x * _M1
     x = x ^ (x >> _S27)
     x = x * _M2
-    return x ^ (x >> _S31)  # type: ignore[no-any-return]
+    return x ^ (x >> _S31)
 
 
 def label_hash(text: str) -> int:
@@ -140,8 +140,8 @@ class LabelDictionary:
     """
 
     def __init__(self) -> None:
-        self._sorted = np.empty(0, dtype=np.uint64)  # known keys, sorted
-        self._columns = np.empty(0, dtype=np.int64)  # their columns
+        self._sorted: U64 = np.empty(0, dtype=np.uint64)  # known keys, sorted
+        self._columns: I64 = np.empty(0, dtype=np.int64)  # their columns
         self._by_column: list[U64] = []  # keys in column order, in chunks
 
     def __len__(self) -> int:

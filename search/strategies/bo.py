@@ -18,6 +18,7 @@ p_self         0.5     share of crossovers inside one parent
 tournament     0.2     share of the pool in each tournament
 generations    50      at most this many generations per proposal
 patience       5       generations without a better EI before stopping
+tolerance      0.01    a better EI: up by more than this share
 ============== ======= ==========================================================
 
 The k-th ask draws only from ``ask_rng(seed, k)``; the GP is refitted from the told
@@ -53,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "tournament": 0.2,
     "generations": 50,
     "patience": 5,
+    "tolerance": 0.01,
 }
 WL_DEFAULTS = {k: v for k, v in DEFAULTS.items() if k not in ("levels", "level_h")}
 
@@ -129,6 +131,7 @@ def bo_settings(strategy: str, options: Options, levels: tuple[int, ...]) -> BOS
                 tournament=options.get("tournament"),
                 max_generations=options.get("generations"),
                 patience=options.get("patience"),
+                tolerance=options.get("tolerance"),
             ),
         )
     except ValueError as exc:

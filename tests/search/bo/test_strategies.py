@@ -17,12 +17,11 @@ from nasc.dsl import NascError
 from nasc.search import Study, Trial
 from nasc.search.data import Dataset, load_dataset
 from nasc.search.strategies import Strategy, StrategyContext, StrategyFactory, make_strategy
-from nasc.search.strategies.area import Area
+from nasc.search.strategies.area import Area, make_area
 from nasc.search.strategies.bo import make_bo, make_bo_wl, parse_levels
 from nasc.search.strategies.naswot import NaswotScorer, make_naswot
-from nasc.search.strategies.area import make_area
 from nasc.search.training import RECIPES, Trainer
-from tests.search.strategy_contract import SPACES, StrategyContract, run, score
+from tests.search.strategy_contract import SPACES, StrategyContract, score
 
 SMALL_BO = {"initial": 4, "pool": 12, "seeds": 4, "generations": 2, "patience": 1}
 

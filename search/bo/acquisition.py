@@ -6,7 +6,8 @@ candidates whose EI underflows to 0 in floating point are still ranked.
 
 `evolve` is the acquisition optimiser of PAPER.md ("Search: BANAT"): a pool of
 ``pool`` architectures seeded with the best evaluated ones and filled with uniform
-samples; each generation makes ``pool`` children from parents picked by tournament
+samples; each generation makes ``children`` children (50: the paper does not give a
+number; a quarter of the pool keeps a proposal within seconds) from parents picked by tournament
 (``tournament`` of the pool, the best acquisition wins): by mutation, or with
 probability ``p_crossover`` by crossover, of which ``p_self_crossover`` swap
 subtrees inside one parent; the pool keeps its ``pool`` best of parents and
@@ -84,6 +85,7 @@ class EvolutionSettings:
     """The acquisition optimiser's settings; the defaults are the paper's."""
 
     pool: int = 200
+    children: int = 50  # children made per generation (the paper does not say)
     seeds: int = 10  # best evaluated architectures put in the first pool
     p_crossover: float = 0.5
     p_self_crossover: float = 0.5  # share of crossovers made inside one parent
@@ -95,8 +97,10 @@ class EvolutionSettings:
     def __post_init__(self) -> None:
         if self.tolerance < 0:
             raise ValueError("evolution setting tolerance must be >= 0")
-        if self.pool < 2 or self.seeds < 0 or self.max_generations < 0 or self.patience < 1:
-            raise ValueError("evolution settings: pool >= 2, seeds >= 0, patience >= 1")
+        if self.pool < 2 or self.children < 1 or self.seeds < 0:
+            raise ValueError("evolution settings: pool >= 2, children >= 1, seeds >= 0")
+        if self.max_generations < 0 or self.patience < 1:
+            raise ValueError("evolution settings: max_generations >= 0, patience >= 1")
         for name in ("p_crossover", "p_self_crossover", "tournament"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
@@ -136,7 +140,7 @@ def _children(
     k = max(1, round(settings.tournament * len(pool)))
     made: list[Derivation] = []
     attempts = 0
-    while len(made) < settings.pool and attempts < 4 * settings.pool:
+    while len(made) < settings.children and attempts < 4 * settings.children:
         attempts += 1
         parent = _tournament(pool, scores, k, rng)
         try:

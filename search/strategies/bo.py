@@ -12,6 +12,7 @@ fit            lbfgs   lbfgs | adam (the paper's: Adam, lr 0.1, 20 steps)
 steps          50      L-BFGS iterations / Adam steps
 restarts       1       L-BFGS starts
 pool           200     acquisition pool
+children       50      children per generation (the paper gives no number)
 seeds          10      best evaluated architectures seeded into the pool
 p_crossover    0.5     share of children made by crossover
 p_self         0.5     share of crossovers inside one parent
@@ -48,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "steps": 50,
     "restarts": 1,
     "pool": 200,
+    "children": 50,
     "seeds": 10,
     "p_crossover": 0.5,
     "p_self": 0.5,
@@ -125,6 +127,7 @@ def bo_settings(strategy: str, options: Options, levels: tuple[int, ...]) -> BOS
             ),
             evolution=EvolutionSettings(
                 pool=options.get("pool"),
+                children=options.get("children"),
                 seeds=options.get("seeds"),
                 p_crossover=options.get("p_crossover"),
                 p_self_crossover=options.get("p_self"),

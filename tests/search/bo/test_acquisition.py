@@ -19,7 +19,7 @@ from nasc.search.bo.acquisition import (
 from nasc.search.bo.optimiser import BayesianOptimiser, BOSettings
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-SMALL = EvolutionSettings(pool=24, max_generations=4, patience=2)
+SMALL = EvolutionSettings(pool=24, children=12, max_generations=4, patience=2)
 
 
 @pytest.fixture(scope="module")

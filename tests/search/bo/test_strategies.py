@@ -23,7 +23,7 @@ from nasc.search.strategies.naswot import NaswotScorer, make_naswot
 from nasc.search.training import RECIPES, Trainer
 from tests.search.strategy_contract import SPACES, StrategyContract, score
 
-SMALL_BO = {"initial": 4, "pool": 12, "seeds": 4, "generations": 2, "patience": 1}
+SMALL_BO = {"initial": 4, "pool": 12, "children": 6, "seeds": 4, "generations": 2, "patience": 1}
 
 
 def random_dataset(space: Space, n: int = 48) -> Dataset:
@@ -102,6 +102,7 @@ def test_bo_defaults_are_the_papers(mnist1d: Space) -> None:
     assert settings.spec.iterations == (4, 1, 2, 2, 2, 2)
     evolution = settings.evolution
     assert (evolution.pool, evolution.seeds, evolution.p_crossover) == (200, 10, 0.5)
+    assert evolution.children == 50
     assert (evolution.p_self_crossover, evolution.tournament) == (0.5, 0.2)
     assert (evolution.max_generations, evolution.patience) == (50, 5)
     wl = make_bo_wl(StrategyContext(mnist1d, 0), {})
@@ -203,7 +204,14 @@ def test_bo_on_digits_completes_and_resumes(tmp_path: Path) -> None:
     digits = load_dataset("digits")
     trainer = Trainer(digits, replace(RECIPES["default"], epochs=1, batch_size=256))
     space = SPACES / "digits.nas"
-    settings = {"initial": 3, "pool": 10, "seeds": 3, "generations": 2, "patience": 1}
+    settings = {
+        "initial": 3,
+        "pool": 10,
+        "children": 5,
+        "seeds": 3,
+        "generations": 2,
+        "patience": 1,
+    }
 
     with Study(
         space, "bo", seed=2, store=tmp_path / "a", strategy_settings=settings, dataset=digits

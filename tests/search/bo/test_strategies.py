@@ -23,7 +23,7 @@ from nasc.search.strategies.naswot import NaswotScorer, make_naswot
 from nasc.search.training import RECIPES, Trainer
 from tests.search.strategy_contract import SPACES, StrategyContract, score
 
-SMALL_BO = {"initial": 4, "pool": 12, "children": 6, "seeds": 4, "generations": 2, "patience": 1}
+SMALL_BO = {"initial": 4, "pool": 8, "children": 4, "seeds": 4, "generations": 2, "patience": 1}
 
 
 def random_dataset(space: Space, n: int = 48) -> Dataset:
@@ -38,7 +38,7 @@ def random_dataset(space: Space, n: int = 48) -> Dataset:
 
 class TestBO(StrategyContract):
     settings: Mapping[str, Any] = SMALL_BO
-    asks = 14
+    asks = 10
 
     @pytest.fixture
     def factory(self) -> StrategyFactory:
@@ -47,7 +47,7 @@ class TestBO(StrategyContract):
 
 class TestBOWL(StrategyContract):
     settings: Mapping[str, Any] = SMALL_BO
-    asks = 14
+    asks = 10
 
     @pytest.fixture
     def factory(self) -> StrategyFactory:
@@ -60,8 +60,8 @@ class WithData(StrategyContract):
 
 
 class TestNaswot(WithData):
-    settings: Mapping[str, Any] = {"candidates": 4, "batch": 16}
-    asks = 10
+    settings: Mapping[str, Any] = {"candidates": 2, "batch": 8}
+    asks = 8
 
     @pytest.fixture
     def factory(self) -> StrategyFactory:
@@ -72,11 +72,11 @@ class TestArea(WithData):
     settings: Mapping[str, Any] = {
         "population": 4,
         "sample": 2,
-        "children": 3,
-        "initial_sample": 8,
+        "children": 2,
+        "initial_sample": 6,
         "batch": 16,
     }
-    asks = 12
+    asks = 8
 
     @pytest.fixture
     def factory(self) -> StrategyFactory:

@@ -203,7 +203,11 @@ def _summary(study: Study, console: Console) -> None:
     extra = "".join(
         f", {name} {best.metrics[name]:.4f}" for name in ("test_error",) if name in best.metrics
     )
-    console.print(f"best: trial {best.id}, {study.metric} {best.value:.4f}{extra}", markup=False)
+    console.print(
+        f"best: trial {best.id}, {study.metric} {best.value:.4f}{extra}",
+        markup=False,
+        highlight=False,
+    )
     console.print(best.term, markup=False, soft_wrap=True, highlight=False)
 
 

@@ -314,10 +314,12 @@ class Study:
 
     @property
     def best(self) -> TrialRecord | None:
-        """The finished trial with the lowest objective value (the earliest among ties)."""
+        """The finished trial with the lowest objective value (the first to finish among ties)."""
         if self._best is None:
             done = [t for t in self.store.trials() if t.status == "done" and t.value is not None]
-            self._best = min(done, key=lambda t: (t.value, t.id)) if done else None
+            self._best = (
+                min(done, key=lambda t: (t.value, t.finished_at or 0.0, t.id)) if done else None
+            )
         return self._best
 
     def finished_count(self) -> int:

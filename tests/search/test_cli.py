@@ -290,3 +290,29 @@ def test_a_killed_search_resumes_to_the_budget_without_loss_or_repeat(
     assert [r["status"] for r in after] == ["done"] * 5
     assert len({r["term"] for r in after}) == 5
     assert {r["id"]: (r["term"], r["value"]) for r in after if r["id"] in before} == before
+
+
+def test_the_built_in_trainer_is_the_default_objective(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = nasc(
+        "search",
+        DIGITS,
+        "--dataset",
+        "digits",
+        "--budget",
+        "1",
+        "--epochs",
+        "1",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+        "--strategy",
+        "evolution",
+    )
+    assert result.returncode == 0, result.stderr
+    [row] = trials(out)
+    metrics = json.loads(row["metrics"])
+    assert row["status"] == "done" and 0 <= row["value"] <= 1
+    assert {"val_error", "test_error", "params", "macs", "train_seconds"} <= set(metrics)
+    assert "test_error" in result.stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 from nasc.compiler import load
 from nasc.search.source import SpaceSource
 
-SPACES = Path(__file__).resolve().parents[1] / "compiler" / "spaces"
+SPACES = Path(__file__).resolve().parents[1] / "compiler" / "check" / "spaces"
 
 
 def test_a_space_and_its_imports_load_from_their_texts_alone(tmp_path: Path) -> None:

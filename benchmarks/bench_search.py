@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sqlite3
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def run(space: str, budget: int, workers: int, out: Path) -> dict[str, float]:
     for worker in {w for _, _, w in spans}:
         mine = sorted((b, e) for b, e, w in spans if w == worker)
         busy += sum(e - b for b, e in mine)
-        between += sum(max(0.0, b2 - e1) for (_, e1), (b2, _) in zip(mine, mine[1:]))
+        between += sum(max(0.0, b2 - e1) for (_, e1), (b2, _) in itertools.pairwise(mine))
     idle = workers * (last_told - first_objective) - busy - between
     return {
         "trials": len(rows),

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from nasc.compiler.cli import main
 from nasc.search.store import DATABASE
 from tests.search.strategy_contract import SPACES
 
@@ -191,7 +193,10 @@ def test_export_of_a_trial_without_weights_says_why(run: Path, tmp_path: Path) -
         "onnx",
     )
     assert result.returncode == 1
-    assert "kept no weights" in result.stderr and "--keep-weights all" in result.stderr
+    assert "E973" in result.stderr and "kept no weights" in result.stderr
+    assert "--keep-weights all" in result.stderr
+    missing = nasc("export", str(run), "--trial", "99", "-o", str(tmp_path / "m.onnx"))
+    assert missing.returncode == 1 and "E972" in missing.stderr and "no trial 99" in missing.stderr
 
 
 @pytest.mark.parametrize(
@@ -214,16 +219,18 @@ def test_bad_arguments_are_usage_errors_naming_the_option(
             args[args.index(key) + 1] = value
         else:
             args += [key, value]
-    result = nasc(*args)
-    assert result.returncode == 2, result.stderr
-    assert option in result.stderr and "Traceback" not in result.stderr
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert (option in result.stderr and result.exception is None) or isinstance(
+        result.exception, SystemExit
+    )
 
 
 def test_an_unwritable_out_is_a_usage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    result = nasc(*search_args(blocker / "run", 2))
-    assert result.returncode == 2 and "--out" in result.stderr
+    result = CliRunner().invoke(main, search_args(blocker / "run", 2))
+    assert result.exit_code == 2 and "--out" in result.stderr
 
 
 def test_another_space_on_resume_and_a_corrupt_store_are_refused(run: Path, tmp_path: Path) -> None:

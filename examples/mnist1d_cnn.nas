@@ -11,8 +11,7 @@ import std
 input [1, 40]
 param classes = 10
 
-NET ::= Sequential(
-    conv(25, kernel=5, stride=2, bias=true), relu,
-    conv(25, kernel=3, stride=2, bias=true), relu,
-    conv(25, kernel=3, stride=2, bias=true), relu,
-    flatten, linear(classes))
+NET ::= Sequential(conv(25, kernel=5, stride=2, bias=true), relu,
+                   conv(25, kernel=3, stride=2, bias=true), relu,
+                   conv(25, kernel=3, stride=2, bias=true), relu,
+                   flatten, linear(classes))

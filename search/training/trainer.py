@@ -110,6 +110,9 @@ class Trainer:
         forward = model
         if self.compile:
             backend = "inductor" if self.compile is True else str(self.compile)
+            # every trial is a new architecture through the same forward code: without a
+            # reset, dynamo's per-code cache fills after a few trials and falls back to eager
+            torch._dynamo.reset()
             forward = torch.compile(model, backend=backend)
         generator = torch.Generator().manual_seed(trial.seed)
         cuda = device.type == "cuda"

@@ -111,8 +111,9 @@ class StrategyContract:
         strategy = self.make(factory, load(str(SPACES / "tiny.nas")))
         proposed = run(strategy, 4)
         assert len(set(proposed)) == 4
-        with pytest.raises(Exhausted):
+        with pytest.raises(Exhausted) as caught:
             strategy.ask()
+        assert caught.value.diagnostics[0].code == "E962"
 
 
 __all__ = ["StrategyContract", "run", "score"]

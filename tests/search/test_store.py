@@ -57,6 +57,13 @@ def test_an_existing_run_is_not_overwritten(tmp_path: Path) -> None:
     assert code(caught) == "E955"
 
 
+def test_a_run_folder_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NascError) as caught:
+        RunStore.create(tmp_path / "file" / "run", {})
+    assert code(caught) == "E956"
+
+
 def test_a_missing_run_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NascError) as caught:
         RunStore.open(tmp_path)

@@ -37,8 +37,12 @@ def test_a_trial_is_told_once(tmp_path: Path) -> None:
     with Study(MNIST1D, store=tmp_path / "run") as study:
         trial = study.ask()
         study.tell(trial, 0.5)
-        with pytest.raises(NascError):
+        with pytest.raises(NascError) as caught:
             study.tell(trial, 0.4)
+        assert caught.value.diagnostics[0].code == "E971"
+        with pytest.raises(NascError) as caught:
+            study.tell(trial.id + 100, 0.4)
+        assert caught.value.diagnostics[0].code == "E970"
 
 
 def test_the_best_trial_is_the_lowest_value() -> None:
@@ -120,3 +124,6 @@ def test_a_used_up_space_ends_the_search() -> None:
     study = Study(SPACES / "tiny.nas")
     study.optimize(objective, budget=10)
     assert len(study.trials) == 4
+    with pytest.raises(NascError) as caught:
+        study.ask()
+    assert caught.value.diagnostics[0].code == "E962"

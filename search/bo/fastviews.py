@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
 from nasc.compiler import NT, Derivation, IROp, Prim, Shape, ShapeError, Space, Template, Topo
-from nasc.compiler.hierarchy import head
+from nasc.compiler.derive.hierarchy import head
 from nasc.compiler.ops import OPS, out_channels
 from nasc.compiler.space import nonterminals_in
 from nasc.search.bo.views import FINAL, ViewSpec, node_label

@@ -1,0 +1,271 @@
+"""The Ray executor on a real two-node Ray cluster started on this machine.
+
+Nodes are lost for real (their processes killed), worker processes by SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nasc.backends.weights import WeightSet, init_weights
+from nasc.compiler import build, format_term, load, parse_term, sample, summarize
+from nasc.dsl import NascError
+from tests.conftest import ROOT
+from tests.search import ray_probe
+
+ray = pytest.importorskip(
+    "ray", reason="the Ray executor's tests need the ray extra: pip install 'nasc[ray]'"
+)
+
+from nasc.search.executors.base import Job, Outcome, TrialSpec  # noqa: E402
+from nasc.search.executors.ray import RayExecutor  # noqa: E402
+
+SPACES = ROOT / "tests" / "compiler" / "spaces"
+NODE = {"num_cpus": 1, "object_store_memory": 80 * 2**20}
+# a node that stops answering is dead after about 2 s (not Ray's default 15 s)
+FAST_NODE_DEATH = {"health_check_period_ms": 500, "health_check_failure_threshold": 4}
+WORKER = re.compile(r"node \d+\.\d+\.\d+\.\d+ pid \d+")
+
+
+def _remove_all(cluster: Any) -> None:
+    for node in list(cluster.worker_nodes):
+        cluster.remove_node(node, allow_graceful=False)
+    if cluster.head_node is not None:
+        cluster.remove_node(cluster.head_node, allow_graceful=False)
+    cluster.shutdown()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A head and one worker node, one CPU each; the test process is the driver."""
+    from ray.cluster_utils import Cluster
+
+    head = {**NODE, "include_dashboard": False, "_system_config": FAST_NODE_DEATH}
+    made = Cluster(initialize_head=True, head_node_args=head)
+    try:
+        made.add_node(**NODE)
+        ray.init(address=made.address, log_to_driver=False)
+        ray.cloudpickle.register_pickle_by_value(ray_probe)  # the tests' objective
+        yield made
+    finally:
+        ray.shutdown()
+        _remove_all(made)
+
+
+@pytest.fixture
+def space_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A space that imports another file, copied where the test can delete it."""
+    main, blocks = tmp_path / "space" / "main.nas", tmp_path / "space" / "blocks.nas"
+    main.parent.mkdir()
+    main.write_text((SPACES / "main.nas").read_text())
+    blocks.write_text((SPACES / "blocks.nas").read_text())
+    return main, blocks
+
+
+def _job(space_files: tuple[Path, Path], objective: Any) -> Job:
+    main, blocks = space_files
+    imports = {str(blocks): blocks.read_text()}
+    return Job(main.read_text(), str(main), imports, {"width": "4"}, objective, None)
+
+
+def _terms(n: int) -> list[str]:
+    space = load(str(SPACES / "main.nas"), {"width": "4"})
+    return [format_term(space, sample(space, random.Random(i))) for i in range(n)]
+
+
+def _all(executor: RayExecutor, n: int, limit: float = 90.0) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    deadline = time.monotonic() + limit
+    while len(outcomes) < n:
+        assert time.monotonic() < deadline, f"only {len(outcomes)} of {n} trials ended"
+        outcomes.extend(executor.wait(1.0))
+    return sorted(outcomes, key=lambda o: o.trial_id)
+
+
+def _started(folder: Path, trial_id: int) -> list[tuple[int, str]]:
+    """(pid, node id) of every run of the trial that the objective began."""
+    runs = []
+    for path in folder.glob(f"started-{trial_id}-*"):
+        runs.append((int(path.name.rsplit("-", 1)[1]), path.read_text()))
+    return runs
+
+
+def _wait_for_start(
+    executor: RayExecutor, folder: Path, trial_id: int, limit: float = 60.0
+) -> tuple[int, str]:
+    """The first run of the trial, driving the executor (which acts only in its calls)."""
+    deadline = time.monotonic() + limit
+    while not _started(folder, trial_id):
+        assert time.monotonic() < deadline, f"trial {trial_id} never started"
+        assert executor.wait(0.1) == []
+    return _started(folder, trial_id)[0]
+
+
+def test_trials_run_from_shipped_texts(
+    cluster: Any, space_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    executor = RayExecutor(address=cluster.address)
+    executor.start(_job(space_files, ray_probe.Probe(str(tmp_path), fail=(3,))))
+    for path in space_files:  # workers must not need the driver's files
+        path.unlink()
+    assert executor.capacity() == 2
+    terms = _terms(4)
+    try:
+        for i, term in enumerate(terms):
+            executor.submit(TrialSpec(i, term, seed=i, device="cpu", timeout=None))
+        outcomes = _all(executor, 4)
+    finally:
+        executor.shutdown()
+    space = load(str(SPACES / "main.nas"), {"width": "4"})
+    for outcome, term in zip(outcomes[:3], terms, strict=False):
+        assert outcome.status == "done", outcome.error
+        graph = build(space, parse_term(space, term))
+        assert outcome.metrics is not None
+        assert outcome.metrics["params"] == summarize(graph).total_params
+        assert WORKER.fullmatch(outcome.worker)
+        assert f"trial {outcome.trial_id} on node" in outcome.log
+        assert outcome.weights is not None
+        (tmp_path / "w.npz").write_bytes(outcome.weights)
+        kept, seeded = WeightSet.load(tmp_path / "w.npz"), init_weights(graph, outcome.trial_id)
+        assert kept.keys() == seeded.keys()
+        assert all((kept[key] == seeded[key]).all() for key in kept)
+    failed = outcomes[3]
+    assert (failed.status, failed.error) == ("failed", "ValueError: trial 3 fails on purpose")
+    assert "Traceback" in failed.log and failed.weights is None
+    assert len(_started(tmp_path, 3)) == 1  # a raising objective is not retried
+
+
+def test_capacity_follows_workers_and_wait_returns_on_time(
+    cluster: Any, space_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    executor = RayExecutor(address=cluster.address, workers=1)
+    executor.start(_job(space_files, ray_probe.Probe(str(tmp_path), hold=30.0)))
+    try:
+        assert executor.capacity() == 1
+        assert executor.wait(0.1) == []  # nothing submitted: returns at once
+        executor.submit(TrialSpec(0, _terms(1)[0], seed=0, device="cpu", timeout=None))
+        executor.submit(TrialSpec(1, _terms(1)[0], seed=1, device="cpu", timeout=2.0))
+        began = time.monotonic()
+        assert executor.wait(0.3) == []
+        assert time.monotonic() - began < 2.0
+        assert set(executor.running()) == {0, 1}
+        assert "waiting" in executor.running()[1]
+        _wait_for_start(executor, tmp_path, 0)
+        assert WORKER.fullmatch(executor.running()[0])
+        (tmp_path / "release").touch()
+        outcomes = _all(executor, 2)
+    finally:
+        executor.shutdown(cancel=True)
+    assert [o.status for o in outcomes] == ["done", "done"]
+
+
+def test_a_trial_over_its_timeout_fails(
+    cluster: Any, space_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    executor = RayExecutor(address=cluster.address, workers=1)
+    executor.start(_job(space_files, ray_probe.Probe(str(tmp_path), hold=60.0)))
+    try:
+        executor.submit(TrialSpec(0, _terms(1)[0], seed=0, device="cpu", timeout=3.0))
+        (outcome,) = _all(executor, 1, limit=40.0)
+    finally:
+        executor.shutdown(cancel=True)
+    assert (outcome.status, outcome.error) == ("failed", "timed out after 3s")
+    assert len(_started(tmp_path, 0)) == 1
+
+
+@pytest.mark.parametrize("retries", [1, 0])
+def test_a_killed_worker_process_is_retried_then_fails(
+    cluster: Any, space_files: tuple[Path, Path], tmp_path: Path, retries: int
+) -> None:
+    executor = RayExecutor(address=cluster.address, max_retries=retries)
+    executor.start(_job(space_files, ray_probe.Probe(str(tmp_path), hold=60.0)))
+    try:
+        executor.submit(TrialSpec(0, _terms(1)[0], seed=0, device="cpu", timeout=None))
+        pid, _ = _wait_for_start(executor, tmp_path, 0)
+        assert executor.running()[0].endswith(f"pid {pid}")
+        os.kill(pid, signal.SIGKILL)
+        if retries:
+            deadline = time.monotonic() + 60
+            while len(_started(tmp_path, 0)) < 2:
+                assert time.monotonic() < deadline, "the lost trial was not run again"
+                assert executor.wait(0.2) == []
+            (tmp_path / "release").touch()
+        (outcome,) = _all(executor, 1)
+    finally:
+        executor.shutdown(cancel=True)
+    if retries:
+        assert outcome.status == "done", outcome.error
+        assert "attempt 1 lost on node" in outcome.log
+        assert not outcome.worker.endswith(f"pid {pid}")
+    else:
+        assert outcome.status == "failed"
+        assert outcome.error is not None and outcome.error.startswith("lost: 1 run lost")
+    assert len(_started(tmp_path, 0)) == 1 + retries
+
+
+def test_a_lost_node_moves_its_trial_to_another_node(
+    cluster: Any, space_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    (worker_node,) = cluster.worker_nodes
+    executor = RayExecutor(address=cluster.address, max_retries=1)
+    executor.start(_job(space_files, ray_probe.Probe(str(tmp_path), hold=60.0)))
+    try:
+        for i, term in enumerate(_terms(2)):
+            executor.submit(TrialSpec(i, term, seed=i, device="cpu", timeout=None))
+        runs = {i: _wait_for_start(executor, tmp_path, i) for i in range(2)}
+        (victim,) = [i for i, (_, node) in runs.items() if node == worker_node.node_id]
+        cluster.remove_node(worker_node, allow_graceful=False)
+        (tmp_path / f"release-{1 - victim}").touch()  # the survivor's trial makes room
+        outcomes = []
+        deadline = time.monotonic() + 60
+        while len(_started(tmp_path, victim)) < 2:
+            assert time.monotonic() < deadline, "the lost trial was not run again"
+            outcomes.extend(executor.wait(0.2))
+        (tmp_path / "release").touch()
+        outcomes = sorted(outcomes + _all(executor, 2 - len(outcomes)), key=lambda o: o.trial_id)
+        deadline = time.monotonic() + 30
+        while executor.capacity() != 1:  # once Ray has marked the node dead
+            assert time.monotonic() < deadline, "the lost node's CPU is still counted"
+            time.sleep(0.2)
+    finally:
+        executor.shutdown(cancel=True)
+        cluster.add_node(**NODE)
+    assert [o.status for o in outcomes] == ["done", "done"]
+    assert "node has died" in outcomes[victim].log or "lost on node" in outcomes[victim].log
+    nodes = [node for _, node in _started(tmp_path, victim)]
+    assert worker_node.node_id in nodes and cluster.head_node.node_id in nodes
+
+
+def test_without_ray_the_executor_names_the_extra(tmp_path: Path) -> None:
+    script = (
+        "import sys; sys.modules['ray'] = None\n"
+        "from nasc.dsl import NascError\n"
+        "from nasc.search.executors.ray import RayExecutor\n"
+        "try:\n"
+        "    RayExecutor().start(None)\n"
+        "except NascError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'nasc[ray]'" in done.stdout
+
+
+def test_bad_settings_are_errors() -> None:
+    with pytest.raises(NascError, match="workers must be at least 1"):
+        RayExecutor(workers=0)
+    with pytest.raises(NascError, match="max_retries"):
+        RayExecutor(max_retries=-1)

@@ -12,21 +12,23 @@ Ray is imported only when an executor starts: `pip install 'nasc[ray]'`.
 from __future__ import annotations
 
 import os
+import socket
 import time
-import traceback
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from nasc.compiler import Space, check, parse_term
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 from nasc.search.executors.base import Job, Outcome, TrialSpec
+from nasc.search.executors.evaluate import Evaluator
 
 _INSTALL = "pip install 'nasc[ray]'"
 _TICK = 0.25  # seconds between checks of trial timeouts while waiting
 _CREATION_FAILURES = 3  # workers that fail to start in a row before queued trials fail
+_CAPACITY_AGE = 1.0  # seconds a reading of the cluster's resources is used
+_CONNECT_TIMEOUT = 5.0  # seconds to reach a head's address before giving up
 
 
 def _ray() -> Any:
@@ -44,35 +46,11 @@ def _where() -> tuple[str, str, int]:
     return ray.get_runtime_context().get_node_id(), ray.util.get_node_ip_address(), os.getpid()
 
 
-def _metrics(value: Any) -> dict[str, float]:
-    if isinstance(value, Mapping):
-        return {str(k): float(v) for k, v in value.items()}
-    return {"val_error": float(value)}
-
-
-def _objective(job: Job) -> Any:
-    if not isinstance(job.objective, str):
-        return job.objective
-    module, _, name = job.objective.partition(":")
-    from importlib import import_module
-
-    return getattr(import_module(module), name)
-
-
-def _space(job: Job) -> Space:
-    overlays = {**job.imports, job.space_path: job.space_source}
-    result = check(job.space_path, job.overrides, overlays)
-    if not result.ok or result.space is None:
-        raise NascError(result.errors or result.diagnostics)
-    return result.space
-
-
 class TrialWorker:
-    """A Ray actor's state: the job (fetched once) and the space rebuilt from its texts."""
+    """A Ray actor's state: the job, fetched from the object store at its first trial."""
 
     def __init__(self) -> None:
-        self._job: Job | None = None
-        self._space: Space | None = None
+        self._evaluator: Evaluator | None = None
         node, ip, pid = _where()
         self.place = (node, f"node {ip} pid {pid}")
 
@@ -82,52 +60,15 @@ class TrialWorker:
 
     def run(self, job_ref: list[Any], spec: TrialSpec) -> Outcome:
         """Run one trial; every failure of the objective comes back as a failed Outcome."""
-        from nasc.search.trial import Trial
-
-        started = time.monotonic()
-        trial: Trial | None = None
-        try:
-            if self._job is None:
-                self._job = _ray().get(job_ref[0])
-                self._space = _space(self._job)
-            assert self._job is not None and self._space is not None
-            device = "cuda" if spec.device.startswith("cuda") else spec.device
-            derivation = parse_term(self._space, spec.term)
-            trial = Trial(
-                spec.trial_id,
-                derivation,
-                spec.seed,
-                self._space,
-                device,
-                dataset=self._job.dataset,
-                term=spec.term,
-            )
-            metrics = _metrics(_objective(self._job)(trial))
-            return self._outcome(spec, trial, started, "done", metrics, None)
-        except Exception as exc:
-            if trial is not None:
-                trial.log(traceback.format_exc().rstrip())
-            return self._outcome(spec, trial, started, "failed", None, _describe(exc))
-
-    def _outcome(
-        self,
-        spec: TrialSpec,
-        trial: Any,
-        started: float,
-        status: Any,
-        metrics: dict[str, float] | None,
-        reason: str | None,
-    ) -> Outcome:
-        weights = trial.weights_npz() if trial is not None and status == "done" else None
-        log = "\n".join(trial.messages) if trial is not None else ""
-        seconds = time.monotonic() - started
-        return Outcome(spec.trial_id, status, metrics, reason, weights, log, self.place[1], seconds)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, NascError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        if self._evaluator is None:
+            try:
+                self._evaluator = Evaluator(_ray().get(job_ref[0]))
+            except Exception as exc:  # e.g. an objective not importable on this node
+                reason = f"cannot load the job on {self.place[1]}: {type(exc).__name__}: {exc}"
+                return Outcome(spec.trial_id, "failed", None, reason, worker=self.place[1])
+        if spec.device.startswith("cuda"):
+            spec = replace(spec, device="cuda")  # Ray shows the actor its own GPU alone
+        return self._evaluator.run(spec, self.place[1])
 
 
 @dataclass
@@ -186,6 +127,7 @@ class RayExecutor:
         self._queue: deque[_Attempt] = deque()
         self._done: list[Outcome] = []
         self._creation_failures = 0
+        self._capacity: tuple[float, int] | None = None  # (when, slots): asked often
 
     # -- the Executor protocol -------------------------------------------------------
 
@@ -196,17 +138,10 @@ class RayExecutor:
                 if self.address is None:
                     ray.init(include_dashboard=False, log_to_driver=False)
                 else:
+                    _check_reachable(self.address)
                     ray.init(address=self.address, log_to_driver=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                where = self.address or "this machine"
-                raise NascError(
-                    error(
-                        "E982",
-                        f"cannot reach a Ray cluster at {where}: {exc}",
-                        None,
-                        "start one with `ray start --head`, then pass --ray-address HOST:PORT or auto",
-                    )
-                ) from None
+                raise _unreachable(self.address or "this machine", exc) from None
             self._owns_ray = True
         self._ray = ray
         self._job_ref = ray.put(job)
@@ -216,7 +151,10 @@ class RayExecutor:
     def capacity(self) -> int:
         if self.workers is not None:
             return self.workers
-        return max(1, self._slots(self._kind))
+        now = time.monotonic()
+        if self._capacity is None or now - self._capacity[0] > _CAPACITY_AGE:
+            self._capacity = (now, max(1, self._slots(self._kind)))
+        return self._capacity[1]
 
     def submit(self, spec: TrialSpec) -> None:
         if self._ray is None:
@@ -375,11 +313,20 @@ class RayExecutor:
         attempt = replace(
             attempt, tries=attempt.tries + 1, avoid=worker.node, history=(*attempt.history, note)
         )
+        self._prune()
         if attempt.tries > self.max_retries:
             runs = "run" if attempt.tries == 1 else "runs"
             self._fail(attempt, f"lost: {attempt.tries} {runs} lost; last: {reason}", worker.name)
         else:
             self._queue.appendleft(attempt)
+
+    def _prune(self) -> None:
+        """Forget idle workers on nodes Ray no longer counts alive (they would only be lost)."""
+        alive = {node["NodeID"] for node in self._ray.nodes() if node.get("Alive")}
+        for worker in [w for w in self._pool if w.attempt is None and w.ready is None]:
+            if worker.node not in alive:
+                self._pool.remove(worker)
+        self._capacity = None
 
     def _expire(self) -> None:
         now = time.monotonic()
@@ -390,12 +337,39 @@ class RayExecutor:
                 attempt = worker.attempt
                 self._ray.kill(worker.handle, no_restart=True)
                 self._pool.remove(worker)
-                self._fail(attempt, f"timed out after {limit:g}s", worker.name, now - worker.since)
+                self._fail(
+                    attempt,
+                    f"timed out after {limit:g} s (--trial-timeout)",
+                    worker.name,
+                    now - worker.since,
+                )
 
     def _fail(self, attempt: _Attempt, reason: str, name: str = "", seconds: float = 0.0) -> None:
         log = "\n".join(attempt.history)
         spec = attempt.spec
         self._done.append(Outcome(spec.trial_id, "failed", None, reason, None, log, name, seconds))
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast on a HOST:PORT nothing listens on (Ray itself would retry for minutes)."""
+    host, sep, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=_CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise ConnectionError(exc.strerror or str(exc)) from None
+
+
+def _unreachable(where: str, exc: Exception) -> NascError:
+    return NascError(
+        error(
+            "E982",
+            f"cannot reach a Ray cluster at {where}: {_first_line(exc)}",
+            None,
+            "start one with `ray start --head`, then pass --ray-address HOST:PORT (or auto)",
+        )
+    )
 
 
 def _kind(device: str) -> str:

@@ -9,6 +9,7 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -180,7 +181,7 @@ def test_a_trial_over_its_timeout_fails(
         (outcome,) = _all(executor, 1, limit=40.0)
     finally:
         executor.shutdown(cancel=True)
-    assert (outcome.status, outcome.error) == ("failed", "timed out after 3s")
+    assert (outcome.status, outcome.error) == ("failed", "timed out after 3 s (--trial-timeout)")
     assert len(_started(tmp_path, 0)) == 1
 
 
@@ -262,6 +263,27 @@ def test_without_ray_the_executor_names_the_extra(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "pip install 'nasc[ray]'" in done.stdout
+
+
+def test_an_address_with_no_cluster_is_a_prompt_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = (
+        "from nasc.dsl import NascError\n"
+        "from nasc.search.executors.ray import RayExecutor\n"
+        "try:\n"
+        f"    RayExecutor(address='127.0.0.1:{port}').start(None)\n"
+        "except NascError as exc:\n"
+        "    print(exc)\n"
+    )
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"cannot reach a Ray cluster at 127.0.0.1:{port}" in done.stdout
+    assert time.monotonic() - began < 30
 
 
 def test_bad_settings_are_errors() -> None:

@@ -1,8 +1,7 @@
-"""`nasc compile` (an architecture to a model file) and `nasc show` (its Graph)."""
+"""`nasc show` (the Graph of an architecture) and the options that name an architecture."""
 
 from __future__ import annotations
 
-import importlib
 import random
 import shutil
 import subprocess
@@ -13,7 +12,6 @@ from typing import Any
 
 import click
 
-from nasc.compiler.backend_registry import available_backends, load_backend
 from nasc.compiler.checking import load
 from nasc.compiler.cli import fail, parse_sets, set_option
 from nasc.compiler.cost import summarize
@@ -27,7 +25,7 @@ from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
 
-def _architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.argument("space", type=click.Path(dir_okay=False)),
         click.option(
@@ -85,82 +83,8 @@ def summary_lines(graph: Graph) -> list[str]:
     ]
 
 
-@click.command("compile")
-@_architecture_options
-@click.option(
-    "--backend",
-    default="torch",
-    show_default=True,
-    help=f"Framework of the model ({', '.join(available_backends())}).",
-)
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Model file.")
-@click.option(
-    "--weights",
-    "weights_path",
-    type=click.Path(dir_okay=False),
-    help="Weights of a trained model to export with: a torch state dict (.pt), "
-    "a .pt2 program, a .onnx or .keras model that nasc compiled, or a .npz weight set.",
-)
-def compile_command(
-    space: str,
-    term: str | None,
-    draw: bool,
-    seed: int,
-    sampler: str,
-    sets: tuple[str, ...],
-    backend: str,
-    output: str,
-    weights_path: str | None,
-) -> None:
-    """Compile one architecture of SPACE to a model file of a framework.
-
-    The torch backend writes a torch.export program (.pt2) that loads with torch
-    alone: `torch.export.load(OUT).module()`; onnx writes .onnx (opset 21) and
-    tensorflow a Keras .keras file. Weights are drawn from --seed, or carried
-    over from a trained model with --weights.
-    """
-    try:
-        _, graph = architecture(space, sets, term, draw, seed, sampler)
-        chosen = load_backend(backend)
-        if weights_path is None:
-            chosen.export(graph, output, seed)
-        else:
-            _export_with_weights(chosen, graph, output, seed, weights_path)
-    except NascError as exc:
-        fail(exc)
-        return
-    for line in summary_lines(graph):
-        click.echo(line)
-    click.echo(f"wrote {output} ({backend})")
-
-
-# the module that reads weights from a file, by suffix, and the extra it needs
-_WEIGHT_READERS = {
-    ".npz": ("nasc.backends.weights", "nasc"),
-    ".onnx": ("nasc.backends._onnx", "nasc[onnx]"),
-    ".keras": ("nasc.backends._tensorflow", "nasc[tensorflow]"),
-}
-_TORCH_READER = ("nasc.backends._torch.weights", "nasc[torch]")  # .pt, .pth, .pt2, ...
-
-
-def _export_with_weights(chosen: Any, graph: Graph, output: str, seed: int, path: str) -> None:
-    """Export with the weights in ``path``, read by the backend whose file it is."""
-    reader, extra = _WEIGHT_READERS.get(Path(path).suffix, _TORCH_READER)
-    try:
-        weights = importlib.import_module(reader).read_weights(path, graph)
-    except ImportError as exc:
-        raise NascError(
-            error("E603", f"reading {path} needs {extra}: {exc}", None, f"pip install '{extra}'")
-        ) from None
-    if chosen.NAME == "torch":
-        module = importlib.import_module("nasc.backends._torch.weights")
-        chosen.export(graph, output, seed, module=module.module_with_weights(graph, weights))
-    else:
-        chosen.export(graph, output, seed, weights=weights)
-
-
 @click.command("show")
-@_architecture_options
+@architecture_options
 @click.option(
     "--format",
     "form",

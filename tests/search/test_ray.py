@@ -5,6 +5,8 @@ Nodes are lost for real (their processes killed), worker processes by SIGKILL.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import random
 import re
@@ -40,11 +42,25 @@ WORKER = re.compile(r"node \d+\.\d+\.\d+\.\d+ pid \d+")
 
 
 def _remove_all(cluster: Any) -> None:
+    session = cluster.head_node.get_session_dir_path()
     for node in list(cluster.worker_nodes):
-        cluster.remove_node(node, allow_graceful=False)
-    if cluster.head_node is not None:
-        cluster.remove_node(cluster.head_node, allow_graceful=False)
+        cluster.remove_node(node)
+    cluster.remove_node(cluster.head_node)
     cluster.shutdown()
+    _kill_leftovers(session)
+
+
+def _kill_leftovers(session: str) -> None:
+    """SIGKILL what still holds a file of the cluster's session (a node killed with
+    SIGKILL can leave its agent processes behind)."""
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            held = any(os.readlink(fd).startswith(session) for fd in (proc / "fd").iterdir())
+        except OSError:
+            continue
+        if held and int(proc.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                os.kill(int(proc.name), signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
@@ -291,3 +307,165 @@ def test_bad_settings_are_errors() -> None:
         RayExecutor(workers=0)
     with pytest.raises(NascError, match="max_retries"):
         RayExecutor(max_retries=-1)
+
+
+# -- whole searches ------------------------------------------------------------------
+
+DIGITS_SPACE = str(ROOT / "tests" / "search" / "spaces" / "digits.nas")
+BUDGET = 4
+
+
+@pytest.fixture(scope="module")
+def digits() -> Any:
+    from nasc.search.data import load_dataset
+
+    return load_dataset("digits")
+
+
+def _study(folder: Path, dataset: Any, resume: bool = False) -> Any:
+    from nasc.search.study import Study
+
+    return Study(DIGITS_SPACE, "random", seed=0, store=folder, dataset=dataset, resume=resume)
+
+
+def _records(folder: Path) -> list[Any]:
+    from nasc.search.store import RunStore
+
+    with RunStore.open(folder, lock=False) as store:
+        return store.trials()
+
+
+def _consistent(folder: Path) -> list[Any]:
+    """The run's trials: the budget finished, each architecture once, one tell each."""
+    from nasc.search.store import RunStore
+
+    with RunStore.open(folder, lock=False) as store:
+        records, events = store.trials(), store.events()
+    assert [r.status for r in records] == ["done"] * BUDGET, [r.error for r in records]
+    assert len({r.term for r in records}) == BUDGET  # no architecture twice
+    tells = sorted(e.trial_id for e in events if e.kind != "ask")
+    assert tells == sorted(r.id for r in records)  # each trial told once
+    return records
+
+
+def _search_in_background(
+    folder: Path, dataset: Any, objective: Any, executor: Any
+) -> tuple[Any, list[Any]]:
+    """A search in a thread of its own (which opens, and alone uses, the run store)."""
+    import threading
+
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with _study(folder, dataset) as study:
+                study.optimize(objective, BUDGET, executor=executor)
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, failures
+
+
+def test_a_search_on_digits_gives_what_the_local_executor_gives(
+    cluster: Any, digits: Any, tmp_path: Path
+) -> None:
+    from nasc.search.executors import LocalExecutor
+
+    objective = ray_probe.TrainDigits(str(tmp_path))
+    with _study(tmp_path / "local", digits) as study:
+        study.optimize(objective, BUDGET, executor=LocalExecutor(1))
+    with _study(tmp_path / "ray", digits) as study:
+        study.optimize(objective, BUDGET, executor=RayExecutor(address=cluster.address))
+    local, remote = _consistent(tmp_path / "local"), _consistent(tmp_path / "ray")
+    assert sorted(r.term for r in remote) == sorted(r.term for r in local)
+    assert all(WORKER.fullmatch(r.worker) for r in remote)
+    assert all(0.0 <= r.value <= 1.0 for r in remote)
+    assert any(r.weights for r in remote)  # the best trial's trained weights came back
+
+
+def test_a_node_lost_mid_search_costs_no_trial(cluster: Any, digits: Any, tmp_path: Path) -> None:
+    (worker_node,) = cluster.worker_nodes
+    executor = RayExecutor(address=cluster.address, max_retries=1)
+    objective = ray_probe.TrainDigits(str(tmp_path), hold=60.0)
+    thread, failures = _search_in_background(tmp_path / "run", digits, objective, executor)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("started-*"))) < 2:
+            assert time.monotonic() < deadline and not failures, failures
+            time.sleep(0.1)
+        runs = {int(p.name.split("-")[1]): p.read_text() for p in tmp_path.glob("started-*")}
+        (victim,) = [i for i, node in runs.items() if node == worker_node.node_id]
+        cluster.remove_node(worker_node, allow_graceful=False)
+        (survivor,) = set(runs) - {victim}
+        (tmp_path / f"release-{survivor}").touch()
+        while len(_started(tmp_path, victim)) < 2:
+            assert time.monotonic() < deadline and not failures, failures
+            time.sleep(0.1)
+        (tmp_path / "release").touch()
+        thread.join(timeout=90)
+        assert not thread.is_alive() and not failures, failures
+    finally:
+        (tmp_path / "release").touch()
+        thread.join(timeout=30)
+        cluster.add_node(**NODE)
+    records = {r.id: r for r in _consistent(tmp_path / "run")}
+    assert "attempt 1 lost on node" in (records[victim].log or "")
+    nodes = [node for _, node in _started(tmp_path, victim)]
+    assert sorted(nodes) == sorted([worker_node.node_id, cluster.head_node.node_id])
+
+
+DRIVER = """
+import sys
+import ray
+from tests.search import ray_probe
+from nasc.search.study import Study
+from nasc.search.data import load_dataset
+from nasc.search.executors.ray import RayExecutor
+
+address, folder, run, resume = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "resume"
+ray.init(address=address, log_to_driver=False)
+ray.cloudpickle.register_pickle_by_value(ray_probe)
+study = Study({space!r}, "random", seed=0, store=run, dataset=load_dataset("digits"), resume=resume)
+study.optimize(ray_probe.TrainDigits(folder, hold=120.0, hold_from=3), {budget},
+               executor=RayExecutor(address=address))
+"""
+
+
+def test_a_killed_driver_resumes_on_the_same_cluster(cluster: Any, tmp_path: Path) -> None:
+    script = DRIVER.format(space=DIGITS_SPACE, budget=BUDGET)
+    run = tmp_path / "run"
+
+    def driver(mode: str) -> subprocess.Popen[str]:
+        command = [sys.executable, "-c", script, cluster.address, str(tmp_path), str(run), mode]
+        environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+        return subprocess.Popen(command, cwd=ROOT, env=environment, text=True)
+
+    first = driver("new")
+    try:
+        deadline = time.monotonic() + 90
+        while not (run.exists() and sum(r.status == "done" for r in _records(run)) == 2):
+            assert time.monotonic() < deadline and first.poll() is None, "no trial finished"
+            time.sleep(0.2)
+        while not _started(tmp_path, 3):  # trials 3 (and 4) are running
+            assert time.monotonic() < deadline, "trial 3 never started"
+            time.sleep(0.1)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    before = {r.id: r for r in _records(run) if r.status == "done"}
+    assert len(before) == 2
+    (tmp_path / "release").touch()
+    second = driver("resume")
+    assert second.wait(timeout=120) == 0
+    after = {r.id: r for r in _consistent(run)}
+    for trial_id, record in before.items():  # finished trials kept as they were, not rerun
+        # (only the best trial keeps its weights: which one that is may change)
+        assert dataclasses.replace(after[trial_id], weights=None) == (
+            dataclasses.replace(record, weights=None)
+        )
+        assert len(_started(tmp_path, trial_id)) == 1
+    assert len(after) == BUDGET

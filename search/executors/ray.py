@@ -132,6 +132,16 @@ class RayExecutor:
     # -- the Executor protocol -------------------------------------------------------
 
     def start(self, job: Job) -> None:
+        ray = self.connect()
+        self._job_ref = ray.put(job)
+        if self._slots("cuda") > 0 and self._slots("cpu") == 0:
+            self._kind = "cuda"
+
+    def connect(self) -> Any:
+        """Join the cluster (or start Ray here) unless this process already has; the
+        `ray` module. `start` calls it; calling it first reports a bad address early."""
+        if self._ray is not None:
+            return self._ray
         ray = _ray()
         if not ray.is_initialized():
             try:
@@ -144,9 +154,23 @@ class RayExecutor:
                 raise _unreachable(self.address or "this machine", exc) from None
             self._owns_ray = True
         self._ray = ray
-        self._job_ref = ray.put(job)
-        if self._slots("cuda") > 0 and self._slots("cpu") == 0:
-            self._kind = "cuda"
+        return ray
+
+    def resolve_device(self, spec: str) -> str:
+        """The device of trials for ``--device`` on this cluster: ``auto`` is ``cuda`` when
+        the cluster has GPUs (the driver needs none), ``cuda:N`` is ``cuda`` (Ray hands
+        each trial its GPU)."""
+        self.connect()
+        gpus = self._slots("cuda")
+        if spec == "auto":
+            return "cuda" if gpus else "cpu"
+        if spec == "cpu":
+            return "cpu"
+        if spec == "cuda" or (spec.startswith("cuda:") and spec[5:].isdigit()):
+            if not gpus:
+                raise NascError(error("E983", "the Ray cluster has no GPU for --device cuda", None))
+            return "cuda"
+        raise NascError(error("E983", f"unknown device '{spec}' (auto, cpu, cuda or cuda:N)", None))
 
     def capacity(self) -> int:
         if self.workers is not None:

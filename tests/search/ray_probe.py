@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -80,3 +81,20 @@ class TrainDigits:
             error = (model(x_val).argmax(1) != y_val).float().mean().item()
         trial.keep_model(model)
         return {"val_error": error, "params": float(trial.params)}
+
+
+# `nasc search --objective tests.search.ray_probe:configured` takes its settings from a
+# file: a command line has no way to hand an objective arguments. The cluster's processes
+# inherit HOME_VARIABLE from the test that starts the cluster.
+HOME_VARIABLE = "NASC_RAY_PROBE_HOME"
+
+
+def configure(folder: Path, **settings: Any) -> None:
+    """Settings of `configured`: `TrainDigits(folder, **settings)`."""
+    home = Path(os.environ[HOME_VARIABLE])
+    (home / "config.json").write_text(json.dumps({"folder": str(folder), **settings}))
+
+
+def configured(trial: Any) -> dict[str, float]:
+    home = Path(os.environ[HOME_VARIABLE])
+    return TrainDigits(**json.loads((home / "config.json").read_text()))(trial)

@@ -64,10 +64,17 @@ def _kill_leftovers(session: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A head and one worker node, one CPU each; the test process is the driver."""
     from ray.cluster_utils import Cluster
 
+    home = tmp_path_factory.mktemp("ray-probe")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ray_probe.HOME_VARIABLE, str(home))  # the nodes' processes inherit it
+        yield from _cluster(Cluster)
+
+
+def _cluster(Cluster: Any) -> Iterator[Any]:
     head = {**NODE, "include_dashboard": False, "_system_config": FAST_NODE_DEATH}
     made = Cluster(initialize_head=True, head_node_args=head)
     try:
@@ -231,39 +238,6 @@ def test_a_killed_worker_process_is_retried_then_fails(
     assert len(_started(tmp_path, 0)) == 1 + retries
 
 
-def test_a_lost_node_moves_its_trial_to_another_node(
-    cluster: Any, space_files: tuple[Path, Path], tmp_path: Path
-) -> None:
-    (worker_node,) = cluster.worker_nodes
-    executor = RayExecutor(address=cluster.address, max_retries=1)
-    executor.start(_job(space_files, ray_probe.Probe(str(tmp_path), hold=60.0)))
-    try:
-        for i, term in enumerate(_terms(2)):
-            executor.submit(TrialSpec(i, term, seed=i, device="cpu", timeout=None))
-        runs = {i: _wait_for_start(executor, tmp_path, i) for i in range(2)}
-        (victim,) = [i for i, (_, node) in runs.items() if node == worker_node.node_id]
-        cluster.remove_node(worker_node, allow_graceful=False)
-        (tmp_path / f"release-{1 - victim}").touch()  # the survivor's trial makes room
-        outcomes = []
-        deadline = time.monotonic() + 60
-        while len(_started(tmp_path, victim)) < 2:
-            assert time.monotonic() < deadline, "the lost trial was not run again"
-            outcomes.extend(executor.wait(0.2))
-        (tmp_path / "release").touch()
-        outcomes = sorted(outcomes + _all(executor, 2 - len(outcomes)), key=lambda o: o.trial_id)
-        deadline = time.monotonic() + 30
-        while executor.capacity() != 1:  # once Ray has marked the node dead
-            assert time.monotonic() < deadline, "the lost node's CPU is still counted"
-            time.sleep(0.2)
-    finally:
-        executor.shutdown(cancel=True)
-        cluster.add_node(**NODE)
-    assert [o.status for o in outcomes] == ["done", "done"]
-    assert "node has died" in outcomes[victim].log or "lost on node" in outcomes[victim].log
-    nodes = [node for _, node in _started(tmp_path, victim)]
-    assert worker_node.node_id in nodes and cluster.head_node.node_id in nodes
-
-
 def test_without_ray_the_executor_names_the_extra(tmp_path: Path) -> None:
     script = (
         "import sys; sys.modules['ray'] = None\n"
@@ -335,6 +309,12 @@ def _records(folder: Path) -> list[Any]:
         return store.trials()
 
 
+def _held(folder: Path) -> bool:
+    from nasc.search.store import DATABASE
+
+    return (folder / DATABASE).is_file()
+
+
 def _consistent(folder: Path) -> list[Any]:
     """The run's trials: the budget finished, each architecture once, one tell each."""
     from nasc.search.store import RunStore
@@ -368,21 +348,46 @@ def _search_in_background(
     return thread, failures
 
 
-def test_a_search_on_digits_gives_what_the_local_executor_gives(
-    cluster: Any, digits: Any, tmp_path: Path
-) -> None:
-    from nasc.search.executors import LocalExecutor
+def _nasc(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "nasc"), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
-    objective = ray_probe.TrainDigits(str(tmp_path))
-    with _study(tmp_path / "local", digits) as study:
-        study.optimize(objective, BUDGET, executor=LocalExecutor(1))
-    with _study(tmp_path / "ray", digits) as study:
-        study.optimize(objective, BUDGET, executor=RayExecutor(address=cluster.address))
-    local, remote = _consistent(tmp_path / "local"), _consistent(tmp_path / "ray")
-    assert sorted(r.term for r in remote) == sorted(r.term for r in local)
-    assert all(WORKER.fullmatch(r.worker) for r in remote)
-    assert all(0.0 <= r.value <= 1.0 for r in remote)
-    assert any(r.weights for r in remote)  # the best trial's trained weights came back
+
+def _search(out: Path, *extra: str) -> list[str]:
+    return [
+        "search", DIGITS_SPACE, "--dataset", "digits", "--budget", str(BUDGET),
+        "--epochs", "1", "--device", "cpu", "--out", str(out), *extra,
+    ]  # fmt: skip
+
+
+def test_nasc_search_on_digits_with_ray_gives_what_the_local_executor_gives(
+    cluster: Any, tmp_path: Path
+) -> None:
+    local = _nasc(*_search(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr
+    remote = _nasc(
+        *_search(tmp_path / "ray", "--executor", "ray", "--ray-address", cluster.address)
+    )
+    assert remote.returncode == 0, remote.stderr
+    local_trials, remote_trials = _consistent(tmp_path / "local"), _consistent(tmp_path / "ray")
+    assert sorted(r.term for r in remote_trials) == sorted(r.term for r in local_trials)
+    assert all(WORKER.fullmatch(r.worker) for r in remote_trials)
+    assert all(0.0 <= r.value <= 1.0 and r.metrics["epochs"] == 1 for r in remote_trials)
+    assert any(r.weights for r in remote_trials)  # the best trial's trained weights came back
+
+
+def test_nasc_search_ray_options_are_checked(tmp_path: Path) -> None:
+    alone = _nasc(*_search(tmp_path / "a", "--ray-address", "auto"))
+    assert alone.returncode == 2 and "--ray-address goes with --executor ray" in alone.stderr
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    nowhere = _nasc(
+        *_search(tmp_path / "b", "--executor", "ray", "--ray-address", f"127.0.0.1:{port}")
+    )
+    assert nowhere.returncode == 2
+    assert "--ray-address" in nowhere.stderr and "cannot reach a Ray cluster" in nowhere.stderr
+    assert "Traceback" not in nowhere.stderr
 
 
 def test_a_node_lost_mid_search_costs_no_trial(cluster: Any, digits: Any, tmp_path: Path) -> None:
@@ -406,6 +411,11 @@ def test_a_node_lost_mid_search_costs_no_trial(cluster: Any, digits: Any, tmp_pa
         (tmp_path / "release").touch()
         thread.join(timeout=90)
         assert not thread.is_alive() and not failures, failures
+        executor.connect()
+        deadline = time.monotonic() + 30
+        while executor.capacity() != 1:  # once Ray has marked the node dead
+            assert time.monotonic() < deadline, "the lost node's CPU is still counted"
+            time.sleep(0.2)
     finally:
         (tmp_path / "release").touch()
         thread.join(timeout=30)
@@ -416,39 +426,23 @@ def test_a_node_lost_mid_search_costs_no_trial(cluster: Any, digits: Any, tmp_pa
     assert sorted(nodes) == sorted([worker_node.node_id, cluster.head_node.node_id])
 
 
-DRIVER = """
-import sys
-import ray
-from tests.search import ray_probe
-from nasc.search.study import Study
-from nasc.search.data import load_dataset
-from nasc.search.executors.ray import RayExecutor
-
-address, folder, run, resume = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "resume"
-ray.init(address=address, log_to_driver=False)
-ray.cloudpickle.register_pickle_by_value(ray_probe)
-study = Study({space!r}, "random", seed=0, store=run, dataset=load_dataset("digits"), resume=resume)
-study.optimize(ray_probe.TrainDigits(folder, hold=120.0, hold_from=3), {budget},
-               executor=RayExecutor(address=address))
-"""
-
-
 def test_a_killed_driver_resumes_on_the_same_cluster(cluster: Any, tmp_path: Path) -> None:
-    script = DRIVER.format(space=DIGITS_SPACE, budget=BUDGET)
+    ray_probe.configure(tmp_path, hold=120.0, hold_from=3)  # trials 1 and 2 finish, 3 and 4 wait
     run = tmp_path / "run"
-
-    def driver(mode: str) -> subprocess.Popen[str]:
-        command = [sys.executable, "-c", script, cluster.address, str(tmp_path), str(run), mode]
-        environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-        return subprocess.Popen(command, cwd=ROOT, env=environment, text=True)
-
-    first = driver("new")
+    command = [
+        str(Path(sys.executable).parent / "nasc"),
+        *_search(run, "--executor", "ray", "--ray-address", cluster.address),
+        "--objective", "tests.search.ray_probe:configured",
+    ]  # fmt: skip
+    first = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 90
-        while not (run.exists() and sum(r.status == "done" for r in _records(run)) == 2):
+        while not (_held(run) and sum(r.status == "done" for r in _records(run)) == 2):
             assert time.monotonic() < deadline and first.poll() is None, "no trial finished"
             time.sleep(0.2)
-        while not _started(tmp_path, 3):  # trials 3 (and 4) are running
+        while not _started(tmp_path, 3):  # trial 3 is running
             assert time.monotonic() < deadline, "trial 3 never started"
             time.sleep(0.1)
         first.send_signal(signal.SIGKILL)
@@ -457,10 +451,12 @@ def test_a_killed_driver_resumes_on_the_same_cluster(cluster: Any, tmp_path: Pat
         if first.poll() is None:
             first.kill()
     before = {r.id: r for r in _records(run) if r.status == "done"}
-    assert len(before) == 2
+    assert sorted(before) == [1, 2]
     (tmp_path / "release").touch()
-    second = driver("resume")
-    assert second.wait(timeout=120) == 0
+    second = subprocess.run(
+        [*command, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
+    assert second.returncode == 0, second.stderr
     after = {r.id: r for r in _consistent(run)}
     for trial_id, record in before.items():  # finished trials kept as they were, not rerun
         # (only the best trial keeps its weights: which one that is may change)
@@ -468,4 +464,4 @@ def test_a_killed_driver_resumes_on_the_same_cluster(cluster: Any, tmp_path: Pat
             dataclasses.replace(record, weights=None)
         )
         assert len(_started(tmp_path, trial_id)) == 1
-    assert len(after) == BUDGET
+    assert len(after) == BUDGET and len(_started(tmp_path, 3)) == 2  # trial 3 ran again

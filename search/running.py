@@ -165,9 +165,10 @@ def _run(request: SearchRequest, held: list[Any], console: Console | None) -> in
                 "; ".join(d.message for d in exc.diagnostics), param_hint="--dataset"
             ) from None
     objective = _objective(request)
+    gpus: list[str] = []
     if not isinstance(executor, LocalExecutor):  # the cluster's devices, not this machine's
         try:
-            device, gpus = executor.resolve_device(request.device), []
+            device = executor.resolve_device(request.device)
         except NascError as exc:
             raise usage_error(exc, "--device") from None
     else:

@@ -11,6 +11,7 @@ Ray is imported only when an executor starts: `pip install 'nasc[ray]'`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -239,6 +240,7 @@ class RayExecutor:
 
     def _dispatch(self) -> None:
         """Give queued trials to idle workers; start workers while the cluster has room."""
+        limits: dict[str, int] = {}  # slots by kind, read once per call
         for attempt in list(self._queue):
             kind = _kind(attempt.spec.device)
             idle = [
@@ -250,7 +252,9 @@ class RayExecutor:
                 self._assign(worker, attempt)
                 continue
             starting = [w for w in self._pool if w.kind == kind and w.ready is not None]
-            limit = self.workers if self.workers is not None else self._slots(kind)
+            if kind not in limits:
+                limits[kind] = self.workers if self.workers is not None else self._slots(kind)
+            limit = limits[kind]
             if len(starting) < self._waiting(kind) and len(self._of(kind)) < max(limit, 1):
                 self._pool.append(self._new_worker(kind))
             elif limit == 0 and not self._of(kind):
@@ -321,6 +325,8 @@ class RayExecutor:
         except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError,
                 ray.exceptions.NodeDiedError, ray.exceptions.ObjectLostError) as exc:  # fmt: skip
             self._pool.remove(worker)
+            with contextlib.suppress(Exception):  # in case it lives on, unreachable
+                ray.kill(worker.handle, no_restart=True)
             self._lost(attempt, worker, _first_line(exc))
             return
         except Exception as exc:

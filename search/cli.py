@@ -14,8 +14,6 @@ import click
 
 from nasc.dsl import NascError, format_all
 
-SEARCH_PRELOAD = ("torch", "nasc.search.training")
-
 
 def fail(error: NascError) -> NoReturn:
     """Print a NascError's diagnostics and exit 1."""

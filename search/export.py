@@ -33,7 +33,7 @@ def chosen_trial(store: RunStore, trial_id: int | None) -> TrialRecord:
     done = [t for t in store.trials() if t.status == "done" and t.value is not None]
     if not done:
         raise search_error("E972", f"{store.folder} has no finished trial to export")
-    return min(done, key=lambda t: (t.value, t.id))
+    return min(done, key=lambda t: (t.value, t.finished_at or 0.0, t.id))
 
 
 def trained_graph(run: Path, trial_id: int | None) -> tuple[Graph, TrialRecord, Path]:

@@ -75,8 +75,6 @@ def _objective(request: SearchRequest) -> Any:
         return TrainerObjective(request.recipe, request.epochs, request.compile)
     from nasc.search.executors.evaluate import resolve_objective
 
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # workers inherit the path: modules beside the user
     try:
         resolve_objective(request.objective)
     except Exception as exc:  # the user's module may fail to import in any way
@@ -122,6 +120,8 @@ def run_search(request: SearchRequest, console: Console | None = None) -> int:
     _check_out(request)
     if not Path(request.space).is_file():
         raise click.BadParameter(f"no such file: {request.space}", param_hint="SPACE")
+    if request.objective is not None and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # the user's modules; spawned workers inherit the path
     executor: Any
     if request.executor == "ray":
         executor = _ray_executor(request)
@@ -232,7 +232,11 @@ def _summary(study: Study, console: Console) -> None:
     extra = "".join(
         f", {name} {best.metrics[name]:.4f}" for name in ("test_error",) if name in best.metrics
     )
-    console.print(f"best: trial {best.id}, {study.metric} {best.value:.4f}{extra}", markup=False)
+    console.print(
+        f"best: trial {best.id}, {study.metric} {best.value:.4f}{extra}",
+        markup=False,
+        highlight=False,
+    )
     console.print(best.term, markup=False, soft_wrap=True, highlight=False)
 
 

@@ -23,6 +23,7 @@ from nasc.compiler import Derivation, format_term, from_json, to_json
 from nasc.dsl import NascError
 from nasc.search.errors import search_error
 from nasc.search.executors.base import Executor, Job, Outcome, TrialSpec
+from nasc.search.executors.evaluate import failure_text
 from nasc.search.executors.inline import InlineExecutor
 from nasc.search.executors.local import LocalExecutor
 from nasc.search.source import SpaceSource
@@ -195,12 +196,7 @@ class Study:
         if result is None:
             return "failed", None, {}, "failed"
         if isinstance(result, BaseException):
-            text = (
-                str(result)
-                if isinstance(result, TrialFailed)
-                else f"{type(result).__name__}: {result}"
-            )
-            return "failed", None, {}, text or "failed"
+            return "failed", None, {}, failure_text(result)
         if isinstance(result, Mapping):
             metrics = {str(k): float(v) for k, v in result.items()}
             if self.metric not in metrics:
@@ -318,10 +314,12 @@ class Study:
 
     @property
     def best(self) -> TrialRecord | None:
-        """The finished trial with the lowest objective value (the earliest among ties)."""
+        """The finished trial with the lowest objective value (the first to finish among ties)."""
         if self._best is None:
             done = [t for t in self.store.trials() if t.status == "done" and t.value is not None]
-            self._best = min(done, key=lambda t: (t.value, t.id)) if done else None
+            self._best = (
+                min(done, key=lambda t: (t.value, t.finished_at or 0.0, t.id)) if done else None
+            )
         return self._best
 
     def finished_count(self) -> int:

@@ -73,8 +73,8 @@ class Evaluator:
         except TrialFailed as exc:
             metrics, status, error = None, "failed", str(exc) or "the objective failed"
         except Exception as exc:  # the user's objective may raise anything
-            metrics, status, error = None, "failed", f"{type(exc).__name__}: {exc}"
-            if trial is not None:
+            metrics, status, error = None, "failed", failure_text(exc)
+            if trial is not None and not _is_trial_failed(exc):
                 trial.log(traceback.format_exc(limit=-8))
         weights = trial.weights_npz() if trial is not None and status == "done" else None
         return Outcome(
@@ -87,6 +87,18 @@ class Evaluator:
             worker=worker,
             seconds=time.perf_counter() - begun,
         )
+
+
+def _is_trial_failed(exc: BaseException) -> bool:
+    # the trainer's own TrialFailed counts as one too
+    return any(kind.__name__ == "TrialFailed" for kind in type(exc).__mro__)
+
+
+def failure_text(exc: BaseException) -> str:
+    """A failed trial's error text: a TrialFailed's message, else the exception and its message."""
+    if _is_trial_failed(exc):
+        return str(exc) or "the objective failed"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _metrics(result: float | Mapping[str, float], metric: str) -> dict[str, float]:

@@ -12,16 +12,20 @@ from nasc.search.report.table import sort_key, to_csv, to_json, trials_table
 from nasc.search.store import RunStore, TrialRecord
 
 
-def read_runs(runs: Sequence[Path]) -> dict[str, list[TrialRecord]]:
-    """Each run folder's trials, keyed by the folder's name (made unique)."""
+def read_runs(runs: Sequence[Path]) -> tuple[dict[str, list[TrialRecord]], str]:
+    """Each run folder's trials, keyed by the folder's name (made unique), and the
+    first run's objective metric."""
     found: dict[str, list[TrialRecord]] = {}
-    for run in runs:
+    metric = "val_error"
+    for index, run in enumerate(runs):
         with RunStore.open(run, lock=False) as store:
             name = run.name or str(run)
             while name in found:
                 name += "'"
             found[name] = store.trials()
-    return found
+            if index == 0:
+                metric = str(store.meta().get("settings", {}).get("metric", metric))
+    return found, metric
 
 
 def report_runs(
@@ -35,7 +39,7 @@ def report_runs(
     """Print the table (or JSON/CSV) and write the PNG plots; returns the plots' paths."""
     from nasc.search.report.plots import write_plots
 
-    found = read_runs(runs)
+    found, metric = read_runs(runs)
     rows = [(name, record) for name, records in found.items() for record in records]
     rows.sort(key=sort_key(sort))
     if form == "json":
@@ -46,12 +50,13 @@ def report_runs(
     if form != "table":
         return written
     console = console or Console()
-    metric = "val_error"
     console.print(trials_table(rows, metric, limit=top))
     done = [r for _, r in rows if r.status == "done" and r.value is not None]
     if done:
-        best = min(done, key=lambda r: (r.value, r.id))
-        console.print(f"best: trial {best.id}, {metric} {best.value:.4f}", markup=False)
+        best = min(done, key=lambda r: (r.value, r.finished_at or 0.0, r.id))
+        console.print(
+            f"best: trial {best.id}, {metric} {best.value:.4f}", markup=False, highlight=False
+        )
         console.print(best.term, markup=False, soft_wrap=True, highlight=False)
     counts = {
         s: sum(1 for _, r in rows if r.status == s)

@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from numpy.typing import NDArray
 
 from nasc.search.report.curves import best_so_far, pareto_front
 from nasc.search.store import TrialRecord
@@ -32,7 +33,8 @@ def _step_on(
     out = np.full(grid.shape, np.nan)
     if not xs:
         return out
-    index = np.searchsorted(np.asarray(xs, dtype=float), grid, side="right") - 1
+    positions = np.searchsorted(np.asarray(xs, dtype=float), grid, side="right")
+    index = np.asarray(positions, dtype=np.int64) - 1
     have = index >= 0
     out[have] = np.asarray(ys, dtype=float)[index[have]]
     return out
@@ -48,7 +50,7 @@ def _panel(
     filled = [c for c in curves.values() if c[0]]
     if len(filled) > 1:
         top = max(max(xs) for xs, _ in filled)
-        grid = np.linspace(0, top, 200)
+        grid = np.linspace(0.0, top, 200, dtype=np.float64)
         stack = np.vstack([_step_on(grid, xs, ys) for xs, ys in filled])
         valid = ~np.isnan(stack).any(axis=0)
         mean, spread = stack[:, valid].mean(axis=0), stack[:, valid].std(axis=0)

@@ -14,6 +14,8 @@ from rich.table import Table
 from nasc.search.progress import shorten
 from nasc.search.store import TrialRecord
 
+# the metrics a table shows besides the objective (JSON and CSV hold them all)
+SHOWN = ("test_error", "params")
 FIXED = ("run", "id", "status", "value", "seconds", "worker", "attempts", "term", "error")
 
 
@@ -104,17 +106,18 @@ def trials_table(
     rows: Sequence[tuple[str, TrialRecord]],
     metric: str,
     limit: int | None = None,
-    term_width: int = 60,
+    term_width: int = 48,
 ) -> Table:
     """A rich table: id, status, the objective, the other metrics, time, architecture."""
     several = len({run for run, _ in rows}) > 1
-    shown = [m for m in metric_names(rows) if m != metric][:5]
+    names = metric_names(rows)
+    shown = [m for m in SHOWN if m in names and m != metric]
     table = Table(show_edge=False, header_style="bold")
     if several:
-        table.add_column("run")
+        table.add_column("run", no_wrap=True)
     for name in ("trial", "status", metric, *shown, "s"):
-        table.add_column(name, justify="right")
-    table.add_column("architecture", overflow="fold")
+        table.add_column(name, justify="right", no_wrap=True, min_width=max(len(name), 6))
+    table.add_column("architecture", no_wrap=True, overflow="ellipsis")
     for run, record in list(rows)[:limit]:
         cells = [str(record.id), record.status, _number(record.value)]
         cells += [_number(record.metrics.get(m)) for m in shown]

@@ -16,7 +16,7 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -122,7 +122,9 @@ class RunStore:
 
     # -- trials and events -----------------------------------------------------
 
-    def add_trial(self, term: str, derivation: Any, seed_of: Any) -> tuple[int, int]:
+    def add_trial(
+        self, term: str, derivation: Any, seed_of: Callable[[int], int]
+    ) -> tuple[int, int]:
         """Record an ask: a new running trial and its ask event. Returns (id, seed);
         ``seed_of(id)`` gives the trial's seed."""
         now = time.time()

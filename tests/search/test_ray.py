@@ -34,7 +34,7 @@ ray = pytest.importorskip(
 from nasc.search.executors.base import Job, Outcome, TrialSpec  # noqa: E402
 from nasc.search.executors.ray import RayExecutor  # noqa: E402
 
-SPACES = ROOT / "tests" / "compiler" / "spaces"
+SPACES = ROOT / "tests" / "compiler" / "check" / "spaces"
 NODE = {"num_cpus": 1, "object_store_memory": 80 * 2**20}
 # a node that stops answering is dead after about 2 s (not Ray's default 15 s)
 FAST_NODE_DEATH = {"health_check_period_ms": 500, "health_check_failure_threshold": 4}

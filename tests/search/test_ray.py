@@ -246,13 +246,13 @@ def test_without_ray_the_executor_names_the_extra(tmp_path: Path) -> None:
         "try:\n"
         "    RayExecutor().start(None)\n"
         "except NascError as exc:\n"
-        "    print(exc)\n"
+        "    print(exc.diagnostics[0].code, exc)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
-    assert "pip install 'nasc[ray]'" in done.stdout
+    assert done.stdout.startswith("E980 ") and "pip install 'nasc[ray]'" in done.stdout
 
 
 def test_an_address_with_no_cluster_is_a_prompt_error(tmp_path: Path) -> None:
@@ -265,22 +265,35 @@ def test_an_address_with_no_cluster_is_a_prompt_error(tmp_path: Path) -> None:
         "try:\n"
         f"    RayExecutor(address='127.0.0.1:{port}').start(None)\n"
         "except NascError as exc:\n"
-        "    print(exc)\n"
+        "    print(exc.diagnostics[0].code, exc)\n"
     )
     began = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("E982 ")
     assert f"cannot reach a Ray cluster at 127.0.0.1:{port}" in done.stdout
     assert time.monotonic() - began < 30
 
 
 def test_bad_settings_are_errors() -> None:
-    with pytest.raises(NascError, match="workers must be at least 1"):
-        RayExecutor(workers=0)
-    with pytest.raises(NascError, match="max_retries"):
-        RayExecutor(max_retries=-1)
+    for settings, text in [
+        ({"workers": 0}, "workers must be at least 1"),
+        ({"max_retries": -1}, "max_retries"),
+    ]:
+        with pytest.raises(NascError, match=text) as raised:
+            RayExecutor(**settings)  # type: ignore[arg-type]
+        assert raised.value.diagnostics[0].code == "E981"
+
+
+def test_devices_come_from_the_cluster(cluster: Any) -> None:
+    executor = RayExecutor(address=cluster.address)
+    assert [executor.resolve_device(d) for d in ("auto", "cpu")] == ["cpu", "cpu"]
+    for device in ("cuda", "cuda:1", "tpu"):  # the cluster has no GPU
+        with pytest.raises(NascError) as raised:
+            executor.resolve_device(device)
+        assert raised.value.diagnostics[0].code == "E983"
 
 
 # -- whole searches ------------------------------------------------------------------

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install -q -c constraints.txt
-EXTRAS := dev,torch,onnx,tensorflow,search,bo,bo-test
+EXTRAS := dev,torch,onnx,tensorflow,search,bo,bo-test,ray
 
 .PHONY: demo test lint typecheck imports unit wheel-check editors-test vim clean
 

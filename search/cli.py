@@ -83,6 +83,25 @@ def _writable_folder(out: Path) -> None:
 @click.option(
     "--workers", type=click.IntRange(min=1), help="Trials at once (default 1, or one per GPU)."
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where trials run: worker processes here, or a Ray cluster.",
+)
+@click.option(
+    "--ray-address",
+    metavar="auto|HOST:PORT",
+    help="With --executor ray: the cluster's head (default: start Ray on this machine).",
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="With --executor ray: runs again of a trial whose worker or node was lost.",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -129,6 +148,9 @@ def search_command(
     resume: bool,
     force: bool,
     workers: int | None,
+    executor: str,
+    ray_address: str | None,
+    max_retries: int,
     device: str,
     seed: int,
     objective: str | None,
@@ -144,6 +166,10 @@ def search_command(
 
     if force and not resume:
         raise click.BadParameter("--force only goes with --resume", param_hint="--force")
+    if ray_address is not None and executor != "ray":
+        raise click.BadParameter(
+            "--ray-address goes with --executor ray", param_hint="--ray-address"
+        )
     if objective is None and dataset is None:
         raise click.BadParameter(
             "the built-in trainer needs --dataset (or give --objective)", param_hint="--dataset"
@@ -158,6 +184,9 @@ def search_command(
         resume=resume,
         force=force,
         workers=workers,
+        executor=executor,
+        ray_address=ray_address,
+        max_retries=max_retries,
         device=device,
         seed=seed,
         objective=objective,

@@ -37,6 +37,9 @@ class SearchRequest:
     resume: bool = False
     force: bool = False
     workers: int | None = None
+    executor: str = "local"  # or "ray"
+    ray_address: str | None = None
+    max_retries: int = 1
     device: str = "auto"
     seed: int = 0
     objective: str | None = None
@@ -119,9 +122,13 @@ def run_search(request: SearchRequest, console: Console | None = None) -> int:
         raise click.BadParameter(f"no such file: {request.space}", param_hint="SPACE")
     if request.objective is not None and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # the user's modules; spawned workers inherit the path
-    workers = request.workers or 1
-    executor = LocalExecutor(workers, preload=PRELOAD if request.objective is None else ())
-    executor.warm()  # workers start while the driver reads data and space
+    executor: Any
+    if request.executor == "ray":
+        executor = _ray_executor(request)
+    else:
+        workers = request.workers or 1
+        executor = LocalExecutor(workers, preload=PRELOAD if request.objective is None else ())
+        executor.warm()  # workers start while the driver reads data and space
     held = [executor]
     try:
         return _run(request, held, console)
@@ -130,7 +137,22 @@ def run_search(request: SearchRequest, console: Console | None = None) -> int:
         raise
 
 
-def _run(request: SearchRequest, held: list[LocalExecutor], console: Console | None) -> int:
+def _ray_executor(request: SearchRequest) -> Any:
+    from nasc.search.executors.ray import RayExecutor
+
+    executor = RayExecutor(request.ray_address, request.workers, max_retries=request.max_retries)
+    try:
+        executor.connect()
+    except NascError as exc:
+        raise usage_error(exc, "--ray-address") from None
+    return executor
+
+
+def usage_error(error: NascError, option: str) -> click.BadParameter:
+    return click.BadParameter("; ".join(d.message for d in error.diagnostics), param_hint=option)
+
+
+def _run(request: SearchRequest, held: list[Any], console: Console | None) -> int:
     executor = held[0]
     dataset = None
     if request.dataset is not None:
@@ -143,7 +165,14 @@ def _run(request: SearchRequest, held: list[LocalExecutor], console: Console | N
                 "; ".join(d.message for d in exc.diagnostics), param_hint="--dataset"
             ) from None
     objective = _objective(request)
-    device, gpus = _device(request)
+    gpus: list[str] = []
+    if not isinstance(executor, LocalExecutor):  # the cluster's devices, not this machine's
+        try:
+            device = executor.resolve_device(request.device)
+        except NascError as exc:
+            raise usage_error(exc, "--device") from None
+    else:
+        device, gpus = _device(request)
     if gpus:  # one worker per GPU, each seeing its own alone
         executor.shutdown(cancel=True)
         executor = LocalExecutor(request.workers or len(gpus), gpus=gpus, preload=executor.preload)

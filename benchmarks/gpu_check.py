@@ -38,7 +38,7 @@ import torch
 from standin_trial import BenchTrial
 
 from nasc.compiler import load
-from nasc.compiler.sampling import sample_pcfg
+from nasc.compiler.derive.sampling import sample_pcfg
 from nasc.dsl import NascError
 from nasc.search.data import Dataset, fit_space, load_dataset
 from nasc.search.data.dataset import RawSplits, make_dataset

@@ -424,7 +424,7 @@ class _Level:
         self, w: _Wiring, t: Template, children: object, src: int, dst: int, left: int
     ) -> None:
         """``t`` wired between vertices ``src`` and ``dst``; its NT children get ``left``
-        more levels (as `nasc.compiler.hierarchy`: a node per NT at 0 levels left)."""
+        more levels (as `nasc.compiler.derive.hierarchy`: a node per NT at 0 levels left)."""
         kids = children  # an iterator over the remaining children, in template order
         if isinstance(t, Prim):
             n = w.kept(self.hashed(t.text))

@@ -74,7 +74,7 @@ class Evaluator:
             metrics, status, error = None, "failed", str(exc) or "the objective failed"
         except Exception as exc:  # the user's objective may raise anything
             metrics, status, error = None, "failed", failure_text(exc)
-            if trial is not None and not _is_trial_failed(exc):
+            if trial is not None:
                 trial.log(traceback.format_exc(limit=-8))
         weights = trial.weights_npz() if trial is not None and status == "done" else None
         return Outcome(
@@ -89,14 +89,9 @@ class Evaluator:
         )
 
 
-def _is_trial_failed(exc: BaseException) -> bool:
-    # the trainer's own TrialFailed counts as one too
-    return any(kind.__name__ == "TrialFailed" for kind in type(exc).__mro__)
-
-
 def failure_text(exc: BaseException) -> str:
     """A failed trial's error text: a TrialFailed's message, else the exception and its message."""
-    if _is_trial_failed(exc):
+    if isinstance(exc, TrialFailed):
         return str(exc) or "the objective failed"
     return f"{type(exc).__name__}: {exc}"
 

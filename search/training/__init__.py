@@ -6,9 +6,9 @@
 """
 
 from nasc.search.training.device import DeviceSettings, available_cores, resolve_device
-from nasc.search.training.failure import TrialFailed
 from nasc.search.training.recipe import RECIPES, Recipe
 from nasc.search.training.trainer import TrainableTrial, Trainer, out_of_memory_as_failure
+from nasc.search.trial import TrialFailed
 
 __all__ = [
     "RECIPES",

@@ -12,10 +12,10 @@ from torch import Tensor, nn
 
 from nasc.search.training.augment import crop_flip
 from nasc.search.training.device import DeviceSettings
-from nasc.search.training.failure import TrialFailed
 from nasc.search.training.recipe import Recipe
 from nasc.search.training.resident import ResidentData
 from nasc.search.training.schedule import WarmupCosine
+from nasc.search.trial import TrialFailed
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ import torch
 from nasc.compiler import Graph, Summary
 from nasc.search.data import Dataset
 from nasc.search.training.device import DeviceSettings
-from nasc.search.training.failure import TrialFailed
 from nasc.search.training.loop import error_rate, train
 from nasc.search.training.recipe import RECIPES, Recipe
 from nasc.search.training.resident import ResidentData
+from nasc.search.trial import TrialFailed
 
 
 class TrainableTrial(Protocol):

@@ -5,7 +5,8 @@ runs an objective over a budget of trials through an executor.
 
 >>> study = Study("examples/nb201.nas", "random", seed=0)
 >>> trial = study.ask()
->>> study.tell(trial, 0.25)
+>>> study.tell(trial, 0.25).status
+'done'
 >>> study.best.value
 0.25
 """

@@ -270,8 +270,9 @@ class Study:
                 if progress is not None:
                     progress.tick(executor.running())
         except BaseException:
-            self.store.interrupt(list(running))
+            # every running trial is this search's: the store's lock says it is the only one
             executor.shutdown(cancel=True)
+            self.store.interrupt_running()
             raise
         executor.shutdown()
         return self.best

@@ -15,6 +15,7 @@ from nasc.compiler.cli import group as cli
 from tests.conftest import ROOT
 
 BUILT_IN = {"check", "count", "sample", "mutate", "crossover", "show", "fmt", "lsp", "compile"}
+BUILT_IN |= {"search", "report", "export"}  # nasc.search's commands
 
 
 def test_every_built_in_command_is_an_entry_point() -> None:

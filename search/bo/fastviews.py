@@ -11,8 +11,10 @@ concatenated with an offset). The tests check that every view, and so every WL
 feature, equals the compiler's on sampled architectures and their mutants.
 
 Final graph: the rules of `nasc.compiler.build` (id edges folded, zero paths cut,
-sums dropping cut paths, nodes that do not feed the output removed), then zero nodes
-removed. Levels: the rules of `nasc.compiler.levels` (plain topology junctions
+sums dropping cut paths, ops fed only by a cut path built on a zero node or, under
+`prune unreachable`, left unbuilt with their zeros carried on, nodes that do not feed
+the output removed), then zero nodes removed. A fragment's key says whether its input
+is a cut path, so one reached only by zeros is remembered apart. Levels: the rules of `nasc.compiler.levels` (plain topology junctions
 contracted away).
 """
 
@@ -157,6 +159,8 @@ class _Final:
         self.cache: OrderedDict[tuple[Derivation, Shape, bool], _FinalPiece] = OrderedDict()
         self.cache_size = cache_size
         self.applied: dict[tuple[Prim, Shape], tuple[int, Shape]] = {}
+        # `prune unreachable`: ops fed only by cut paths carry zeros on, unbuilt
+        self.prune = space.prune_unreachable
 
     def graph(self, d: Derivation) -> HashedView:
         assert self.space.input is not None
@@ -250,9 +254,17 @@ class _Final:
             return b.node(_ZERO_LABEL, ref.shape, (), zero=True)
         return ref
 
-    def apply(self, b: _Builder, prim: Prim, ref: _Ref) -> int:
+    def apply(self, b: _Builder, prim: Prim, ref: _Ref) -> _Ref:
+        """``prim`` on ``ref``: a node; on a cut path, a node fed by a zero node, or
+        under `prune unreachable` no node but zeros of the shape it would make."""
+        if isinstance(ref, _Zero) and self.prune:
+            return _Zero(self.made(prim, ref.shape)[1])
         source = self.materialize(b, ref)
-        shape = b.shapes[source]
+        label, out = self.made(prim, b.shapes[source])
+        return b.node(label, out, (source,))
+
+    def made(self, prim: Prim, shape: Shape) -> tuple[int, Shape]:
+        """The label hash and output shape of ``prim`` on an input of ``shape``."""
         key = (prim, shape)
         made = self.applied.get(key)
         if made is None:
@@ -262,7 +274,7 @@ class _Final:
                 raise Unbuildable(f"'{prim.text}' cannot take {shape}: {exc}") from None
             attrs = tuple(_resolve(name, value, shape) for name, value in prim.params)
             made = self.applied[key] = (label_hash(node_label(IROp(prim.op), attrs)), out)
-        return b.node(made[0], made[1], (source,))
+        return made
 
     def merge(
         self, b: _Builder, kind: str, arriving: list[tuple[int, _Ref]], merge: Prim | None

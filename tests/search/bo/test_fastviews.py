@@ -1,0 +1,105 @@
+"""The memoised fast views against the compiler's on NB201 cells whose ops are fed only
+by zero edges: built on a zero node in examples/nb201.nas, pruned under `prune
+unreachable` (the same space with that statement added, and examples/hnb201.nas)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nasc.compiler import Derivation, Space, build, load, mutate, sample
+from nasc.compiler.graph.ir import IROp
+from nasc.search.bo.fastviews import FastViews
+from nasc.search.bo.features import FeatureStore
+from nasc.search.bo.views import FINAL, ViewSpec, final_view
+from nasc.search.bo.wl import label_hash
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+ZERO, CONV3, POOL = 1, 2, 4  # alternatives of OP in examples/nb201.nas
+SPEC = ViewSpec(views=(FINAL, 0, 1), iterations=(3, 1, 2))
+
+
+@pytest.fixture(scope="module", params=["plain", "pruned"])
+def nb201(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Space:
+    if request.param == "plain":
+        return load(str(EXAMPLES / "nb201.nas"))
+    text = (EXAMPLES / "nb201.nas").read_text() + "\nprune unreachable\n"
+    path = tmp_path_factory.mktemp("nb201") / "nb201_pruned.nas"
+    path.write_text(text)
+    return load(str(path))
+
+
+def net(ops: tuple[int, ...]) -> Derivation:
+    """The NB201 network with every cell's six edges (0,1) (0,2) (1,2) (0,3) (1,3) (2,3)
+    taking these OP alternatives."""
+    cell = Derivation("CELL", 0, tuple(Derivation("OP", op) for op in ops))
+    stage = Derivation("STAGE", 0, (cell,) * 5)
+    return Derivation("NET", 0, (Derivation("STEM", 0), stage, stage, stage, Derivation("HEAD", 0)))
+
+
+def cells() -> list[tuple[int, ...]]:
+    """Every cell of zero and conv edges, and of zero and pooling edges."""
+    return [*itertools.product((ZERO, CONV3), repeat=6), *itertools.product((ZERO, POOL), repeat=6)]
+
+
+def assert_same(fast: FeatureStore, slow: FeatureStore, d: Derivation) -> None:
+    for view_fast, view_slow in zip(fast.features(d), slow.features(d), strict=True):
+        for a, b in zip(view_fast, view_slow, strict=True):
+            assert np.array_equal(a.keys, b.keys) and np.array_equal(a.counts, b.counts)
+
+
+def test_the_final_graph_is_the_compilers_with_and_without_pruning(nb201: Space) -> None:
+    """Node for node (as a multiset of labels) and edge for edge in count, then every
+    WL feature of every view, over all cells of zero and conv (or pool) edges."""
+    fast_views = FastViews(nb201, SPEC)
+    fast, slow = FeatureStore(nb201, SPEC), FeatureStore(nb201, SPEC, engine="compiler")
+    for ops in cells():
+        d = net(ops)
+        view = final_view(nb201, d)
+        hashed = fast_views.views(d)[0]
+        expected = sorted(label_hash(label) for label in view.labels)
+        assert sorted(hashed.labels.tolist()) == expected, ops
+        assert len(hashed.source) == len(view.edges), ops
+        assert_same(fast, slow, d)
+
+
+def test_zero_fed_ops_are_built_only_without_pruning(nb201: Space) -> None:
+    """Edge (0,1) cut, (1,2) and (1,3) convs: node 1 is fed only by zeros. NB201 builds
+    both convs on a zero node (they stay in the graph, each with relu and batchnorm);
+    `prune unreachable` leaves neither, and the fast view follows the compiler."""
+    ops = (ZERO, CONV3, CONV3, CONV3, CONV3, CONV3)
+    reference = (CONV3,) * 6
+    d, full = net(ops), net(reference)
+    convs = [sum(1 for node in build(nb201, x).nodes if node.op == IROp.CONV) for x in (d, full)]
+    cut = [len(final_view(nb201, x).labels) for x in (d, full)]
+    fast = FastViews(nb201, SPEC)
+    assert [len(fast.views(x)[0].labels) for x in (d, full)] == cut
+    # a cell of six relu-conv-bn edges has 18 nodes and sums at nodes 2 and 3; cutting
+    # (0,1) drops its 3 nodes and, when pruned, those of (1,2) and (1,3) too, and node
+    # 2's sum, left one live path: 3 or 10 nodes fewer in each of the 15 cells
+    if nb201.prune_unreachable:
+        assert (cut[1] - cut[0], convs[1] - convs[0]) == (10 * 15, 3 * 15)
+    else:
+        assert (cut[1] - cut[0], convs[1] - convs[0]) == (3 * 15, 1 * 15)
+
+
+def test_hnb201_mutants_of_a_zero_fed_cell(hnb201: Space) -> None:
+    """hNB201 declares `prune unreachable`: sampled mutants that keep or lose zero-fed
+    ops give the compiler's features from the fast (memoised) path."""
+    assert hnb201.prune_unreachable
+    rng = random.Random(5)
+    fast = FeatureStore(hnb201, SPEC)
+    slow = FeatureStore(hnb201, SPEC, engine="compiler")
+    seen = 0
+    for _ in range(12):
+        d = sample(hnb201, rng)
+        for child in (d, mutate(hnb201, d, rng), mutate(hnb201, d, rng)):
+            if fast.buildable(child):
+                assert fast.buildable(child) == slow.buildable(child)
+                assert_same(fast, slow, child)
+                seen += 1
+    assert seen

@@ -202,12 +202,18 @@ class WeightSet(Mapping[Key, Array]):
 
     @classmethod
     def load(cls, path: str | Path) -> WeightSet:
-        """Read a file that `save` wrote; NascError E801 when it is not one."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                return cls({_parse_key(key, path): data[key] for key in data.files})
-        except (OSError, ValueError) as exc:
-            raise unreadable(path, "a nasc weight set", exc) from None
+        """Read a file that `save` wrote (never unpickling); NascError E801 when it is not one."""
+        from nasc.backends.weight_files import reading, weight_file  # it imports this module
+
+        what = "a nasc weight set"
+        path = weight_file(path, what)
+        with reading(path, what):
+            data = np.load(path, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("a single .npy array, not a .npz weight set")
+            with data:
+                weights = cls({_parse_key(key, path): data[key] for key in data.files})
+        return weights
 
 
 def _parse_key(key: str, path: str | Path) -> Key:

@@ -14,16 +14,24 @@ from typing import Any
 import click
 
 from nasc.compiler.backend_registry import available_backends, load_backend
-from nasc.compiler.checking import load
+from nasc.compiler.checking import check
 from nasc.compiler.cli import fail, parse_sets, set_option
 from nasc.compiler.cost import summarize
 from nasc.compiler.derivation import Derivation
 from nasc.compiler.graph import Graph, build
 from nasc.compiler.graph_text import graph_dot, graph_text
+from nasc.compiler.output_files import (
+    GRAPH_DOT,
+    GRAPH_TEXT,
+    PNG,
+    model_kind,
+    output_file,
+    write_output,
+)
 from nasc.compiler.sampling import SAMPLERS, sample
 from nasc.compiler.space import Space
 from nasc.compiler.terms import format_term, parse_term
-from nasc.dsl import NascError
+from nasc.dsl import STD_DISPLAY_PATH, NascError
 from nasc.dsl.diagnostics import error
 
 
@@ -50,16 +58,37 @@ def _architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+_FORCE = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing output file that is not of the output's kind.",
+)
+
+
 def architecture(
-    path: str, sets: tuple[str, ...], term: str | None, draw: bool, seed: int, sampler: str
+    path: str,
+    sets: tuple[str, ...],
+    term: str | None,
+    draw: bool,
+    seed: int,
+    sampler: str,
+    inputs: list[str] | None = None,
 ) -> tuple[Space, Graph]:
-    """The space at ``path`` and the Graph of the architecture the options name."""
+    """The space at ``path`` and the Graph of the architecture the options name;
+    ``inputs`` collects every file read (the space, its imports, ``--arch @FILE``)."""
     if (term is None) == (not draw):
         raise click.UsageError("give exactly one of --arch TERM and --sample")
-    space = load(path, parse_sets(sets))
+    result = check(path, parse_sets(sets))
+    if not result.ok or result.space is None:
+        raise NascError(result.errors or result.diagnostics)
+    space = result.space
+    if inputs is not None:
+        inputs.extend(p for p in result.sources if p != STD_DISPLAY_PATH)
     derivation: Derivation
     if term is not None:
         if term.startswith("@"):
+            if inputs is not None:
+                inputs.append(term[1:])
             try:
                 term = Path(term[1:]).read_text(encoding="utf-8").strip()
             except OSError as exc:
@@ -101,6 +130,7 @@ def summary_lines(graph: Graph) -> list[str]:
     help="Weights of a trained model to export with: a torch state dict (.pt), "
     "a .pt2 program, a .onnx or .keras model that nasc compiled, or a .npz weight set.",
 )
+@_FORCE
 def compile_command(
     space: str,
     term: str | None,
@@ -111,6 +141,7 @@ def compile_command(
     backend: str,
     output: str,
     weights_path: str | None,
+    force: bool,
 ) -> None:
     """Compile one architecture of SPACE to a model file of a framework.
 
@@ -120,12 +151,14 @@ def compile_command(
     over from a trained model with --weights.
     """
     try:
-        _, graph = architecture(space, sets, term, draw, seed, sampler)
+        inputs = [] if weights_path is None else [weights_path]
+        _, graph = architecture(space, sets, term, draw, seed, sampler, inputs)
         chosen = load_backend(backend)
-        if weights_path is None:
-            chosen.export(graph, output, seed)
-        else:
-            _export_with_weights(chosen, graph, output, seed, weights_path)
+        with output_file(output, model_kind(backend), inputs=inputs, force=force) as temporary:
+            if weights_path is None:
+                chosen.export(graph, str(temporary), seed)
+            else:
+                _export_with_weights(chosen, graph, str(temporary), seed, weights_path)
     except NascError as exc:
         fail(exc)
         return
@@ -169,6 +202,7 @@ def _export_with_weights(chosen: Any, graph: Graph, output: str, seed: int, path
     show_default=True,
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (png: required).")
+@_FORCE
 def show_command(
     space: str,
     term: str | None,
@@ -178,27 +212,32 @@ def show_command(
     sets: tuple[str, ...],
     form: str,
     output: str | None,
+    force: bool,
 ) -> None:
     """Show the Graph of one architecture of SPACE: nodes, shapes, params and MACs."""
+    if form == "png" and output is None:
+        raise click.UsageError("--format png needs --output FILE.png")
+    inputs: list[str] = []
     try:
-        _, graph = architecture(space, sets, term, draw, seed, sampler)
+        _, graph = architecture(space, sets, term, draw, seed, sampler, inputs)
+        if form == "png":
+            assert output is not None
+            with output_file(output, PNG, inputs=inputs, force=force) as temporary:
+                _png(graph, str(temporary))
+        elif output is not None:
+            text = graph_text(graph) + "\n" if form == "text" else graph_dot(graph)
+            kind = GRAPH_TEXT if form == "text" else GRAPH_DOT
+            write_output(output, text, kind, inputs=inputs, force=force)
+        else:
+            click.echo(graph_text(graph) + "\n" if form == "text" else graph_dot(graph), nl=False)
+            return
     except NascError as exc:
         fail(exc)
         return
-    if form == "png":
-        _png(graph, output)
-        return
-    text = graph_text(graph) + "\n" if form == "text" else graph_dot(graph)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
+    click.echo(f"wrote {output}")
 
 
-def _png(graph: Graph, output: str | None) -> None:
-    if output is None:
-        raise click.UsageError("--format png needs --output FILE.png")
+def _png(graph: Graph, output: str) -> None:
     dot = shutil.which("dot")
     if dot is None:
         raise click.ClickException(
@@ -211,4 +250,3 @@ def _png(graph: Graph, output: str | None) -> None:
     )
     if done.returncode != 0:
         raise click.ClickException(f"dot failed: {done.stderr.strip()}")
-    click.echo(f"wrote {output}")

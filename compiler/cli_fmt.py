@@ -7,6 +7,7 @@ import sys
 import click
 
 from nasc.compiler.fmt import format_text
+from nasc.compiler.output_files import SAME_FILE, write_output
 from nasc.dsl import NascError, format_all, read_source
 
 
@@ -39,8 +40,12 @@ def fmt_command(files: tuple[str, ...], check: bool, write: bool) -> None:
                 failed = True
         elif write and path != "-":
             if formatted != original:
-                with open(path, "w", encoding="utf-8", newline="") as handle:
-                    handle.write(formatted)
+                try:
+                    write_output(path, formatted, SAME_FILE)
+                except NascError as exc:
+                    click.echo(format_all(exc.diagnostics), err=True)
+                    failed = True
+                    continue
                 click.echo(f"reformatted {path}", err=True)
         else:
             click.echo(formatted, nl=False)

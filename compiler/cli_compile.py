@@ -33,6 +33,7 @@ from nasc.compiler.space import Space
 from nasc.compiler.terms import format_term, parse_term
 from nasc.dsl import STD_DISPLAY_PATH, NascError
 from nasc.dsl.diagnostics import error
+from nasc.dsl.files import read_bytes
 
 
 def _architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,6 +57,17 @@ def _architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def read_term_file(path: str) -> str:
+    """The term in the file ``path`` (``--arch @FILE``); E605 when it cannot be read."""
+    data = read_bytes(path, "E605")
+    try:
+        return data.decode("utf-8-sig").strip()
+    except UnicodeDecodeError as exc:
+        raise NascError(
+            error("E605", f"'{path}' is not UTF-8 text (byte offset {exc.start})", None)
+        ) from None
 
 
 _FORCE = click.option(
@@ -89,12 +101,7 @@ def architecture(
         if term.startswith("@"):
             if inputs is not None:
                 inputs.append(term[1:])
-            try:
-                term = Path(term[1:]).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise NascError(
-                    error("E605", f"cannot read {term[1:]}: {exc.strerror}", None)
-                ) from None
+            term = read_term_file(term[1:])
         derivation = parse_term(space, term)
     else:
         derivation = sample(space, random.Random(seed), sampler)

@@ -14,6 +14,7 @@ from typing import Any
 
 from nasc.dsl import STD_DISPLAY_PATH, STD_NAME, Diagnostic, NascError, Source, parse, std_text
 from nasc.dsl.diagnostics import error
+from nasc.dsl.files import read_bytes
 from nasc.dsl.parse import decode
 
 
@@ -69,14 +70,7 @@ def load_modules(path: str, overlays: Mapping[str, str] | None = None) -> Module
     def read(target: str) -> Source:
         if target in overlays:
             return Source.of(target, overlays[target])
-        try:
-            with open(target, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise NascError(
-                error("E101", f"cannot read '{target}': {exc.strerror}", None)
-            ) from None
-        return decode(target, data)
+        return decode(target, read_bytes(target))
 
     def visit(target: str, stack: list[str], via: tuple[Source, Any] | None) -> None:
         if target in found.modules:

@@ -19,6 +19,7 @@ from textx import metamodel_from_str
 from textx.exceptions import TextXSyntaxError
 
 from nasc.dsl.diagnostics import NascError, Span, error
+from nasc.dsl.files import read_bytes
 
 GRAMMAR_FILE = "nas.tx"
 STD_NAME = "std"
@@ -106,13 +107,8 @@ def decode(path: str, data: bytes) -> Source:
 
 
 def read_source(path: str) -> Source:
-    """Read a file as UTF-8 text; an unreadable file is a diagnostic."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise NascError(error("E101", f"cannot read '{path}': {exc.strerror}", None)) from None
-    return decode(path, data)
+    """Read a regular file as UTF-8 text; an unreadable or special file is a diagnostic."""
+    return decode(path, read_bytes(path))
 
 
 def _describe_expected(rules: list[Any]) -> str:

@@ -1,9 +1,21 @@
-"""The `nasc` command line."""
+"""The `nasc` command line: a click group filled from the entry-point group ``nasc.commands``.
+
+Every command, built in or not, is registered there by the package that defines
+it, so this group names none of them::
+
+    [project.entry-points."nasc.commands"]
+    check = "nasc.compiler.cli:check_command"
+
+A command whose entry point fails to load is listed with the reason, and
+running it prints that reason in one line (exit status 1); the others work.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import click
@@ -32,13 +44,66 @@ def set_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-@click.group()
+COMMAND_GROUP = "nasc.commands"
+
+
+@cache
+def _entry_points() -> dict[str, EntryPoint]:
+    found: dict[str, EntryPoint] = {}
+    for point in entry_points(group=COMMAND_GROUP):
+        found.setdefault(point.name, point)  # the first distribution to claim a name
+    return found
+
+
+def _broken(name: str, point: EntryPoint, reason: str) -> click.Command:
+    """A stand-in for a command that cannot load: says why in one line, exits 1."""
+    line = " ".join(reason.split()) or "no reason given"
+    message = f"the command '{name}' ({point.value}) cannot be loaded: {line}"
+
+    def report() -> None:
+        click.echo(f"error: {message}", err=True)
+        sys.exit(1)
+
+    return click.Command(
+        name,
+        callback=report,
+        help=message,
+        short_help=f"(cannot be loaded: {line})",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        add_help_option=False,
+    )
+
+
+class CommandGroup(click.Group):
+    """A group whose commands are the entry points of ``nasc.commands``, loaded when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_entry_points()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        known = super().get_command(ctx, cmd_name)
+        if known is not None:
+            return known
+        point = _entry_points().get(cmd_name)
+        if point is None:
+            return None
+        try:
+            command = point.load()
+        except Exception as exc:  # a plugin may fail in any way; the CLI must not
+            command = _broken(cmd_name, point, f"{type(exc).__name__}: {exc}")
+        if not isinstance(command, click.Command):
+            command = _broken(cmd_name, point, f"it is a {type(command).__name__}, not a command")
+        self.add_command(command, cmd_name)
+        return command
+
+
+@click.group(cls=CommandGroup)
 @click.version_option(package_name="nasc")
 def main() -> None:
     """nasc: a compiler for neural-architecture search spaces."""
 
 
-@main.command("check")
+@click.command("check")
 @click.argument("spaces", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @set_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems, no summary.")
@@ -61,22 +126,3 @@ def fail(error: NascError) -> None:
     """Print a NascError's diagnostics and exit 1 (commands use this, never tracebacks)."""
     click.echo(format_all(error.diagnostics), err=True)
     sys.exit(1)
-
-
-# Commands defined in their own modules register here, so that each stays short.
-def _register() -> None:
-    from nasc.compiler.cli_compile import compile_command, show_command
-    from nasc.compiler.cli_fmt import fmt_command, lsp_command
-
-    main.add_command(compile_command)
-    main.add_command(show_command)
-    main.add_command(fmt_command)
-
-    from nasc.compiler.cli_derive import COMMANDS as derive_commands
-
-    for command in derive_commands:
-        main.add_command(command)
-    main.add_command(lsp_command)
-
-
-_register()

@@ -1,19 +1,16 @@
-"""`nasc compile` (an architecture to a model file) and `nasc show` (its Graph)."""
+"""`nasc show` (the Graph of an architecture) and the options that name an architecture."""
 
 from __future__ import annotations
 
-import importlib
 import random
 import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import click
 
-from nasc.compiler.backend_registry import available_backends, load_backend
 from nasc.compiler.checking import check
 from nasc.compiler.cli import fail, parse_sets, set_option
 from nasc.compiler.cost import summarize
@@ -24,7 +21,6 @@ from nasc.compiler.output_files import (
     GRAPH_DOT,
     GRAPH_TEXT,
     PNG,
-    model_kind,
     output_file,
     write_output,
 )
@@ -36,7 +32,7 @@ from nasc.dsl.diagnostics import error
 from nasc.dsl.files import read_bytes
 
 
-def _architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.argument("space", type=click.Path(dir_okay=False)),
         click.option(
@@ -70,7 +66,7 @@ def read_term_file(path: str) -> str:
         ) from None
 
 
-_FORCE = click.option(
+FORCE = click.option(
     "--force",
     is_flag=True,
     help="Replace an existing output file that is not of the output's kind.",
@@ -121,86 +117,8 @@ def summary_lines(graph: Graph) -> list[str]:
     ]
 
 
-@click.command("compile")
-@_architecture_options
-@click.option(
-    "--backend",
-    default="torch",
-    show_default=True,
-    help=f"Framework of the model ({', '.join(available_backends())}).",
-)
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Model file.")
-@click.option(
-    "--weights",
-    "weights_path",
-    type=click.Path(dir_okay=False),
-    help="Weights of a trained model to export with: a torch state dict (.pt), "
-    "a .pt2 program, a .onnx or .keras model that nasc compiled, or a .npz weight set.",
-)
-@_FORCE
-def compile_command(
-    space: str,
-    term: str | None,
-    draw: bool,
-    seed: int,
-    sampler: str,
-    sets: tuple[str, ...],
-    backend: str,
-    output: str,
-    weights_path: str | None,
-    force: bool,
-) -> None:
-    """Compile one architecture of SPACE to a model file of a framework.
-
-    The torch backend writes a torch.export program (.pt2) that loads with torch
-    alone: `torch.export.load(OUT).module()`; onnx writes .onnx (opset 21) and
-    tensorflow a Keras .keras file. Weights are drawn from --seed, or carried
-    over from a trained model with --weights.
-    """
-    try:
-        inputs = [] if weights_path is None else [weights_path]
-        _, graph = architecture(space, sets, term, draw, seed, sampler, inputs)
-        chosen = load_backend(backend)
-        with output_file(output, model_kind(backend), inputs=inputs, force=force) as temporary:
-            if weights_path is None:
-                chosen.export(graph, str(temporary), seed)
-            else:
-                _export_with_weights(chosen, graph, str(temporary), seed, weights_path)
-    except NascError as exc:
-        fail(exc)
-        return
-    for line in summary_lines(graph):
-        click.echo(line)
-    click.echo(f"wrote {output} ({backend})")
-
-
-# the module that reads weights from a file, by suffix, and the extra it needs
-_WEIGHT_READERS = {
-    ".npz": ("nasc.backends.weights", "nasc"),
-    ".onnx": ("nasc.backends._onnx", "nasc[onnx]"),
-    ".keras": ("nasc.backends._tensorflow", "nasc[tensorflow]"),
-}
-_TORCH_READER = ("nasc.backends._torch.weights", "nasc[torch]")  # .pt, .pth, .pt2, ...
-
-
-def _export_with_weights(chosen: Any, graph: Graph, output: str, seed: int, path: str) -> None:
-    """Export with the weights in ``path``, read by the backend whose file it is."""
-    reader, extra = _WEIGHT_READERS.get(Path(path).suffix, _TORCH_READER)
-    try:
-        weights = importlib.import_module(reader).read_weights(path, graph)
-    except ImportError as exc:
-        raise NascError(
-            error("E603", f"reading {path} needs {extra}: {exc}", None, f"pip install '{extra}'")
-        ) from None
-    if chosen.NAME == "torch":
-        module = importlib.import_module("nasc.backends._torch.weights")
-        chosen.export(graph, output, seed, module=module.module_with_weights(graph, weights))
-    else:
-        chosen.export(graph, output, seed, weights=weights)
-
-
 @click.command("show")
-@_architecture_options
+@architecture_options
 @click.option(
     "--format",
     "form",
@@ -209,7 +127,7 @@ def _export_with_weights(chosen: Any, graph: Graph, output: str, seed: int, path
     show_default=True,
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (png: required).")
-@_FORCE
+@FORCE
 def show_command(
     space: str,
     term: str | None,

@@ -152,6 +152,3 @@ def crossover_command(
                 _emit(s, child, form)
     except NascError as exc:
         fail(exc)
-
-
-COMMANDS = (count_command, sample_command, mutate_command, crossover_command)

@@ -118,7 +118,7 @@ def test_proc_version_is_an_error_not_an_abort(space: Path) -> None:
     """Once, SIGABRT killed the interpreter; now, with or without --force, it is E606."""
     for force in ([], ["--force"]):
         done = subprocess.run(
-            [NASC, "show", str(space), "--arch", TERM] + ["-o", "/proc/version", *force],
+            [NASC, "show", str(space), "--arch", TERM, "-o", "/proc/version", *force],
             capture_output=True,
             text=True,
             timeout=120,

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from nasc.compiler.checking import check
+from nasc.compiler.limits import run_deep
 from nasc.dsl import NascError, format_all, summary
 
 
@@ -75,7 +76,16 @@ def _broken(name: str, point: EntryPoint, reason: str) -> click.Command:
 
 
 class CommandGroup(click.Group):
-    """A group whose commands are the entry points of ``nasc.commands``, loaded when used."""
+    """A group whose commands are the entry points of ``nasc.commands``, loaded when used.
+
+    Every command runs through `nasc.compiler.limits.run_deep`: deep inputs get the
+    same room and, past it, the same E714 error in every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return run_deep(lambda: super(CommandGroup, self).invoke(ctx))
+        except NascError as exc:
+            fail(exc)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *_entry_points()})

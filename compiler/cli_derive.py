@@ -12,6 +12,7 @@ from nasc.compiler.checking import load
 from nasc.compiler.cli import fail, parse_sets, set_option
 from nasc.compiler.counting import count, count_by_depth, count_table, log10
 from nasc.compiler.derivation import Derivation, to_json
+from nasc.compiler.limits import decimal, decimal_digits
 from nasc.compiler.mutation import crossover, mutate, self_crossover
 from nasc.compiler.sampling import SAMPLERS, sample
 from nasc.compiler.space import Space
@@ -36,16 +37,35 @@ def _emit(space: Space, d: Derivation, form: str) -> None:
         click.echo(format_term(space, d))
 
 
+SHOWN_DIGITS = 1000
+"""Counts with more digits than this are shown by their size unless --digits is given."""
+
+
 @click.command("count")
 @_SPACE
 @set_option
 @click.option("--by-rule", is_flag=True, help="Also count the derivations of every nonterminal.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--depth", type=click.IntRange(0, 500), help="Count derivations nesting at most N.")
+@click.option(
+    "--digits",
+    "all_digits",
+    is_flag=True,
+    help=f"Print every digit of counts over {SHOWN_DIGITS:,} digits (otherwise their size).",
+)
 def count_command(
-    space: str, sets: tuple[str, ...], by_rule: bool, as_json: bool, depth: int | None
+    space: str,
+    sets: tuple[str, ...],
+    by_rule: bool,
+    as_json: bool,
+    depth: int | None,
+    all_digits: bool,
 ) -> None:
-    """Print the exact number of architectures of SPACE and its log10."""
+    """Print the exact number of architectures of SPACE and its log10.
+
+    Counts are exact at any size; one over 1,000 digits is shown by its size
+    (log10 and digit count) unless --digits asks for all of them. JSON always
+    holds every digit."""
     s = _load(space, sets)
     try:
         total = count(s) if depth is None else count_by_depth(s, depth)
@@ -54,14 +74,18 @@ def count_command(
         return
     table = count_table(s) if by_rule else {}
     if as_json:
-        data: dict[str, object] = {"count": str(total), "log10": round(log10(total), 4)}
+        data: dict[str, object] = {
+            "count": decimal(total),
+            "digits": decimal_digits(total),
+            "log10": round(log10(total), 4) if total else None,
+        }
         if depth is not None:
             data["depth"] = depth
         if by_rule:
-            data["rules"] = {k: (None if v is None else str(v)) for k, v in table.items()}
+            data["rules"] = {k: (None if v is None else decimal(v)) for k, v in table.items()}
         click.echo(json.dumps(data))
         return
-    click.echo(f"{total}")
+    click.echo(_shown(total, all_digits))
     if total:
         click.echo(f"log10: {log10(total):.2f}")
     elif depth is not None:
@@ -75,8 +99,16 @@ def count_command(
             click.echo(f"  {name:<{width}}  {shown}")
 
 
+def _shown(n: int, all_digits: bool) -> str:
+    """A count in full, or by its size when it has more than `SHOWN_DIGITS` digits."""
+    digits = decimal_digits(n)
+    if all_digits or digits <= SHOWN_DIGITS:
+        return decimal(n)
+    return f"~1e{log10(n):.2f} ({digits:,} digits; --digits prints them all)"
+
+
 def _short(n: int) -> str:
-    return f"{n}" if n < 10**15 else f"~1e{log10(n):.2f} ({len(str(n))} digits)"
+    return f"{n}" if n < 10**15 else f"~1e{log10(n):.2f} ({decimal_digits(n):,} digits)"
 
 
 @click.command("sample")

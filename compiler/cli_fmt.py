@@ -8,7 +8,9 @@ import click
 
 from nasc.compiler.fmt import format_text
 from nasc.compiler.output_files import SAME_FILE, write_output
-from nasc.dsl import NascError, format_all, read_source
+from nasc.dsl import NascError, decode, format_all, read_source
+from nasc.dsl.diagnostics import error
+from nasc.dsl.files import max_source_bytes
 
 
 @click.command("fmt")
@@ -53,8 +55,11 @@ def fmt_command(files: tuple[str, ...], check: bool, write: bool) -> None:
 
 
 def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
+    if path == "-":  # the same checks as a file: UTF-8, no NUL, bounded
+        data = sys.stdin.buffer.read(max_source_bytes() + 1)
+        if len(data) > max_source_bytes():
+            raise NascError(error("E101", "standard input is over the size limit", None))
+        return decode(path, data).text
     return read_source(path).text
 
 

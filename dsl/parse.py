@@ -9,16 +9,17 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
+import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from textx import metamodel_from_str
 from textx.exceptions import TextXSyntaxError
 
-from nasc.dsl.diagnostics import NascError, Span, error
+from nasc.dsl.diagnostics import Diagnostic, NascError, Span, error
 from nasc.dsl.files import read_bytes
 
 GRAMMAR_FILE = "nas.tx"
@@ -144,11 +145,48 @@ def deep_recursion() -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
+MAX_NUMBER_DIGITS = 1000
+"""The most digits a number in a `.nas` file may have (Python itself stops at 4,300)."""
+_STRINGS_COMMENTS_NUMBERS = re.compile(
+    r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|#[^\n]*|(\d{' + str(MAX_NUMBER_DIGITS + 1) + ",})"
+)
+
+
+def long_numbers(source: Source) -> list[Diagnostic]:
+    """E203 for every number with more than `MAX_NUMBER_DIGITS` digits (outside strings
+    and comments): such a number is no size, weight or bound nasc can use."""
+    found = []
+    for match in _STRINGS_COMMENTS_NUMBERS.finditer(source.text):
+        if match.group(1) is not None:
+            found.append(
+                error(
+                    "E203",
+                    f"a number of {len(match.group(1)):,} digits: nasc reads numbers of at "
+                    f"most {MAX_NUMBER_DIGITS:,} digits",
+                    source.span(match.start(1), match.start(1) + 1),
+                )
+            )
+    return found
+
+
+@dataclass
+class EmptyModule:
+    """The syntax model of a text with no statements (empty, blank or only comments)."""
+
+    statements: list[Any] = field(default_factory=list)
+
+
 def parse(source: Source) -> Any:
     """The syntax model of a source, or NascError with an E100 syntax diagnostic."""
+    too_long = long_numbers(source)
+    if too_long:
+        raise NascError(too_long)
     try:
         with deep_recursion():
-            return metamodel().model_from_str(source.text, file_name=source.path)
+            # textX reads the file from disk when given no text, and returns a string
+            # for a text without statements: both are an empty module here
+            model = metamodel().model_from_str(source.text or "\n", file_name=source.path)
+            return EmptyModule() if isinstance(model, str) else model
     except RecursionError:
         raise NascError(
             error(

@@ -10,6 +10,7 @@ and the caller learns why. The child is started ahead of the first check.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
@@ -19,6 +20,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from nasc.compiler.checking import CheckResult, check
+from nasc.compiler.limits import run_deep
+from nasc.dsl import NascError
 
 # the longest one check may take (seconds) before it is stopped; NASC_LSP_CHECK_SECONDS sets it
 CHECK_SECONDS = 20.0
@@ -42,8 +45,8 @@ def _serve(connection: Connection) -> None:  # the child's main loop
         except (EOFError, OSError):
             return
         try:
-            result: object = check(path, overrides, overlays)
-        except RecursionError:
+            result: object = run_deep(functools.partial(check, path, overrides, overlays))
+        except NascError:  # E714: past the nesting limit
             result = RecursionError("the document is nested too deeply to check")
         except Exception as exc:  # reported to the server, which logs it
             result = RuntimeError(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,118 @@
+"""Hostile sizes: deep nesting, huge numbers, huge counts and empty texts are diagnostics.
+
+Each test is one root cause: the same limit must hold in every command (check,
+count, sample, fmt, show, terms), with a clear error and exit status 1, never a
+traceback, a crash of the interpreter or a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nasc.compiler.cli import main
+from nasc.compiler.limits import decimal, decimal_digits
+
+HEAD = "import std\ninput [3, 8, 8]\n"
+
+
+def _run(*args: str | Path, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args], input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def _space(tmp_path: Path, text: str, name: str = "space.nas") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_count_over_4300_digits_is_exact(tmp_path: Path) -> None:
+    n = 15000  # 2^15000 architectures: 4,516 digits, past Python's default limit
+    rules = "".join(f"R{i} ::= relu | gelu\n" for i in range(n))
+    chain = "A ::= Sequential(" + ", ".join(f"R{i}" for i in range(n)) + ")\n"
+    path = _space(tmp_path, HEAD + chain + rules)
+    code, out = _run("count", path)
+    assert code == 0, out
+    assert "4,516 digits" in out and "--digits" in out
+    code, out = _run("count", path, "--digits")
+    assert code == 0 and out.splitlines()[0] == decimal(2**n)
+    code, out = _run("count", path, "--json")
+    data = json.loads(out)
+    assert data["count"] == decimal(2**n) and data["digits"] == 4516
+    assert abs(data["log10"] - n * math.log10(2)) < 1e-3
+
+
+def test_decimal_digits_is_exact_at_powers_of_ten() -> None:
+    for k in (1, 2, 15, 16, 300, 4301, 10_000):
+        assert decimal_digits(10**k) == k + 1
+        assert decimal_digits(10**k - 1) == k
+    assert decimal_digits(0) == 1
+
+
+def test_a_doubly_exponential_count_stops_in_bounded_time(tmp_path: Path) -> None:
+    path = _space(tmp_path, HEAD + "B ::= relu | Sequential(B, B)\nconstraint depth(B) <= 100\n")
+    code, out = _run("count", path)
+    assert code == 1 and "E713" in out and "too many to count" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["count", "--depth", "200"],
+        ["sample", "--sampler", "uniform"],
+    ],
+)
+def test_deep_recursion_gets_room_in_every_command(tmp_path: Path, args: list[str]) -> None:
+    path = _space(tmp_path, HEAD + "B ::= relu | Sequential(relu, B)\nconstraint depth(B) <= 400\n")
+    code, out = _run(args[0], path, *args[1:])
+    assert code == 0, out
+
+
+def test_a_depth_bound_past_every_limit_is_e714(tmp_path: Path) -> None:
+    text = HEAD + "B ::= relu | Sequential(relu, B)\nconstraint depth(B) <= 1000000000000\n"
+    path = _space(tmp_path, text)
+    for command in ("count", "sample"):
+        code, out = _run(command, path)
+        assert code == 1 and "E714" in out, out
+
+
+def test_a_term_nested_2000_deep_works_in_every_command(tmp_path: Path) -> None:
+    path = _space(
+        tmp_path, HEAD + "B ::= relu | Sequential(relu, B)\nconstraint depth(B) <= 3000\n"
+    )
+    term = "Sequential(relu, " * 2000 + "relu" + ")" * 2000
+    arch = tmp_path / "arch.txt"
+    arch.write_text(term, encoding="utf-8")
+    for args in (["show", "--arch", f"@{arch}"], ["mutate", "--arch", term]):
+        code, out = _run(args[0], path, *args[1:])
+        assert code == 0, out[:300]
+    code, out = _run("fmt", "-", stdin="A ::= " + "Sequential(relu, " * 300 + "relu" + ")" * 300)
+    assert code == 0, out[:300]
+
+
+def test_a_number_of_5001_digits_is_e203_with_its_place(tmp_path: Path) -> None:
+    path = _space(tmp_path, HEAD + "A ::= conv(" + "9" * 5001 + ")\n")
+    code, out = _run("check", path)
+    assert code == 1 and "E203" in out and "5,001 digits" in out
+    assert f"{path}:3:12" in out
+    assert len(out) < 2000  # the line is shown as a window around the caret
+    code, out = _run("fmt", path)
+    assert code == 1 and "E203" in out
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t\n", "# only a comment\n", "\ufeff"])
+def test_empty_texts_are_diagnostics(tmp_path: Path, text: str) -> None:
+    empty = _space(tmp_path, text, "empty.nas")
+    code, out = _run("check", empty)
+    assert code == 1 and "E300" in out and "Traceback" not in out
+    main_file = _space(tmp_path, HEAD + 'import "empty.nas"\nA ::= relu\n')
+    code, out = _run("check", main_file)
+    assert code == 0, out
+    code, out = _run("fmt", "-", stdin=text)
+    assert code == 0 and out.strip() == text.strip().lstrip("\ufeff")

@@ -1,7 +1,7 @@
 """Backends: one private subpackage per framework, found by name and imported lazily.
 
 >>> from nasc.compiler import load
->>> from nasc.compiler.sampling import sample          # doctest: +SKIP
+>>> from nasc.compiler.derive.sampling import sample          # doctest: +SKIP
 >>> from nasc.compiler.graph import build
 >>> from nasc.backends import to_torch
 >>> space = load("examples/hnb201.nas")                 # doctest: +SKIP

@@ -7,7 +7,7 @@ import click
 from nasc.backends.weights import read_any_weights
 from nasc.compiler.backend_registry import available_backends, load_backend
 from nasc.compiler.cli import fail
-from nasc.compiler.cli_compile import FORCE, architecture, architecture_options, summary_lines
+from nasc.compiler.cli.show import FORCE, architecture, architecture_options, summary_lines
 from nasc.compiler.output_files import model_kind, output_file
 from nasc.dsl import NascError
 

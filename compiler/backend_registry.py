@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from nasc.compiler.graph import Graph, IROp
+from nasc.compiler.graph.ir import Graph, IROp
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 

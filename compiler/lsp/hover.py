@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from nasc.compiler.counting import count
+from nasc.compiler.derive.counting import count
 from nasc.compiler.space import Alias, PrimitiveDecl, Rule, Space, Topology, template_text
 from nasc.compiler.values import Value, format_value
 from nasc.dsl import NascError

@@ -26,8 +26,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from nasc.compiler.checking import CheckResult
-from nasc.compiler.fmt import format_text
+from nasc.compiler.check.pipeline import CheckResult
 from nasc.compiler.lsp import completion, diagnostics, navigation
 from nasc.compiler.lsp.hover import KEYWORD_DOCS, describe, describe_key
 from nasc.compiler.lsp.positions import LineIndex
@@ -36,6 +35,7 @@ from nasc.compiler.lsp.scan import scan
 from nasc.compiler.lsp.transport import serve_io
 from nasc.compiler.lsp.worker import CheckStopped, CheckWorker
 from nasc.dsl import STD_DISPLAY_PATH, NascError
+from nasc.dsl.fmt import format_text
 
 P = TypeVar("P")
 R = TypeVar("R")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
-from nasc.compiler.checking import CheckResult, check
+from nasc.compiler.check.pipeline import CheckResult, check
 from nasc.compiler.limits import run_deep
 from nasc.dsl import NascError
 

@@ -13,9 +13,9 @@ import pytest
 
 from nasc.backends.weights import WeightSet, parameter_count
 from nasc.compiler.backend_registry import load_backend
-from nasc.compiler.cost import summarize
 from nasc.compiler.graph import Graph, IROp
-from nasc.compiler.graph_verify import verify
+from nasc.compiler.graph.cost import summarize
+from nasc.compiler.graph.verify import verify
 from nasc.dsl import NascError
 from tests.backends.op_cases import inputs, lively, op_graphs, relative_error
 

@@ -13,7 +13,7 @@ import pytest
 from nasc.backends.weights import WeightSet, read_any_weights
 from nasc.compiler.backend_registry import BUILTIN, Backend, load_backend
 from nasc.compiler.graph import Graph, build
-from nasc.compiler.graph_verify import verify
+from nasc.compiler.graph.verify import verify
 from nasc.dsl import NascError
 from tests.backends.op_cases import lively
 from tests.compiler.graph_cases import FIXED, example, mnist1d

@@ -15,8 +15,8 @@ from click.testing import CliRunner  # noqa: E402
 
 from nasc.backends import _tensorflow  # noqa: E402
 from nasc.compiler.cli import main  # noqa: E402
+from nasc.compiler.derive.terms import format_term  # noqa: E402
 from nasc.compiler.graph import Graph, build  # noqa: E402
-from nasc.compiler.terms import format_term  # noqa: E402
 from nasc.dsl import NascError  # noqa: E402
 from tests.backends.op_cases import inputs, lively  # noqa: E402
 from tests.compiler.graph_cases import (  # noqa: E402

@@ -23,8 +23,8 @@ import pytest
 from click.testing import CliRunner
 
 from nasc.compiler.cli import main
+from nasc.compiler.derive.terms import format_term
 from nasc.compiler.graph import Graph, build
-from nasc.compiler.terms import format_term
 from tests.backends.op_cases import lively
 from tests.compiler.graph_cases import example, example_path, mnist1d
 

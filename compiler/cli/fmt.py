@@ -1,0 +1,71 @@
+"""`nasc fmt` (the canonical layout of `.nas` files) and `nasc lsp` (the language server)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from nasc.compiler.output_files import SAME_FILE, write_output
+from nasc.dsl import NascError, decode, format_all, read_source
+from nasc.dsl.diagnostics import error
+from nasc.dsl.files import max_source_bytes
+from nasc.dsl.fmt import format_text
+
+
+@click.command("fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--check", is_flag=True, help="Change nothing; exit 1 naming the files that would change."
+)
+@click.option("--write", "-w", is_flag=True, help="Rewrite the files in place instead of printing.")
+def fmt_command(files: tuple[str, ...], check: bool, write: bool) -> None:
+    """Print FILES in the canonical layout (`-` reads standard input).
+
+    With --check, print the names of the files that are not in the canonical layout
+    and exit 1 if there are any; with --write, rewrite them. Files with syntax
+    errors are left alone and their errors printed (exit 1).
+    """
+    failed = False
+    for path in files:
+        original = ""
+        try:
+            original = _read(path)
+            formatted = format_text(original, path)
+        except NascError as exc:
+            click.echo(format_all(exc.diagnostics, {path: original}), err=True)
+            failed = True
+            continue
+        if check:
+            if formatted != original:
+                click.echo(f"would reformat {path}")
+                failed = True
+        elif write and path != "-":
+            if formatted != original:
+                try:
+                    write_output(path, formatted, SAME_FILE)
+                except NascError as exc:
+                    click.echo(format_all(exc.diagnostics), err=True)
+                    failed = True
+                    continue
+                click.echo(f"reformatted {path}", err=True)
+        else:
+            click.echo(formatted, nl=False)
+    sys.exit(1 if failed else 0)
+
+
+def _read(path: str) -> str:
+    if path == "-":  # the same checks as a file: UTF-8, no NUL, bounded
+        data = sys.stdin.buffer.read(max_source_bytes() + 1)
+        if len(data) > max_source_bytes():
+            raise NascError(error("E101", "standard input is over the size limit", None))
+        return decode(path, data).text
+    return read_source(path).text
+
+
+@click.command("lsp")
+def lsp_command() -> None:
+    """Run the language server over standard input and output (for editors)."""
+    from nasc.compiler.lsp import serve
+
+    serve()

@@ -23,6 +23,7 @@ import click
 from nasc.compiler.check.pipeline import check
 from nasc.compiler.limits import run_deep
 from nasc.dsl import NascError, format_all, summary
+from nasc.dsl.modules import IMPORT_ROOTS
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -75,6 +76,28 @@ def _broken(name: str, point: EntryPoint, reason: str) -> click.Command:
     )
 
 
+def _set_import_roots(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    IMPORT_ROOTS.set(tuple(value))
+
+
+def with_import_path(command: click.Command) -> click.Command:
+    """``command`` with the option ``--import-path DIR`` (repeatable): folders besides the
+    main file's that imports may read from (see `nasc.dsl.modules`)."""
+    if not any(p.name == "import_path" for p in command.params):
+        command.params.append(
+            click.Option(
+                ["--import-path", "import_path"],
+                multiple=True,
+                type=click.Path(file_okay=False, exists=True),
+                metavar="DIR",
+                expose_value=False,
+                callback=_set_import_roots,
+                help="A folder that imports may also read .nas files from (repeatable).",
+            )
+        )
+    return command
+
+
 class CommandGroup(click.Group):
     """A group whose commands are the entry points of ``nasc.commands``, loaded when used.
 
@@ -103,7 +126,7 @@ class CommandGroup(click.Group):
             command = _broken(cmd_name, point, f"{type(exc).__name__}: {exc}")
         if not isinstance(command, click.Command):
             command = _broken(cmd_name, point, f"it is a {type(command).__name__}, not a command")
-        self.add_command(command, cmd_name)
+        self.add_command(with_import_path(command), cmd_name)
         return command
 
 

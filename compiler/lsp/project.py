@@ -70,6 +70,8 @@ class Project:
         if path in self.open:
             return self.open[path]
         if path not in self.known:
+            if not path.endswith(".nas"):
+                return None  # imports read only .nas files, and so does the editor
             try:  # regular files only: never a FIFO or the server's own /dev/stdin
                 self.known[path] = read_bytes(path).decode("utf-8")
             except (NascError, UnicodeDecodeError):

@@ -122,7 +122,10 @@ class NascServer(LanguageServer):
         wanted = functools.partial(self._still_open, path)
         try:
             result: CheckResult = await loop.run_in_executor(
-                self.checker, functools.partial(self.worker.run, path, None, overlays, wanted)
+                self.checker,
+                functools.partial(
+                    self.worker.run, path, None, overlays, wanted, self.workspace_roots()
+                ),
             )
         except RecursionError:
             return [diagnostics.internal(index, "the document is nested too deeply to check")]
@@ -130,6 +133,18 @@ class NascServer(LanguageServer):
             return [diagnostics.internal(index, f"{stopped}: run `nasc check` on it")]
         self.project.learn(path, result.sources, result.space, result.ok)
         return diagnostics.convert(self.project, result, path, index)
+
+    def workspace_roots(self) -> tuple[str, ...]:
+        """The workspace folders (and root): imports may read .nas files under them."""
+        found = []
+        for folder in self.workspace.folders.values():
+            path = to_fs_path(folder.uri) if folder.uri.startswith("file:") else None
+            if path:
+                found.append(path)
+        root = self.workspace.root_path
+        if root:
+            found.append(root)
+        return tuple(found)
 
     def _still_open(self, path: str) -> bool:
         return path in self.project.open

@@ -22,6 +22,7 @@ from typing import Any
 from nasc.compiler.check.pipeline import CheckResult, check
 from nasc.compiler.limits import run_deep
 from nasc.dsl import NascError
+from nasc.dsl.modules import IMPORT_ROOTS
 
 # the longest one check may take (seconds) before it is stopped; NASC_LSP_CHECK_SECONDS sets it
 CHECK_SECONDS = 20.0
@@ -38,14 +39,21 @@ class CheckStopped(Exception):
     """The check did not finish: it ran out of time or was cancelled (the message says)."""
 
 
+def _check(
+    path: str, overrides: dict[str, str], overlays: dict[str, str], roots: tuple[str, ...]
+) -> CheckResult:
+    IMPORT_ROOTS.set(roots)  # the workspace folders: imports may read from them too
+    return check(path, overrides, overlays)
+
+
 def _serve(connection: Connection) -> None:  # the child's main loop
     while True:
         try:
-            path, overrides, overlays = connection.recv()
+            path, overrides, overlays, roots = connection.recv()
         except (EOFError, OSError):
             return
         try:
-            result: object = run_deep(functools.partial(check, path, overrides, overlays))
+            result: object = run_deep(functools.partial(_check, path, overrides, overlays, roots))
         except NascError:  # E714: past the nesting limit
             result = RecursionError("the document is nested too deeply to check")
         except Exception as exc:  # reported to the server, which logs it
@@ -90,13 +98,16 @@ class CheckWorker:
         overrides: Mapping[str, str] | None,
         overlays: Mapping[str, str] | None,
         still_wanted: Callable[[], bool] = lambda: True,
+        roots: tuple[str, ...] = (),
     ) -> CheckResult:
         """The check's result; CheckStopped when it took too long or was cancelled."""
         with self._lock:
             self._cancelled.clear()
             assert self._connection is not None
             try:
-                self._connection.send((path, dict(overrides or {}), dict(overlays or {})))
+                self._connection.send(
+                    (path, dict(overrides or {}), dict(overlays or {}), tuple(roots))
+                )
             except (OSError, ValueError):
                 self._restart()
                 raise CheckStopped("the checker was restarted") from None

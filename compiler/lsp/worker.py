@@ -35,6 +35,10 @@ def check_seconds() -> float:
         return CHECK_SECONDS
 
 
+STARTUP_SECONDS = 120.0
+"""How long a fresh checker process may take to import the compiler."""
+
+
 class CheckStopped(Exception):
     """The check did not finish: it ran out of time or was cancelled (the message says)."""
 
@@ -47,6 +51,7 @@ def _check(
 
 
 def _serve(connection: Connection) -> None:  # the child's main loop
+    connection.send("ready")  # imports done: the time bound counts checking only
     while True:
         try:
             path, overrides, overlays, roots = connection.recv()
@@ -79,6 +84,16 @@ class CheckWorker:
         process.start()
         child.close()
         self._connection, self._process = parent, process
+        self._ready = False
+
+    def _wait_ready(self) -> None:
+        """Wait (bounded) until the child has imported the compiler."""
+        assert self._connection is not None
+        if not self._ready and self._connection.poll(STARTUP_SECONDS):
+            try:
+                self._ready = self._connection.recv() == "ready"
+            except (EOFError, OSError):
+                self._ready = False
 
     def _restart(self) -> None:
         if self._process is not None:
@@ -103,6 +118,7 @@ class CheckWorker:
         """The check's result; CheckStopped when it took too long or was cancelled."""
         with self._lock:
             self._cancelled.clear()
+            self._wait_ready()
             assert self._connection is not None
             try:
                 self._connection.send(

@@ -132,6 +132,7 @@ def test_fuzzed_imports_never_leave_the_roots(parts: list[str], absolute: bool) 
 
 # ---- damaged weight files: E801 or E800, never another exception
 
+
 @functools.cache
 def _weight_files() -> tuple[Graph, dict[str, bytes]]:
     torch = pytest.importorskip("torch", reason="needs torch: pip install 'nasc[torch]'")

@@ -1,6 +1,11 @@
-"""Parse and check the example spaces: cold (first in a process) and warm times.
+"""Parse and check the example spaces (cold and warm times), and grammars of many rules.
 
-.venv/bin/python benchmarks/bench_check.py [--repeat 30]
+.venv/bin/python benchmarks/bench_check.py [--repeat 30] [--scale 10000 100000]
+
+``--scale N...`` checks a generated grammar of N rules, a chain in which each rule
+has two primitive alternatives and one that uses the next rule, and prints the
+time per rule: checking is linear in the number of rules (a fixpoint over the
+rules once made it quadratic; 100,000 rules took 787 s).
 """
 
 from __future__ import annotations
@@ -9,10 +14,12 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from nasc.compiler import check
+from nasc.compiler.limits import run_deep
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.nas"))
@@ -39,10 +46,33 @@ def warm_ms(path: Path, repeat: int) -> list[float]:
     return times
 
 
+def scaled_grammar(rules: int) -> str:
+    """A space of ``rules`` rules: R0 uses R1, which uses R2, ... (a chain of rules)."""
+    body = "".join(f"R{i} ::= relu | gelu | Sequential(relu, R{i + 1})\n" for i in range(rules))
+    return f"import std\ninput [3, 8, 8]\n{body}R{rules} ::= id\n"
+
+
+def scale(sizes: list[int]) -> None:
+    print(f"{'rules':>8}{'check s':>10}{'us/rule':>10}")
+    with tempfile.TemporaryDirectory() as folder:
+        for rules in sizes:
+            path = Path(folder) / f"r{rules}.nas"
+            path.write_text(scaled_grammar(rules), encoding="utf-8")
+            start = time.perf_counter()
+            result = run_deep(lambda p=path: check(str(p)))  # a chain nests as deep as it is long
+            seconds = time.perf_counter() - start
+            assert result.ok, result.format()[:500]
+            print(f"{rules:>8}{seconds:>10.2f}{seconds / rules * 1e6:>10.0f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--scale", type=int, nargs="*", metavar="RULES", help="rule counts")
     args = parser.parse_args()
+    if args.scale:
+        scale(args.scale)
+        return
     print(f"{'space':<18}{'warm median ms':>16}{'warm min ms':>14}{'cold ms':>10}")
     for path in EXAMPLES:
         times = warm_ms(path, args.repeat)

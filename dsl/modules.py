@@ -86,7 +86,10 @@ def import_problem(target: str, written: str, roots: tuple[str, ...]) -> str | N
         return f"imports name .nas files, and '{written}' is not one"
     if not _inside(target, roots):
         where = "an absolute path outside" if os.path.isabs(written) else "a path that leaves"
-        return f"the import '{written}' is {where} the import roots ({', '.join(roots)})"
+        return (
+            f"the import '{written}' is {where} the import roots "
+            "(the main file's folder and the --import-path folders)"
+        )
     return None
 
 

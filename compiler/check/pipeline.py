@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import gc
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from nasc.compiler.check import grammar as grammar_checks
@@ -59,8 +61,21 @@ def check(
     >>> result.ok, result.space.start
     (True, 'ARCH')
     """
-    with deep_recursion():
+    with deep_recursion(), _collector_paused():
         return _check(path, overrides, overlays)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a check builds its (acyclic, short-lived) syntax
+    model: full collections over its many objects made checking superlinear in size."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check(

@@ -8,8 +8,11 @@ from nasc.backends.weights import read_any_weights
 from nasc.compiler.backend_registry import available_backends, load_backend
 from nasc.compiler.cli import fail
 from nasc.compiler.cli.show import FORCE, architecture, architecture_options, summary_lines
+from nasc.compiler.graph.cost import summarize
+from nasc.compiler.limits import over_budget
 from nasc.compiler.output_files import model_kind, output_file
 from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
 
 
 @click.command("compile")
@@ -51,6 +54,16 @@ def compile_command(
     try:
         inputs = [] if weights_path is None else [weights_path]  # never written over
         _, graph = architecture(space, sets, term, draw, seed, sampler, inputs)
+        problem = over_budget(summarize(graph).total_params)
+        if problem is not None and not force:
+            raise NascError(
+                error(
+                    "E609",
+                    problem,
+                    None,
+                    "set NASC_MEMORY_BUDGET (bytes) or pass --force to build it anyway",
+                )
+            )
         chosen = load_backend(backend)
         weights = None if weights_path is None else read_any_weights(weights_path, graph)
         with output_file(output, model_kind(backend), inputs=inputs, force=force) as temporary:

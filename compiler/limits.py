@@ -32,6 +32,26 @@ MAX_COUNT_DIGITS = 300_000
 """Decimal digits a count may reach before counting stops (NASC_MAX_COUNT_DIGITS changes it)."""
 
 
+MEMORY_BUDGET = 16 * 2**30
+"""Bytes of float32 parameters a compiled model may hold (NASC_MEMORY_BUDGET changes it)."""
+
+
+def memory_budget() -> int:
+    value = os.environ.get("NASC_MEMORY_BUDGET", "")
+    return int(value) if value.isdigit() else MEMORY_BUDGET
+
+
+def over_budget(params: int) -> str | None:
+    """Why a model of ``params`` parameters is too large to build, or None when it fits."""
+    need = params * 4
+    if need <= memory_budget():
+        return None
+    return (
+        f"the model has {params:,} parameters ({need / 2**30:,.1f} GiB of float32), over the "
+        f"memory budget of {memory_budget() / 2**30:,.1f} GiB"
+    )
+
+
 def max_count_digits() -> int:
     value = os.environ.get("NASC_MAX_COUNT_DIGITS", "")
     return int(value) if value.isdigit() else MAX_COUNT_DIGITS
@@ -129,11 +149,14 @@ def run_deep(work: Callable[[], T]) -> T:
 
 __all__ = [
     "MAX_COUNT_DIGITS",
+    "MEMORY_BUDGET",
     "NESTING_LIMIT",
     "decimal",
     "decimal_digits",
     "max_count_bits",
     "max_count_digits",
+    "memory_budget",
+    "over_budget",
     "run_deep",
     "too_deep",
     "too_many",

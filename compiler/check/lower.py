@@ -46,6 +46,10 @@ SEQUENTIAL_TOPOLOGY = Topology(
 )
 
 
+MAX_TOPOLOGY_NODE = 9_999
+"""The highest node number a topology may use (its nodes are allocated as a list)."""
+
+
 def suggest(name: str, candidates: Any) -> str:
     """ "; did you mean 'x'?" when a candidate is close, else ""."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
@@ -398,14 +402,32 @@ class Lowering:
                 span,
                 "argument i labels edge i: give one argument per edge",
             )
-        for edge in obj.edges:
-            if edge.source >= edge.target:
+        kept = []
+        for edge, lowered in zip(obj.edges, edges, strict=True):
+            if edge.source < 0:
+                self.report(
+                    "E305",
+                    f"edge ({edge.source},{edge.target}) names a negative node",
+                    source.span_of(edge),
+                    "nodes are numbered from 0 (the input)",
+                )
+            elif edge.target > MAX_TOPOLOGY_NODE:
+                self.report(
+                    "E305",
+                    f"edge ({edge.source},{edge.target}) names node {edge.target}: a topology "
+                    f"has at most {MAX_TOPOLOGY_NODE + 1:,} nodes",
+                    source.span_of(edge),
+                )
+            elif edge.source >= edge.target:
                 self.report(
                     "E305",
                     f"edge ({edge.source},{edge.target}) must go from a lower to a higher node",
                     source.span_of(edge),
                     "node 0 is the input and the highest node the output",
                 )
+            else:
+                kept.append(lowered)
+        edges = tuple(kept) if len(kept) == len(edges) or kept else edges[:0]
         return Topology(obj.name, params, edges, merge, False, _doc(obj), span)
 
     # ---- templates and rules

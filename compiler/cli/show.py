@@ -19,6 +19,7 @@ from nasc.compiler.derive.terms import format_term, parse_term
 from nasc.compiler.graph.cost import summarize
 from nasc.compiler.graph.ir import Graph, build
 from nasc.compiler.graph.text import graph_dot, graph_text
+from nasc.compiler.limits import over_budget
 from nasc.compiler.output_files import (
     GRAPH_DOT,
     GRAPH_TEXT,
@@ -145,6 +146,9 @@ def show_command(
     inputs: list[str] = []
     try:
         _, graph = architecture(space, sets, term, draw, seed, sampler, inputs)
+        problem = over_budget(summarize(graph).total_params)
+        if problem is not None:
+            click.echo(f"nasc: warning: {problem}: `nasc compile` will refuse it", err=True)
         if form == "png":
             assert output is not None
             with output_file(output, PNG, inputs=inputs, force=force) as temporary:

@@ -116,3 +116,39 @@ def test_empty_texts_are_diagnostics(tmp_path: Path, text: str) -> None:
     assert code == 0, out
     code, out = _run("fmt", "-", stdin=text)
     assert code == 0 and out.strip() == text.strip().lstrip("\ufeff")
+
+
+def test_sizes_no_framework_can_build_are_errors_at_check_time(tmp_path: Path) -> None:
+    cases = {
+        "A ::= Sequential(conv(16), conv(channels=*1e300))\n": "E400",
+        "A ::= conv(16, kernel=1000000000000000000000000000000)\n": "E203",
+        "A ::= conv(3000000000)\n": "E203",
+    }
+    for body, code in cases.items():
+        out = _run("check", _space(tmp_path, HEAD + body))[1]
+        assert code in out and ("framework" in out or "device" in out), out[:500]
+
+
+def test_a_model_over_the_memory_budget_is_refused_before_allocating(tmp_path: Path) -> None:
+    path = _space(
+        tmp_path, "import std\ninput [3, 300, 300]\nA ::= Sequential(flatten, linear(300000))\n"
+    )
+    code, out = _run("check", path)
+    assert code == 0, out
+    code, out = _run("compile", path, "--sample", "--backend", "onnx", "-o", tmp_path / "m.onnx")
+    assert code == 1 and "E609" in out and "NASC_MEMORY_BUDGET" in out
+    assert not (tmp_path / "m.onnx").exists()
+    code, out = _run("show", path, "--sample")
+    assert code == 0 and "memory budget" in out
+
+
+@pytest.mark.parametrize(
+    ("edge", "words"),
+    [("(1, 100000000000000000000)", "at most 10,000 nodes"), ("(-1, 2)", "negative node")],
+)
+def test_topology_edges_out_of_range_are_e305_at_once(
+    tmp_path: Path, edge: str, words: str
+) -> None:
+    path = _space(tmp_path, HEAD + f"topology T(a) edges {edge}\nA ::= T(relu)\n")
+    code, out = _run("check", path)
+    assert code == 1 and "E305" in out and words in out

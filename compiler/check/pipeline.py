@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from nasc.compiler.check import grammar as grammar_checks
 from nasc.compiler.check.lower import lower
+from nasc.compiler.check.pcfg import supercritical_pcfg
 from nasc.compiler.check.shape_check import check_shapes
 from nasc.compiler.space import Space
 from nasc.dsl import Diagnostic, NascError, format_all
@@ -98,6 +99,7 @@ def _check(
             for run in grammar_checks.CHECKS if complete else _ROBUST:
                 diagnostics.extend(run(space))
             if complete:
+                diagnostics.extend(supercritical_pcfg(space))
                 diagnostics.extend(check_shapes(space))
     diagnostics.sort(key=Diagnostic.sort_key)
     return CheckResult(space, _unique(diagnostics), sources)

@@ -152,3 +152,24 @@ def test_topology_edges_out_of_range_are_e305_at_once(
     path = _space(tmp_path, HEAD + f"topology T(a) edges {edge}\nA ::= T(relu)\n")
     code, out = _run("check", path)
     assert code == 1 and "E305" in out and words in out
+
+
+def test_supercritical_pcfg_warns_with_the_computation_and_every_draw_is_bounded(
+    tmp_path: Path,
+) -> None:
+    path = _space(tmp_path, HEAD + "B ::= conv3x3 | Sequential(B, B) | Residual(B, id, B)\n")
+    code, out = _run("check", path)
+    assert code == 0 and "W505" in out and "(1·0 + 1·2 + 1·2) / 3 = 1.33" in out
+    code, out = _run("sample", path, "--sampler", "pcfg", "-n", "20")
+    assert code == 1 and "E722" in out
+    subcritical = _space(tmp_path, HEAD + "B ::= 9: conv3x3 | Sequential(B, B)\n", "sub.nas")
+    code, out = _run("check", subcritical)
+    assert code == 0 and "W505" not in out
+    code, out = _run("sample", subcritical, "--sampler", "pcfg", "-n", "20")
+    assert code == 0 and len(out.splitlines()) == 20
+
+
+def test_infinite_and_huge_pcfg_weights_are_e203(tmp_path: Path) -> None:
+    for weight in ("1" + "0" * 400, "1" + "0" * 20, "0"):
+        code, out = _run("check", _space(tmp_path, HEAD + f"A ::= {weight}: relu | gelu\n"))
+        assert code == 1 and "E203" in out and "weight" in out, out[:300]

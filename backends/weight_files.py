@@ -19,11 +19,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from nasc.backends.weights import unreadable
 from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
 
 # the largest weight file nasc reads (bytes); NASC_MAX_WEIGHT_BYTES raises it
 MAX_WEIGHT_BYTES = 16 * 2**30
+
+
+WEIGHT_FILES = (
+    "a torch state dict (torch.save(model.state_dict(), path)), a .pt2, .onnx or .keras "
+    "model that nasc compiled, or a .npz weight set"
+)
+
+
+def unreadable(path: str | Path, what: str, exc: Exception) -> NascError:
+    """E801: ``path`` cannot be read as ``what``; says which files hold weights."""
+    return NascError(
+        error("E801", f"{path}: cannot read {what} ({exc})", None, f"give {WEIGHT_FILES}")
+    )
 
 
 def max_weight_bytes() -> int:
@@ -74,4 +87,12 @@ def reading(path: str | Path, what: str) -> Iterator[None]:
         raise unreadable(path, what, exc) from None
 
 
-__all__ = ["MAX_WEIGHT_BYTES", "WeightFileRefused", "max_weight_bytes", "reading", "weight_file"]
+__all__ = [
+    "MAX_WEIGHT_BYTES",
+    "WEIGHT_FILES",
+    "WeightFileRefused",
+    "max_weight_bytes",
+    "reading",
+    "unreadable",
+    "weight_file",
+]

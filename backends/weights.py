@@ -7,8 +7,7 @@ linear layer's ``[out, in]``. `param_specs` lists what a graph needs, so a
 trained torch model's weights can be carried into ONNX and Keras, and a backend
 can start from `init_weights` without any framework.
 
->>> from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
-from nasc.compiler.graph import Graph, IROp, Node
+>>> from nasc.compiler.graph import Graph, IROp, Node
 >>> from nasc.compiler.shapes import Shape
 >>> x = Node(IROp.INPUT, (), Shape("vector", 8))
 >>> fc = Node(IROp.LINEAR, (0,), Shape("vector", 4), (("channels", 4), ("bias", True)))
@@ -28,6 +27,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from nasc.backends.weight_files import reading, unreadable, weight_file
 from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.shapes import Shape
@@ -205,8 +205,6 @@ class WeightSet(Mapping[Key, Array]):
     @classmethod
     def load(cls, path: str | Path) -> WeightSet:
         """Read a file that `save` wrote (never unpickling); NascError E801 when it is not one."""
-        from nasc.backends.weight_files import reading, weight_file  # it imports this module
-
         what = "a nasc weight set"
         path = weight_file(path, what)
         with reading(path, what):
@@ -245,17 +243,14 @@ def init_weights(graph: Graph, seed: int = 0) -> WeightSet:
 OTHER_ARCHITECTURE = (
     "the weights come from another architecture: compile the term they were trained with"
 )
-WEIGHT_FILES = (
-    "a torch state dict (torch.save(model.state_dict(), path)), a .pt2, .onnx or .keras "
-    "model that nasc compiled, or a .npz weight set"
-)
 
 
-def unreadable(path: str | Path, what: str, exc: Exception) -> NascError:
-    """E801: ``path`` cannot be read as ``what``; says which files hold weights."""
-    return NascError(
-        error("E801", f"{path}: cannot read {what} ({exc})", None, f"give {WEIGHT_FILES}")
-    )
+def weights_for(graph: Graph, seed: int, weights: WeightSet | None) -> WeightSet:
+    """``weights`` checked against ``graph`` (E800), or fresh ones drawn from ``seed``."""
+    if weights is None:
+        return init_weights(graph, seed)
+    check_weights(graph, weights)
+    return weights
 
 
 def check_weights(graph: Graph, weights: WeightSet) -> None:

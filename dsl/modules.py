@@ -27,8 +27,7 @@ from typing import Any
 
 from nasc.dsl import STD_DISPLAY_PATH, STD_NAME, Diagnostic, NascError, Source, parse, std_text
 from nasc.dsl.diagnostics import error
-from nasc.dsl.files import read_bytes
-from nasc.dsl.parse import decode
+from nasc.dsl.parse import read_source
 
 
 @dataclass
@@ -126,7 +125,7 @@ def load_modules(
     def read(target: str) -> Source:
         if target in overlays:
             return Source.of(target, overlays[target])
-        return decode(target, read_bytes(target))
+        return read_source(target)
 
     def visit(target: str, stack: list[str], via: tuple[Source, Any] | None) -> None:
         if target in found.modules:

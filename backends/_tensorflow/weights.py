@@ -23,7 +23,7 @@ import numpy as np
 
 from nasc.backends._tensorflow.builder import KerasBuilder
 from nasc.backends._tensorflow.model import build_with
-from nasc.backends.weight_files import reading, weight_file
+from nasc.backends.weight_files import reading, unreadable, weight_file
 from nasc.backends.weights import (
     OTHER_ARCHITECTURE,
     Array,
@@ -31,7 +31,6 @@ from nasc.backends.weights import (
     WeightSet,
     check_weights,
     init_weights,
-    unreadable,
 )
 from nasc.compiler.graph import Graph
 from nasc.dsl import NascError

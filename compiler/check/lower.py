@@ -7,7 +7,6 @@ definitions; the grammar-level checks run on the Space it returns.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -33,7 +32,7 @@ from nasc.compiler.space import (
 )
 from nasc.compiler.values import Relative, Value, format_value
 from nasc.dsl import STD_DISPLAY_PATH, Diagnostic, Source, Span
-from nasc.dsl.diagnostics import error
+from nasc.dsl.diagnostics import error, suggest
 from nasc.dsl.modules import ModuleSet
 
 SEQUENTIAL_TOPOLOGY = Topology(
@@ -49,12 +48,6 @@ MAX_WEIGHT = 1e12
 """The largest pcfg weight (weights are relative; sums of larger ones lose all precision)."""
 MAX_TOPOLOGY_NODE = 9_999
 """The highest node number a topology may use (its nodes are allocated as a list)."""
-
-
-def suggest(name: str, candidates: Any) -> str:
-    """ "; did you mean 'x'?" when a candidate is close, else ""."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def parse_value(text: str) -> Value:

@@ -13,7 +13,7 @@ check time, with the computation; the sampler bounds every draw in any case.
 
 from __future__ import annotations
 
-from nasc.compiler.check.grammar import recursive_components
+from nasc.compiler.nonterminals import recursive_components
 from nasc.compiler.space import Space, nonterminals_in
 from nasc.dsl import Diagnostic
 from nasc.dsl.diagnostics import warning

@@ -1,6 +1,7 @@
 """The Graph IR of one architecture: the IR itself, its building from a derivation,
 its invariants, its text and DOT forms, and its cost (params, MACs)."""
 
-from nasc.compiler.graph.ir import MERGE_OPS, Graph, IROp, Node, build
+from nasc.compiler.graph.builder import build
+from nasc.compiler.graph.ir import MERGE_OPS, Graph, IROp, Node
 
 __all__ = ["MERGE_OPS", "Graph", "IROp", "Node", "build"]

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 
 import click
 
 from nasc.compiler.check.pipeline import load
+from nasc.compiler.cli.arch import read_architecture
 from nasc.compiler.cli.group import fail, parse_sets, set_option
 from nasc.compiler.derive.counting import count, count_by_depth, count_table, log10
 from nasc.compiler.derive.derivation import Derivation, to_json
 from nasc.compiler.derive.mutation import crossover, mutate, self_crossover
 from nasc.compiler.derive.sampling import SAMPLERS, sample
-from nasc.compiler.derive.terms import TERM_PATH, format_term, parse_term
+from nasc.compiler.derive.terms import format_term
 from nasc.compiler.limits import decimal, decimal_digits
 from nasc.compiler.space import Space
-from nasc.dsl import NascError, format_all
+from nasc.dsl import NascError
 
 _SPACE = click.argument("space", type=click.Path(dir_okay=False))
 
@@ -133,16 +133,20 @@ def sample_command(
 
 def _arch(s: Space, term: str) -> Derivation:
     try:
-        return parse_term(s, term)
+        return read_architecture(s, term)[0]
     except NascError as exc:
-        click.echo(format_all(exc.diagnostics, {TERM_PATH: term}), err=True)
-        sys.exit(1)
+        fail(exc)
+        raise  # unreachable: fail exits
 
 
 @click.command("mutate")
 @_SPACE
 @set_option
-@click.option("--arch", required=True, help="The parent architecture, as a term.")
+@click.option(
+    "--arch",
+    required=True,
+    help="The parent architecture: a term, a JSON derivation, or @FILE holding either.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-n", "number", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--format", "form", type=click.Choice(["term", "json"]), default="term")
@@ -163,7 +167,13 @@ def mutate_command(
 @click.command("crossover")
 @_SPACE
 @set_option
-@click.option("--arch", "archs", multiple=True, required=True, help="A parent (give one or two).")
+@click.option(
+    "--arch",
+    "archs",
+    multiple=True,
+    required=True,
+    help="A parent (give one or two): a term, a JSON derivation, or @FILE.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--format", "form", type=click.Choice(["term", "json"]), default="term")
 def crossover_command(

@@ -157,5 +157,5 @@ def check_command(spaces: tuple[str, ...], sets: tuple[str, ...], quiet: bool) -
 
 def fail(error: NascError) -> None:
     """Print a NascError's diagnostics and exit 1 (commands use this, never tracebacks)."""
-    click.echo(format_all(error.diagnostics), err=True)
+    click.echo(format_all(error.diagnostics, getattr(error, "sources", None)), err=True)
     sys.exit(1)

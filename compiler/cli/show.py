@@ -12,10 +12,11 @@ from typing import Any
 import click
 
 from nasc.compiler.check.pipeline import check
+from nasc.compiler.cli.arch import read_architecture
 from nasc.compiler.cli.group import fail, parse_sets, set_option
 from nasc.compiler.derive.derivation import Derivation
 from nasc.compiler.derive.sampling import SAMPLERS, sample
-from nasc.compiler.derive.terms import format_term, parse_term
+from nasc.compiler.derive.terms import format_term
 from nasc.compiler.graph.builder import build
 from nasc.compiler.graph.cost import summarize
 from nasc.compiler.graph.ir import Graph
@@ -30,8 +31,6 @@ from nasc.compiler.output_files import (
 )
 from nasc.compiler.space import Space
 from nasc.dsl import STD_DISPLAY_PATH, NascError
-from nasc.dsl.diagnostics import error
-from nasc.dsl.files import read_bytes
 
 
 def architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,7 +40,7 @@ def architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--arch",
             "term",
             metavar="TERM",
-            help="The architecture's term; @FILE reads it from a file.",
+            help="The architecture: a term, a JSON derivation, or @FILE holding either.",
         ),
         click.option("--sample", "draw", is_flag=True, help="Draw an architecture instead."),
         click.option(
@@ -55,17 +54,6 @@ def architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
-
-
-def read_term_file(path: str) -> str:
-    """The term in the file ``path`` (``--arch @FILE``); E605 when it cannot be read."""
-    data = read_bytes(path, "E605")
-    try:
-        return data.decode("utf-8-sig").strip()
-    except UnicodeDecodeError as exc:
-        raise NascError(
-            error("E605", f"'{path}' is not UTF-8 text (byte offset {exc.start})", None)
-        ) from None
 
 
 FORCE = click.option(
@@ -96,11 +84,9 @@ def architecture(
         inputs.extend(p for p in result.sources if p != STD_DISPLAY_PATH)
     derivation: Derivation
     if term is not None:
-        if term.startswith("@"):
-            if inputs is not None:
-                inputs.append(term[1:])
-            term = read_term_file(term[1:])
-        derivation = parse_term(space, term)
+        if term.startswith("@") and inputs is not None:
+            inputs.append(term[1:])
+        derivation, _ = read_architecture(space, term)
     else:
         derivation = sample(space, random.Random(seed), sampler)
     graph = build(space, derivation)

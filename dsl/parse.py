@@ -38,6 +38,14 @@ _FRIENDLY = {
 }
 
 
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where lines start: after ``\\n``, ``\\r\\n`` or a lone ``\\r``."""
+    return [0, *(match.end() for match in _LINE_END.finditer(text))]
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """A file's text and the offsets of its lines, for positions in diagnostics."""
@@ -48,9 +56,7 @@ class Source:
 
     @classmethod
     def of(cls, path: str, text: str) -> Source:
-        starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
-        return cls(path, text, tuple(starts))
+        return cls(path, text, tuple(line_starts(text)))
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""

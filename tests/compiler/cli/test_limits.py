@@ -173,3 +173,12 @@ def test_infinite_and_huge_pcfg_weights_are_e203(tmp_path: Path) -> None:
     for weight in ("1" + "0" * 400, "1" + "0" * 20, "0"):
         code, out = _run("check", _space(tmp_path, HEAD + f"A ::= {weight}: relu | gelu\n"))
         assert code == 1 and "E203" in out and "weight" in out, out[:300]
+
+
+def test_lone_cr_line_ends_and_a_nul_on_stdin_are_reported_where_they_are(tmp_path: Path) -> None:
+    path = tmp_path / "cr.nas"
+    path.write_bytes(b"import std\rinput [3, 8, 8]\rA ::= relu | bogus\r")
+    code, out = _run("check", path)
+    assert code == 1 and f"{path}:3:14" in out, out
+    code, out = _run("fmt", "-", stdin="A ::= relu\x00\n")
+    assert code == 1 and "E101" in out

@@ -202,6 +202,9 @@ class Space:
     connected: bool = False
     depth_bounds: tuple[tuple[str, int], ...] = ()
     shared: frozenset[str] = frozenset()
+    # `prune unreachable`: ops fed only by zero edges carry zeros onward instead of being
+    # built (the hNB201 paper's semantics); by default they are built (NAS-Bench-201's)
+    prune_unreachable: bool = False
     path: str = field(default="<space>", compare=False)
 
     @cached_property

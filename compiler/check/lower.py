@@ -560,6 +560,7 @@ def lower(
     input_spec: InputSpec | None = None
     start: str | None = None
     connected = False
+    prune_unreachable = False
     depth: dict[str, int] = {}
     shared: set[str] = set()
     rule_names = {rule.name for rule in rules}
@@ -609,6 +610,8 @@ def lower(
                         )
                     else:
                         shared.add(name)
+            elif kind == "Prune":
+                prune_unreachable = True
             elif kind == "Constraint":
                 if statement.kind == "connected":
                     connected = True
@@ -646,6 +649,7 @@ def lower(
         params=tuple(state.params.values()),
         input=input_spec,
         connected=connected,
+        prune_unreachable=prune_unreachable,
         depth_bounds=tuple(sorted(depth.items())),
         shared=frozenset(shared),
         path=modules.main,

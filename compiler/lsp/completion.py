@@ -164,6 +164,8 @@ def complete(space: Space | None, path: str, text: str, offset: int) -> list[typ
             _item("connected", Kind.Keyword, 0),
             _item("depth", Kind.Keyword, 0, "depth(NAME) <= k"),
         ]
+    if previous == "prune":
+        return [_item("unreachable", Kind.Keyword, 0, "ops fed only by zero edges are pruned")]
     if previous in ("start", "shared") or keyword == "shared" or (owners and owners[-1] == "depth"):
         return names.nonterminals()
     if owners and owners[-1] is not None:

@@ -158,7 +158,7 @@ class _Scanner:
                 return Occurrence(name, start, end, "import")
             if keyword in _DEFINING:
                 return Occurrence(name, start, end, "definition", _DEFINING[keyword])
-            if keyword in ("input", "constraint"):
+            if keyword in ("input", "constraint", "prune"):
                 return None
         if keyword == "topology" and owners and previous in ("(", ","):
             topology_params.add(name)
@@ -167,7 +167,13 @@ class _Scanner:
             return Occurrence(name, start, end, "local") if name in topology_params else None
         if owners and following == "=" and previous in ("(", ","):
             return Occurrence(name, start, end, "key", owner=owners[-1])
-        if keyword in ("param", "input") or name in ("true", "false", "connected", "depth"):
+        if keyword in ("param", "input") or name in (
+            "true",
+            "false",
+            "connected",
+            "depth",
+            "unreachable",
+        ):
             return None
         return Occurrence(name, start, end, "reference")
 

@@ -46,7 +46,7 @@ syntax region nasTermArguments matchgroup=nasDelimiter start="\%(\<[A-Z]\w*\s*\)
 " ---- statements -----------------------------------------------------------------
 syntax match nasInclude     "^\s*\zsimport\>" nextgroup=nasModule skipwhite
 syntax match nasModule      "\<\h\w*\>" contained
-syntax match nasStatement   "^\s*\zs\%(input\|start\|shared\|constraint\)\>"
+syntax match nasStatement   "^\s*\zs\%(input\|start\|shared\|constraint\|prune\)\>"
 syntax match nasLayout      "\%(\<input\s\+\)\@<=\%(sequence\|vector\|channels\)\>"
 syntax match nasStatement   "^\s*\zsparam\>" nextgroup=nasParamName skipwhite
 syntax match nasParamName   "\<\h\w*\>" contained
@@ -62,6 +62,7 @@ syntax match nasStatement   "\<edges\>"
 syntax match nasStatement   "\<merge\>" nextgroup=nasMerge skipwhite
 syntax match nasMerge       "\<\h\w*\>" contained
 syntax match nasConstraint  "\%(\<constraint\s\+\)\@<=\%(connected\|depth\)\>"
+syntax match nasConstraint  "\%(\<prune\s\+\)\@<=unreachable\>"
 
 " ---- strings and comments ---------------------------------------------------------
 syntax match nasEscape      "\\." contained

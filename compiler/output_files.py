@@ -41,6 +41,7 @@ class OutputKind:
 
     name: str
     looks_like: Callable[[Path], bool]
+    folder: bool = False  # written as a directory (a TensorFlow SavedModel)
 
 
 def _head(path: Path, size: int = 512) -> bytes:
@@ -79,7 +80,12 @@ def _onnx(path: Path) -> bool:
 
 TORCH_PROGRAM = OutputKind("torch.export program (.pt2)", _zip_with("archive_format"))
 ONNX = OutputKind("ONNX model", _onnx)
-KERAS = OutputKind("Keras model (.keras)", _zip_with("config.json", "model.weights.h5"))
+_KERAS_FILE = _zip_with("config.json", "model.weights.h5")
+KERAS = OutputKind(
+    "Keras model (.keras) or SavedModel folder",
+    lambda path: (path / "saved_model.pb").is_file() if path.is_dir() else _KERAS_FILE(path),
+    folder=True,
+)
 GRAPH_TEXT = OutputKind("graph listing", _text_starting("graph ["))
 GRAPH_DOT = OutputKind("Graphviz DOT file", _text_starting("digraph"))
 PNG = OutputKind("PNG image", lambda path: _head(path, 8) == b"\x89PNG\r\n\x1a\n")
@@ -152,6 +158,17 @@ def check_target(
         return target
     except OSError as exc:
         raise _problem(path, reason(exc)) from None
+    if stat.S_ISDIR(info.st_mode) and kind.folder:
+        if any(target.iterdir()) and not force and not kind.looks_like(target):
+            raise NascError(
+                error(
+                    "E608",
+                    f"refusing to replace the folder {path}: it is not empty and not a {kind.name}",
+                    None,
+                    "give another output, or --force to replace it",
+                )
+            )
+        return target
     if not stat.S_ISREG(info.st_mode):
         what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise _problem(path, f"it is {what}", "name a regular file to write")
@@ -184,14 +201,20 @@ def output_file(
     except OSError as exc:
         raise _problem(path, f"no file can be created in {target.parent} ({reason(exc)})") from None
     temporary = folder / target.name  # the same name: writers that check suffixes agree
+    as_folder = kind.folder and (target.is_dir() or target.suffix in FOLDER_SUFFIXES)
     try:
         try:
+            if as_folder:
+                temporary.mkdir()
             yield temporary
-            if not temporary.is_file():
-                raise _problem(path, "the writer produced no file")
-            _flush(temporary)
-            _permissions(temporary, target)
-            os.replace(temporary, target)
+            if as_folder:
+                _replace_folder(temporary, target, folder / ".previous")
+            else:
+                if not temporary.is_file():
+                    raise _problem(path, "the writer produced no file")
+                _flush(temporary)
+                _permissions(temporary, target)
+                os.replace(temporary, target)
         except NascError as exc:
             raise _renamed(exc, temporary, path) from None
         except OSError as exc:
@@ -214,6 +237,25 @@ def _renamed(exc: NascError, temporary: Path, path: str | Path) -> NascError:
             for d in exc.diagnostics
         ]
     )
+
+
+FOLDER_SUFFIXES = (".savedmodel",)
+"""Outputs with these suffixes (or an existing folder) are folders, for kinds that allow it."""
+
+
+def _replace_folder(new: Path, target: Path, previous: Path) -> None:
+    """Put the folder ``new`` at ``target``; an old folder there is moved aside first, and
+    back if the second rename fails (it is removed with the temporary folder)."""
+    moved = False
+    if target.exists():
+        os.replace(target, previous)
+        moved = True
+    try:
+        os.replace(new, target)
+    except OSError:
+        if moved:
+            os.replace(previous, target)
+        raise
 
 
 def _flush(path: Path) -> None:

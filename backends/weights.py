@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from nasc.backends.weight_files import reading, unreadable, weight_file
 from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.shapes import Shape
@@ -222,12 +223,16 @@ class WeightSet(Mapping[Key, Array]):
 
     @classmethod
     def load(cls, path: str | Path) -> WeightSet:
-        """Read a file that `save` wrote; NascError E801 when it is not one."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                return cls({_parse_key(key, path): data[key] for key in data.files})
-        except (OSError, ValueError) as exc:
-            raise unreadable(path, "a nasc weight set", exc) from None
+        """Read a file that `save` wrote (never unpickling); NascError E801 when it is not one."""
+        what = "a nasc weight set"
+        path = weight_file(path, what)
+        with reading(path, what):
+            data = np.load(path, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("a single .npy array, not a .npz weight set")
+            with data:
+                weights = cls({_parse_key(key, path): data[key] for key in data.files})
+        return weights
 
 
 def _parse_key(key: str, path: str | Path) -> Key:
@@ -257,17 +262,6 @@ def init_weights(graph: Graph, seed: int = 0) -> WeightSet:
 OTHER_ARCHITECTURE = (
     "the weights come from another architecture: compile the term they were trained with"
 )
-WEIGHT_FILES = (
-    "a torch state dict (torch.save(model.state_dict(), path)), a .pt2, .onnx or .keras "
-    "model that nasc compiled, or a .npz weight set"
-)
-
-
-def unreadable(path: str | Path, what: str, exc: Exception) -> NascError:
-    """E801: ``path`` cannot be read as ``what``; says which files hold weights."""
-    return NascError(
-        error("E801", f"{path}: cannot read {what} ({exc})", None, f"give {WEIGHT_FILES}")
-    )
 
 
 def weights_for(graph: Graph, seed: int, weights: WeightSet | None) -> WeightSet:

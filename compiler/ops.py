@@ -25,16 +25,47 @@ Check = Callable[[Value], str | None]
 # ---- parameter types: each returns None when the value is acceptable, else what is wrong
 
 
+MAX_SIZE = 2**31 - 1
+"""The largest size (channels, kernel, stride, a tensor dimension) any framework indexes."""
+MAX_ELEMENTS = 2**40
+"""The most elements one tensor may have (4 TiB of float32: more than any device holds)."""
+
+
 def _positive_int(value: Value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return f"must be a positive integer, got {describe_type(value)} {value}"
+    if value > MAX_SIZE:
+        return f"must be at most {MAX_SIZE:,} (no framework can build it), got {value:.3g}"
     return None
 
 
 def _non_negative_int(value: Value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return f"must be an integer >= 0, got {describe_type(value)} {value}"
+    if value > MAX_SIZE:
+        return f"must be at most {MAX_SIZE:,} (no framework can build it), got {value:.3g}"
     return None
+
+
+def representable(shape: Shape) -> Shape:
+    """``shape``, once every dimension and its size fit what a framework can allocate."""
+    for dim in shape.dims:
+        if dim > MAX_SIZE:
+            raise ShapeError(
+                f"the output {_short(shape)} has a dimension of {dim:.3g}, over the largest "
+                f"size {MAX_SIZE:,} that a framework can build"
+            )
+    if shape.size > MAX_ELEMENTS:
+        raise ShapeError(
+            f"the output {_short(shape)} has {shape.size:.3g} elements per sample, over "
+            f"{MAX_ELEMENTS:.3g}: no device holds it"
+        )
+    return shape
+
+
+def _short(shape: Shape) -> str:
+    text = str(shape)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _number(value: Value) -> str | None:
@@ -311,7 +342,10 @@ class OpDef:
 
 
 def _op(name: str, kind: Kind, shape: ShapeRule = _same, **params: Check) -> OpDef:
-    return OpDef(name, kind, tuple(params.items()), shape)
+    def rule(source: Shape, p: Params) -> Shape:
+        return representable(shape(source, p))
+
+    return OpDef(name, kind, tuple(params.items()), rule)
 
 
 UNARY_OPS = [

@@ -69,27 +69,96 @@ class NascError(Exception):
         super().__init__("; ".join(d.message for d in self.diagnostics))
 
 
+SHOWN_COLUMNS = 160
+"""Source lines longer than this are shown as a window around the caret."""
+MAX_MESSAGE_CHARS = 600
+"""Messages (and notes) longer than this are cut in the middle."""
+SHOWN_PER_CODE = 20
+"""Per file and code, at most this many diagnostics are printed in full; the rest are counted."""
+
+
+def _clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} … ({len(text) - 2 * half:,} characters) … {text[-half:]}"
+
+
+def _window(line: str, start: int, stop: int) -> tuple[str, int, int]:
+    """At most `SHOWN_COLUMNS` of ``line`` around columns [start, stop), re-based."""
+    if len(line) <= SHOWN_COLUMNS:
+        return line, start, stop
+    stop = min(stop, start + SHOWN_COLUMNS // 2)
+    left = max(0, min(start - SHOWN_COLUMNS // 3, len(line) - SHOWN_COLUMNS))
+    right = min(len(line), left + SHOWN_COLUMNS)
+    head = "…" if left > 0 else ""
+    tail = "…" if right < len(line) else ""
+    return head + line[left:right] + tail, start - left + len(head), stop - left + len(head)
+
+
 def format_diagnostic(diag: Diagnostic, sources: dict[str, str] | None = None) -> str:
-    """gcc-style text: location, severity and code, message, source line, caret, notes."""
+    """gcc-style text: location, severity and code, message, source line, caret, notes.
+
+    A long source line is shown as a window around the caret, and a very long
+    message (one that quotes a huge term) is cut in the middle, so that one
+    diagnostic never prints megabytes.
+    """
     where = f"{diag.span}: " if diag.span else "nasc: "
-    lines = [f"{where}{diag.severity.value}[{diag.code}]: {diag.message}"]
+    lines = [f"{where}{diag.severity.value}[{diag.code}]: {_clip(diag.message)}"]
     text = sources.get(diag.span.path) if (sources and diag.span) else None
     if diag.span and text is not None:
-        source_lines = text.splitlines()
+        source_lines = split_lines(text)
         if 0 < diag.span.line <= len(source_lines):
             line = source_lines[diag.span.line - 1].expandtabs(1)
             start = diag.span.col - 1
             stop = diag.span.end_col - 1 if diag.span.end_line == diag.span.line else len(line)
+            line, start, stop = _window(line, start, stop)
             width = max(1, min(stop, len(line)) - start)
             lines.append(f"    {line}")
             lines.append("    " + " " * start + "^" * width)
-    lines.extend(f"    note: {note}" for note in diag.notes)
+    lines.extend(f"    note: {_clip(note)}" for note in diag.notes)
     return "\n".join(lines)
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text``, ended by LF, CRLF or a lone CR (as positions count them)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def format_all(diagnostics: list[Diagnostic], sources: dict[str, str] | None = None) -> str:
+    """Every diagnostic, sorted by position; identical ones (same code, message and notes)
+    are printed once with the places of the others, and past `SHOWN_PER_CODE` of one
+    code in one file the rest are counted in one line."""
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)
-    return "\n".join(format_diagnostic(d, sources) for d in ordered)
+    groups: dict[tuple[str, str, tuple[str, ...]], list[Diagnostic]] = {}
+    for diag in ordered:
+        groups.setdefault((diag.code, diag.message, diag.notes), []).append(diag)
+    shown: dict[tuple[str, str], int] = {}
+    hidden: dict[tuple[str, str], list[Diagnostic]] = {}
+    out = []
+    for diag in ordered:
+        same = groups[(diag.code, diag.message, diag.notes)]
+        if same[0] is not diag:
+            continue
+        key = (diag.span.path if diag.span else "", diag.code)
+        shown[key] = shown.get(key, 0) + 1
+        if shown[key] > SHOWN_PER_CODE:
+            hidden.setdefault(key, []).extend(same)
+            continue
+        text = format_diagnostic(diag, sources)
+        if len(same) > 1:
+            places = ", ".join(f"{d.span.line}:{d.span.col}" for d in same[1:6] if d.span)
+            more = f" (at {places}{', …' if len(same) > 6 else ''})" if places else ""
+            text += f"\n    note: {len(same) - 1:,} more identical{more}"
+        out.append(text)
+    for (path, code), rest in hidden.items():
+        lines = sorted({d.span.line for d in rest if d.span})
+        where = f" on lines {lines[0]}–{lines[-1]}" if lines else ""
+        out.append(
+            f"{path or 'nasc'}: note: {len(rest):,} more {code} diagnostics{where} "
+            f"(the first {SHOWN_PER_CODE} are shown)"
+        )
+    return "\n".join(out)
 
 
 def summary(diagnostics: list[Diagnostic]) -> str:

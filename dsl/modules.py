@@ -3,12 +3,25 @@
 ``import std`` is the standard library shipped with nasc; ``import name`` reads
 ``name.nas`` beside the importing file; ``import "path/to/file.nas"`` a relative path.
 Imports are read once each; a cycle is an error at the import that closes it.
+
+What an import may name (E104 otherwise), so that a space from elsewhere cannot
+make nasc read, or echo, any other file:
+
+* only ``.nas`` files, and only regular files of a bounded size (`nasc.dsl.files`);
+* a relative path is resolved against the importing file, and must stay inside an
+  *import root* once links are followed;
+* an absolute path must lie inside an import root.
+
+The import roots are the main file's folder and the folders given with
+``--import-path DIR`` (on every command; ``NASC_IMPORT_PATH`` holds more, separated
+by ``os.pathsep``); the language server adds its workspace folders.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,9 +58,49 @@ def _std_module() -> Module:
     return _STD_CACHE[STD_DISPLAY_PATH]
 
 
+IMPORT_ROOTS: ContextVar[tuple[str, ...]] = ContextVar("nasc_import_roots", default=())
+"""Extra import roots (``--import-path``), besides the main file's folder."""
+
+
+def import_roots(main: str, extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """The folders imports may read from: the main file's, ``extra``, ``IMPORT_ROOTS`` and
+    ``NASC_IMPORT_PATH`` (all with links resolved)."""
+    env = [p for p in os.environ.get("NASC_IMPORT_PATH", "").split(os.pathsep) if p]
+    folders = [os.path.dirname(os.path.abspath(main)), *extra, *IMPORT_ROOTS.get(), *env]
+    return tuple(dict.fromkeys(os.path.realpath(folder) for folder in folders))
+
+
+def _inside(path: str, roots: tuple[str, ...]) -> bool:
+    real = os.path.realpath(path)
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def import_problem(target: str, written: str, roots: tuple[str, ...]) -> str | None:
+    """Why an import of ``written`` (resolved to ``target``) may not be read, or None."""
+    if target == STD_DISPLAY_PATH:
+        return None
+    if not written:
+        return "an import names an empty path"
+    if not target.endswith(".nas"):
+        return f"imports name .nas files, and '{written}' is not one"
+    if not _inside(target, roots):
+        where = "an absolute path outside" if os.path.isabs(written) else "a path that leaves"
+        return (
+            f"the import '{written}' is {where} the import roots "
+            "(the main file's folder and the --import-path folders)"
+        )
+    return None
+
+
+def _written_path(statement: Any) -> str | None:
+    """The quoted path of an ``import "..."`` (possibly empty); None for ``import name``."""
+    return None if statement.name else str(statement.path or "")
+
+
 def _import_target(importer: str, statement: Any) -> str:
-    if statement.path:
-        relative = str(statement.path)
+    written = _written_path(statement)
+    if written is not None:
+        relative = written
     elif statement.name == STD_NAME:
         return STD_DISPLAY_PATH
     else:
@@ -57,13 +110,16 @@ def _import_target(importer: str, statement: Any) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(importer), relative))
 
 
-def load_modules(path: str, overlays: Mapping[str, str] | None = None) -> ModuleSet:
+def load_modules(
+    path: str, overlays: Mapping[str, str] | None = None, roots: Iterable[str] = ()
+) -> ModuleSet:
     """Parse ``path`` and everything it imports; problems come back as diagnostics.
 
     ``overlays`` maps paths to text that replaces the file on disk (an editor's
-    unsaved buffers).
+    unsaved buffers); ``roots`` are import roots besides the main file's folder.
     """
     overlays = overlays or {}
+    allowed = import_roots(path, roots)
     found = ModuleSet(path, {}, [], [], {})
 
     def read(target: str) -> Source:
@@ -94,7 +150,11 @@ def load_modules(path: str, overlays: Mapping[str, str] | None = None) -> Module
                 found.sources[target] = source
                 module = Module(source, parse(source))
         except NascError as exc:
-            if via is not None and exc.diagnostics[0].code == "E101" and not os.path.exists(target):
+            if (
+                via is not None
+                and exc.diagnostics[0].code == "E101"
+                and not os.path.lexists(target)
+            ):
                 found.diagnostics.append(
                     error(
                         "E102",
@@ -119,6 +179,20 @@ def load_modules(path: str, overlays: Mapping[str, str] | None = None) -> Module
         for statement in module.model.statements:
             if type(statement).__name__ == "Import":
                 child = _import_target(target, statement)
+                written = _written_path(statement)
+                written = child if written is None else written
+                problem = import_problem(child, written, allowed)
+                if problem is not None:
+                    found.diagnostics.append(
+                        error(
+                            "E104",
+                            problem,
+                            module.source.span_of(statement),
+                            "import .nas files beside the main file, or add a folder with "
+                            "--import-path DIR",
+                        )
+                    )
+                    continue
                 module.imports.append(child)
                 visit(child, stack, (module.source, statement))
         stack.pop()

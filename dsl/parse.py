@@ -9,16 +9,18 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
+import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from textx import metamodel_from_str
 from textx.exceptions import TextXSyntaxError
 
-from nasc.dsl.diagnostics import NascError, Span, error
+from nasc.dsl.diagnostics import Diagnostic, NascError, Span, error
+from nasc.dsl.files import read_bytes
 
 GRAMMAR_FILE = "nas.tx"
 STD_NAME = "std"
@@ -36,6 +38,14 @@ _FRIENDLY = {
 }
 
 
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where lines start: after ``\\n``, ``\\r\\n`` or a lone ``\\r``."""
+    return [0, *(match.end() for match in _LINE_END.finditer(text))]
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """A file's text and the offsets of its lines, for positions in diagnostics."""
@@ -46,9 +56,7 @@ class Source:
 
     @classmethod
     def of(cls, path: str, text: str) -> Source:
-        starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
-        return cls(path, text, tuple(starts))
+        return cls(path, text, tuple(line_starts(text)))
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
@@ -106,13 +114,8 @@ def decode(path: str, data: bytes) -> Source:
 
 
 def read_source(path: str) -> Source:
-    """Read a file as UTF-8 text; an unreadable file is a diagnostic."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise NascError(error("E101", f"cannot read '{path}': {exc.strerror}", None)) from None
-    return decode(path, data)
+    """Read a regular file as UTF-8 text; an unreadable or special file is a diagnostic."""
+    return decode(path, read_bytes(path))
 
 
 def _describe_expected(rules: list[Any]) -> str:
@@ -148,11 +151,48 @@ def deep_recursion() -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
+MAX_NUMBER_DIGITS = 1000
+"""The most digits a number in a `.nas` file may have (Python itself stops at 4,300)."""
+_STRINGS_COMMENTS_NUMBERS = re.compile(
+    r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|#[^\n]*|(\d{' + str(MAX_NUMBER_DIGITS + 1) + ",})"
+)
+
+
+def long_numbers(source: Source) -> list[Diagnostic]:
+    """E203 for every number with more than `MAX_NUMBER_DIGITS` digits (outside strings
+    and comments): such a number is no size, weight or bound nasc can use."""
+    found = []
+    for match in _STRINGS_COMMENTS_NUMBERS.finditer(source.text):
+        if match.group(1) is not None:
+            found.append(
+                error(
+                    "E203",
+                    f"a number of {len(match.group(1)):,} digits: nasc reads numbers of at "
+                    f"most {MAX_NUMBER_DIGITS:,} digits",
+                    source.span(match.start(1), match.start(1) + 1),
+                )
+            )
+    return found
+
+
+@dataclass
+class EmptyModule:
+    """The syntax model of a text with no statements (empty, blank or only comments)."""
+
+    statements: list[Any] = field(default_factory=list)
+
+
 def parse(source: Source) -> Any:
     """The syntax model of a source, or NascError with an E100 syntax diagnostic."""
+    too_long = long_numbers(source)
+    if too_long:
+        raise NascError(too_long)
     try:
         with deep_recursion():
-            return metamodel().model_from_str(source.text, file_name=source.path)
+            # textX reads the file from disk when given no text, and returns a string
+            # for a text without statements: both are an empty module here
+            model = metamodel().model_from_str(source.text or "\n", file_name=source.path)
+            return EmptyModule() if isinstance(model, str) else model
     except RecursionError:
         raise NascError(
             error(

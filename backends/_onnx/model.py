@@ -11,14 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from google.protobuf.message import DecodeError
 from onnx import ModelProto, TensorProto, helper, numpy_helper
 
 from nasc.backends._onnx.builder import OnnxBuilder
+from nasc.backends._onnx.external import load_external_data
 from nasc.backends._onnx.table import TABLE
 from nasc.backends.coverage import require_mapped, unmapped
 from nasc.backends.outputs import check_suffix
-from nasc.backends.weights import WeightSet, check_weights, unreadable, weights_for
+from nasc.backends.weight_files import reading, weight_file
+from nasc.backends.weights import WeightSet, check_weights, weights_for
 from nasc.compiler.graph import Graph, IROp
 from nasc.compiler.shapes import Shape
 
@@ -81,12 +82,14 @@ def weights_from_model(model: ModelProto) -> WeightSet:
 
 def read_weights(path: str | Path, graph: Graph) -> WeightSet:
     """The weights of the `.onnx` file ``path`` for ``graph`` (E801 when it cannot be
-    read, E800 when its weights do not fit the graph)."""
-    try:
-        model = onnx.load_model(str(path))
-    except (OSError, ValueError, DecodeError) as exc:
-        raise unreadable(path, "an ONNX model", exc) from None
-    weights = weights_from_model(model)
+    read, E800 when its weights do not fit the graph). External data is read only
+    from regular files inside the model's folder."""
+    what = "an ONNX model"
+    path = weight_file(path, what)
+    with reading(path, what):
+        model = onnx.load_model(str(path), load_external_data=False)
+        load_external_data(model, path.parent)
+        weights = weights_from_model(model)
     check_weights(graph, weights)
     return weights
 

@@ -11,13 +11,19 @@ trained in Keras carry into the torch and ONNX backends.
 
 from __future__ import annotations
 
+import io
+import json
+import tempfile
+import zipfile
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 
 from nasc.backends._tensorflow.builder import KerasBuilder
 from nasc.backends._tensorflow.model import build_with
+from nasc.backends.weight_files import reading, unreadable, weight_file
 from nasc.backends.weights import (
     OTHER_ARCHITECTURE,
     Array,
@@ -25,7 +31,6 @@ from nasc.backends.weights import (
     WeightSet,
     check_weights,
     init_weights,
-    unreadable,
 )
 from nasc.compiler.graph import Graph
 from nasc.dsl import NascError
@@ -60,12 +65,69 @@ def weights_from_model(model: keras.Model, graph: Graph) -> WeightSet:
 
 def read_weights(path: str | Path, graph: Graph) -> WeightSet:
     """The weights of the `.keras` file ``path`` for ``graph`` (E801 when it cannot
-    be read, E800 when its weights do not fit the graph)."""
-    try:
-        model = keras.saving.load_model(str(path))
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise unreadable(path, "a Keras model", exc) from None
+    be read, E800 when its weights do not fit the graph).
+
+    The file's model config is never deserialised (it can name Python code to run):
+    nasc builds the graph's own model, checks that the file's ``model.weights.h5``
+    holds exactly the arrays that model has (by path and shape), and loads only
+    those arrays into it.
+    """
+    what = "a Keras model"
+    path = weight_file(path, what)
+    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
+        raise unreadable(path, what, ValueError("not a .keras archive (a zip file)"))
+    builder = KerasBuilder(init_weights(graph), "float32")
+    model = build_with(graph, builder)
+    with reading(path, what):
+        with zipfile.ZipFile(path) as archive:
+            if _STORE not in archive.namelist():
+                raise ValueError(f"the archive holds no {_STORE}")
+            found = _arrays(archive.read(_STORE))
+            names = _layer_names(json.loads(archive.read("config.json")))
+        with tempfile.TemporaryDirectory() as folder:
+            own = Path(folder) / "own.weights.h5"
+            model.save_weights(str(own))
+            wanted = _arrays(own.read_bytes())
+    missing = [name for name in builder.readers if name not in names]
+    if missing:
+        raise _not_this_graph(f"the model has no layer {', '.join(missing[:3])}")
+    if found != wanted:
+        differ = sorted(set(found.items()) ^ set(wanted.items()))[:3]
+        raise _not_this_graph(
+            "its arrays differ from this architecture's at " + ", ".join(p for p, _ in differ)
+        )
+    with reading(path, what):
+        model.load_weights(str(path))
     return weights_from_model(model, graph)
+
+
+_STORE = "model.weights.h5"
+
+
+def _layer_names(config: object) -> set[str]:
+    """The layer names a `.keras` file's ``config.json`` lists (read as plain JSON)."""
+    layers = config.get("config", {}).get("layers", []) if isinstance(config, dict) else []
+    names = set()
+    for layer in layers if isinstance(layers, list) else []:
+        if isinstance(layer, dict):
+            inner = layer.get("config")
+            name = inner.get("name") if isinstance(inner, dict) else layer.get("name")
+            if isinstance(name, str):
+                names.add(name)
+    return names
+
+
+def _arrays(data: bytes) -> dict[str, tuple[int, ...]]:
+    """Every array an HDF5 weight store holds: its path and shape."""
+    found: dict[str, tuple[int, ...]] = {}
+
+    def visit(name: str, item: object) -> None:
+        if isinstance(item, h5py.Dataset):
+            found[name] = tuple(int(n) for n in item.shape)
+
+    with h5py.File(io.BytesIO(data), "r") as store:
+        store.visititems(visit)
+    return found
 
 
 def _not_this_graph(message: str) -> NascError:

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from pickle import UnpicklingError
-from zipfile import BadZipFile
+from typing import Any
 
+import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from nasc.backends._torch.model import GraphModule, build_module
-from nasc.backends.weights import Key, WeightSet, check_weights, unreadable
+from nasc.backends._torch.pt2 import read_state
+from nasc.backends.weight_files import reading, weight_file
+from nasc.backends.weights import Key, WeightSet, check_weights
 from nasc.compiler.graph import Graph
 
 # torch's name inside a layer -> the neutral name (prefixes)
@@ -46,20 +49,25 @@ def _torch_name(name: str) -> str:
     return name
 
 
-def _from_state_dict(state: Mapping[str, torch.Tensor]) -> WeightSet:
+def _from_state_dict(state: Mapping[str, NDArray[Any]]) -> WeightSet:
     arrays = {}
-    for key, tensor in state.items():
-        head, layer, name = key.split(".", 2)
-        if head != "layers" or not layer.isdigit():
+    for key, array in state.items():
+        head, _, rest = key.partition(".")
+        layer, _, name = rest.partition(".")
+        if head != "layers" or not layer.isdigit() or not name:
             raise ValueError(f"'{key}' is not a parameter of a nasc GraphModule")
         node: Key = (int(layer) + 1, _neutral(name))
-        arrays[node] = tensor.detach().to("cpu", torch.float32).numpy()
+        arrays[node] = np.asarray(array, dtype=np.float32)
     return WeightSet(arrays)
+
+
+def _numpy(state: Mapping[str, torch.Tensor]) -> dict[str, NDArray[Any]]:
+    return {key: tensor.detach().to("cpu", torch.float32).numpy() for key, tensor in state.items()}
 
 
 def weights_from_module(module: GraphModule) -> WeightSet:
     """The module's parameters and running statistics as a `WeightSet`."""
-    return _from_state_dict(module.state_dict())
+    return _from_state_dict(_numpy(module.state_dict()))
 
 
 def load_into_module(module: GraphModule, weights: WeightSet) -> None:
@@ -74,8 +82,9 @@ def load_into_module(module: GraphModule, weights: WeightSet) -> None:
 def read_weights(path: str | Path, graph: Graph) -> WeightSet:
     """Weights for ``graph`` from a file: a `WeightSet` `.npz`, a torch state dict
     (``torch.save(module.state_dict(), path)``) or a `.pt2` program that
-    `nasc.backends._torch.export` wrote. NascError E801 when the file is none of
-    these, E800 when its tensors do not fit the graph."""
+    `nasc.backends._torch.export` wrote. Nothing in the file is unpickled beyond
+    torch's ``weights_only`` loader (`.pt`) and none at all for `.pt2`. NascError
+    E801 when the file is none of these, E800 when its tensors do not fit the graph."""
     path = Path(path)
     weights = WeightSet.load(path) if path.suffix == ".npz" else _read_torch(path)
     check_weights(graph, weights)
@@ -83,20 +92,19 @@ def read_weights(path: str | Path, graph: Graph) -> WeightSet:
 
 
 def _read_torch(path: Path) -> WeightSet:
-    try:
+    what = "a torch.export program" if path.suffix == ".pt2" else "torch weights"
+    path = weight_file(path, what)
+    with reading(path, what):
         if path.suffix == ".pt2":
-            state: object = torch.export.load(str(path)).state_dict
+            weights = _from_state_dict(read_state(path))
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
-        if isinstance(state, GraphModule):
-            state = state.state_dict()
-        if not isinstance(state, Mapping) or not all(
-            isinstance(v, torch.Tensor) for v in state.values()
-        ):
-            raise ValueError("expected a state dict of tensors")
-        return _from_state_dict(state)
-    except (OSError, RuntimeError, ValueError, EOFError, UnpicklingError, BadZipFile) as exc:
-        raise unreadable(path, "torch weights", exc) from None
+            if not isinstance(state, Mapping) or not all(
+                isinstance(v, torch.Tensor) for v in state.values()
+            ):
+                raise ValueError("expected a state dict of tensors")
+            weights = _from_state_dict(_numpy(state))
+    return weights
 
 
 def module_with_weights(graph: Graph, weights: WeightSet) -> GraphModule:

@@ -37,21 +37,36 @@ def duplicate_alternatives(space: Space) -> list[Diagnostic]:
 
 
 def productive_nonterminals(space: Space) -> set[str]:
-    """Nonterminals that can derive at least one finished architecture."""
+    """Nonterminals that can derive at least one finished architecture.
+
+    A worklist, linear in the size of the grammar: each alternative waits for the
+    distinct defined nonterminals it names; when the last of them turns out to be
+    productive, so does the alternative's rule. (Sweeping the rules until nothing
+    changes took one sweep per link of a chain: quadratic in its length.)
+    """
     defined = _defined(space)
     productive: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for rule in space.rules:
-            if rule.name in productive:
-                continue
-            for alt in rule.alternatives:
-                refs = list(nonterminals_in(alt.template))
-                if all(ref.name in productive or ref.name not in defined for ref in refs):
-                    productive.add(rule.name)
-                    changed = True
-                    break
+    ready: list[str] = []
+    missing: list[int] = []
+    owner: list[str] = []
+    waiting: dict[str, list[int]] = {}
+    for rule in space.rules:
+        for alt in rule.alternatives:
+            refs = {ref.name for ref in nonterminals_in(alt.template) if ref.name in defined}
+            slot = len(missing)
+            missing.append(len(refs))
+            owner.append(rule.name)
+            for name in refs:
+                waiting.setdefault(name, []).append(slot)
+            if not refs and rule.name not in productive:
+                productive.add(rule.name)
+                ready.append(rule.name)
+    while ready:
+        for slot in waiting.get(ready.pop(), ()):
+            missing[slot] -= 1
+            if missing[slot] == 0 and owner[slot] not in productive:
+                productive.add(owner[slot])
+                ready.append(owner[slot])
     return productive
 
 

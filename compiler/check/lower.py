@@ -7,7 +7,6 @@ definitions; the grammar-level checks run on the Space it returns.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -43,6 +42,12 @@ SEQUENTIAL_TOPOLOGY = Topology(
     variadic=True,
     doc="The built-in chain: Sequential(a, b, c) applies a, then b, then c.",
 )
+
+
+MAX_WEIGHT = 1e12
+"""The largest pcfg weight (weights are relative; sums of larger ones lose all precision)."""
+MAX_TOPOLOGY_NODE = 9_999
+"""The highest node number a topology may use (its nodes are allocated as a list)."""
 
 
 def parse_value(text: str) -> Value:
@@ -102,10 +107,15 @@ class Lowering:
         if doc:
             quote = text[start]
             start = text.index(quote, start + 1) + 1 if quote in "\"'" else start
-        match = re.compile(rf"\b{re.escape(name)}\b").search(text, start, obj._tx_position_end)
-        if match is None:
-            return source.span_of(obj)
-        return source.span(match.start(), match.end())
+        end = obj._tx_position_end
+        at = text.find(name, start, end)
+        while at >= 0:  # the name as a whole word (a regex per name was slow at scale)
+            before = text[at - 1] if at > 0 else " "
+            after = text[at + len(name)] if at + len(name) < len(text) else " "
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                return source.span(at, at + len(name))
+            at = text.find(name, at + 1, end)
+        return source.span_of(obj)
 
     def report(self, code: str, message: str, span: Span | None, *notes: str) -> None:
         self.diagnostics.append(error(code, message, span, *notes))
@@ -391,14 +401,32 @@ class Lowering:
                 span,
                 "argument i labels edge i: give one argument per edge",
             )
-        for edge in obj.edges:
-            if edge.source >= edge.target:
+        kept = []
+        for edge, lowered in zip(obj.edges, edges, strict=True):
+            if edge.source < 0:
+                self.report(
+                    "E305",
+                    f"edge ({edge.source},{edge.target}) names a negative node",
+                    source.span_of(edge),
+                    "nodes are numbered from 0 (the input)",
+                )
+            elif edge.target > MAX_TOPOLOGY_NODE:
+                self.report(
+                    "E305",
+                    f"edge ({edge.source},{edge.target}) names node {edge.target}: a topology "
+                    f"has at most {MAX_TOPOLOGY_NODE + 1:,} nodes",
+                    source.span_of(edge),
+                )
+            elif edge.source >= edge.target:
                 self.report(
                     "E305",
                     f"edge ({edge.source},{edge.target}) must go from a lower to a higher node",
                     source.span_of(edge),
                     "node 0 is the input and the highest node the output",
                 )
+            else:
+                kept.append(lowered)
+        edges = tuple(kept) if len(kept) == len(edges) or kept else edges[:0]
         return Topology(obj.name, params, edges, merge, False, _doc(obj), span)
 
     # ---- templates and rules
@@ -472,8 +500,17 @@ class Lowering:
                     continue
                 weight = float(alt.weight) if alt.weight else 1.0
                 alt_span = source.span_of(alt.term)
-                if weight <= 0:
-                    self.report("E203", "a weight must be greater than 0", source.span_of(alt))
+                if not 0 < weight <= MAX_WEIGHT:
+                    self.report(
+                        "E203",
+                        f"a weight must be greater than 0 and at most {MAX_WEIGHT:g}, got "
+                        f"{weight:.3g}",
+                        source.span_of(alt),
+                        "weights are relative: scale them all down"
+                        if weight > 0
+                        else "leave the alternative out instead",
+                    )
+                    weight = 1.0
                 alternatives.append(Alternative(template, weight, alt_span))
             rules.append(
                 Rule(name, tuple(alternatives), _doc(obj), self.name_span(source, obj, name))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import gc
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from nasc.compiler.check import grammar as grammar_checks
 from nasc.compiler.check.lower import lower
+from nasc.compiler.check.pcfg import supercritical_pcfg
 from nasc.compiler.check.shape_check import check_shapes
 from nasc.compiler.space import Space
 from nasc.dsl import Diagnostic, NascError, format_all
@@ -16,8 +19,8 @@ from nasc.dsl.parse import deep_recursion
 
 # Checks that stay meaningful when names failed to resolve; the others would only
 # repeat those errors in other words.
-_TEMPLATE_DROPPED = {"E100", "E101", "E102", "E103", "E200", "E201", "E202", "E203", "E206"}
-_IMPORT_FAILED = {"E100", "E101", "E102", "E103"}
+_TEMPLATE_DROPPED = {"E100", "E101", "E102", "E103", "E104", "E200", "E201", "E202", "E203", "E206"}
+_IMPORT_FAILED = {"E100", "E101", "E102", "E103", "E104"}
 _ROBUST = (
     grammar_checks.duplicate_alternatives,
     grammar_checks.unused_and_unreachable,
@@ -59,8 +62,21 @@ def check(
     >>> result.ok, result.space.start
     (True, 'ARCH')
     """
-    with deep_recursion():
+    with deep_recursion(), _collector_paused():
         return _check(path, overrides, overlays)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a check builds its (acyclic, short-lived) syntax
+    model: full collections over its many objects made checking superlinear in size."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check(
@@ -83,6 +99,7 @@ def _check(
             for run in grammar_checks.CHECKS if complete else _ROBUST:
                 diagnostics.extend(run(space))
             if complete:
+                diagnostics.extend(supercritical_pcfg(space))
                 diagnostics.extend(check_shapes(space))
     diagnostics.sort(key=Diagnostic.sort_key)
     return CheckResult(space, _unique(diagnostics), sources)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 
 import click
 
 from nasc.compiler.check.pipeline import load
+from nasc.compiler.cli.arch import read_architecture
 from nasc.compiler.cli.group import fail, parse_sets, set_option
 from nasc.compiler.derive.counting import count, count_by_depth, count_table, log10
 from nasc.compiler.derive.derivation import Derivation, to_json
 from nasc.compiler.derive.mutation import crossover, mutate, self_crossover
 from nasc.compiler.derive.sampling import SAMPLERS, sample
-from nasc.compiler.derive.terms import TERM_PATH, format_term, parse_term
+from nasc.compiler.derive.terms import format_term
+from nasc.compiler.limits import decimal, decimal_digits
 from nasc.compiler.space import Space
-from nasc.dsl import NascError, format_all
+from nasc.dsl import NascError
 
 _SPACE = click.argument("space", type=click.Path(dir_okay=False))
 
@@ -36,16 +37,35 @@ def _emit(space: Space, d: Derivation, form: str) -> None:
         click.echo(format_term(space, d))
 
 
+SHOWN_DIGITS = 1000
+"""Counts with more digits than this are shown by their size unless --digits is given."""
+
+
 @click.command("count")
 @_SPACE
 @set_option
 @click.option("--by-rule", is_flag=True, help="Also count the derivations of every nonterminal.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--depth", type=click.IntRange(0, 500), help="Count derivations nesting at most N.")
+@click.option(
+    "--digits",
+    "all_digits",
+    is_flag=True,
+    help=f"Print every digit of counts over {SHOWN_DIGITS:,} digits (otherwise their size).",
+)
 def count_command(
-    space: str, sets: tuple[str, ...], by_rule: bool, as_json: bool, depth: int | None
+    space: str,
+    sets: tuple[str, ...],
+    by_rule: bool,
+    as_json: bool,
+    depth: int | None,
+    all_digits: bool,
 ) -> None:
-    """Print the exact number of architectures of SPACE and its log10."""
+    """Print the exact number of architectures of SPACE and its log10.
+
+    Counts are exact at any size; one over 1,000 digits is shown by its size
+    (log10 and digit count) unless --digits asks for all of them. JSON always
+    holds every digit."""
     s = _load(space, sets)
     try:
         total = count(s) if depth is None else count_by_depth(s, depth)
@@ -54,14 +74,18 @@ def count_command(
         return
     table = count_table(s) if by_rule else {}
     if as_json:
-        data: dict[str, object] = {"count": str(total), "log10": round(log10(total), 4)}
+        data: dict[str, object] = {
+            "count": decimal(total),
+            "digits": decimal_digits(total),
+            "log10": round(log10(total), 4) if total else None,
+        }
         if depth is not None:
             data["depth"] = depth
         if by_rule:
-            data["rules"] = {k: (None if v is None else str(v)) for k, v in table.items()}
+            data["rules"] = {k: (None if v is None else decimal(v)) for k, v in table.items()}
         click.echo(json.dumps(data))
         return
-    click.echo(f"{total}")
+    click.echo(_shown(total, all_digits))
     if total:
         click.echo(f"log10: {log10(total):.2f}")
     elif depth is not None:
@@ -75,8 +99,16 @@ def count_command(
             click.echo(f"  {name:<{width}}  {shown}")
 
 
+def _shown(n: int, all_digits: bool) -> str:
+    """A count in full, or by its size when it has more than `SHOWN_DIGITS` digits."""
+    digits = decimal_digits(n)
+    if all_digits or digits <= SHOWN_DIGITS:
+        return decimal(n)
+    return f"~1e{log10(n):.2f} ({digits:,} digits; --digits prints them all)"
+
+
 def _short(n: int) -> str:
-    return f"{n}" if n < 10**15 else f"~1e{log10(n):.2f} ({len(str(n))} digits)"
+    return f"{n}" if n < 10**15 else f"~1e{log10(n):.2f} ({decimal_digits(n):,} digits)"
 
 
 @click.command("sample")
@@ -101,16 +133,20 @@ def sample_command(
 
 def _arch(s: Space, term: str) -> Derivation:
     try:
-        return parse_term(s, term)
+        return read_architecture(s, term)[0]
     except NascError as exc:
-        click.echo(format_all(exc.diagnostics, {TERM_PATH: term}), err=True)
-        sys.exit(1)
+        fail(exc)
+        raise  # unreachable: fail exits
 
 
 @click.command("mutate")
 @_SPACE
 @set_option
-@click.option("--arch", required=True, help="The parent architecture, as a term.")
+@click.option(
+    "--arch",
+    required=True,
+    help="The parent architecture: a term, a JSON derivation, or @FILE holding either.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-n", "number", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--format", "form", type=click.Choice(["term", "json"]), default="term")
@@ -131,7 +167,13 @@ def mutate_command(
 @click.command("crossover")
 @_SPACE
 @set_option
-@click.option("--arch", "archs", multiple=True, required=True, help="A parent (give one or two).")
+@click.option(
+    "--arch",
+    "archs",
+    multiple=True,
+    required=True,
+    help="A parent (give one or two): a term, a JSON derivation, or @FILE.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--format", "form", type=click.Choice(["term", "json"]), default="term")
 def crossover_command(

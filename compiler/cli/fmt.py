@@ -6,7 +6,10 @@ import sys
 
 import click
 
-from nasc.dsl import NascError, format_all, read_source
+from nasc.compiler.output_files import SAME_FILE, write_output
+from nasc.dsl import NascError, decode, format_all, read_source
+from nasc.dsl.diagnostics import error
+from nasc.dsl.files import max_source_bytes
 from nasc.dsl.fmt import format_text
 
 
@@ -39,8 +42,12 @@ def fmt_command(files: tuple[str, ...], check: bool, write: bool) -> None:
                 failed = True
         elif write and path != "-":
             if formatted != original:
-                with open(path, "w", encoding="utf-8", newline="") as handle:
-                    handle.write(formatted)
+                try:
+                    write_output(path, formatted, SAME_FILE)
+                except NascError as exc:
+                    click.echo(format_all(exc.diagnostics), err=True)
+                    failed = True
+                    continue
                 click.echo(f"reformatted {path}", err=True)
         else:
             click.echo(formatted, nl=False)
@@ -48,8 +55,11 @@ def fmt_command(files: tuple[str, ...], check: bool, write: bool) -> None:
 
 
 def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
+    if path == "-":  # the same checks as a file: UTF-8, no NUL, bounded
+        data = sys.stdin.buffer.read(max_source_bytes() + 1)
+        if len(data) > max_source_bytes():
+            raise NascError(error("E101", "standard input is over the size limit", None))
+        return decode(path, data).text
     return read_source(path).text
 
 

@@ -21,7 +21,9 @@ from typing import Any
 import click
 
 from nasc.compiler.check.pipeline import check
+from nasc.compiler.limits import run_deep
 from nasc.dsl import NascError, format_all, summary
+from nasc.dsl.modules import IMPORT_ROOTS
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -74,8 +76,39 @@ def _broken(name: str, point: EntryPoint, reason: str) -> click.Command:
     )
 
 
+def _set_import_roots(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    IMPORT_ROOTS.set(tuple(value))
+
+
+def with_import_path(command: click.Command) -> click.Command:
+    """``command`` with the option ``--import-path DIR`` (repeatable): folders besides the
+    main file's that imports may read from (see `nasc.dsl.modules`)."""
+    if not any(p.name == "import_path" for p in command.params):
+        command.params.append(
+            click.Option(
+                ["--import-path", "import_path"],
+                multiple=True,
+                type=click.Path(file_okay=False, exists=True),
+                metavar="DIR",
+                expose_value=False,
+                callback=_set_import_roots,
+                help="A folder that imports may also read .nas files from (repeatable).",
+            )
+        )
+    return command
+
+
 class CommandGroup(click.Group):
-    """A group whose commands are the entry points of ``nasc.commands``, loaded when used."""
+    """A group whose commands are the entry points of ``nasc.commands``, loaded when used.
+
+    Every command runs through `nasc.compiler.limits.run_deep`: deep inputs get the
+    same room and, past it, the same E714 error in every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return run_deep(lambda: super(CommandGroup, self).invoke(ctx))
+        except NascError as exc:
+            fail(exc)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *_entry_points()})
@@ -93,7 +126,7 @@ class CommandGroup(click.Group):
             command = _broken(cmd_name, point, f"{type(exc).__name__}: {exc}")
         if not isinstance(command, click.Command):
             command = _broken(cmd_name, point, f"it is a {type(command).__name__}, not a command")
-        self.add_command(command, cmd_name)
+        self.add_command(with_import_path(command), cmd_name)
         return command
 
 
@@ -124,5 +157,5 @@ def check_command(spaces: tuple[str, ...], sets: tuple[str, ...], quiet: bool) -
 
 def fail(error: NascError) -> None:
     """Print a NascError's diagnostics and exit 1 (commands use this, never tracebacks)."""
-    click.echo(format_all(error.diagnostics), err=True)
+    click.echo(format_all(error.diagnostics, getattr(error, "sources", None)), err=True)
     sys.exit(1)

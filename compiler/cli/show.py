@@ -7,23 +7,30 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import click
 
-from nasc.compiler.check.pipeline import load
+from nasc.compiler.check.pipeline import check
+from nasc.compiler.cli.arch import read_architecture
 from nasc.compiler.cli.group import fail, parse_sets, set_option
 from nasc.compiler.derive.derivation import Derivation
 from nasc.compiler.derive.sampling import SAMPLERS, sample
-from nasc.compiler.derive.terms import format_term, parse_term
+from nasc.compiler.derive.terms import format_term
 from nasc.compiler.graph.builder import build
 from nasc.compiler.graph.cost import summarize
 from nasc.compiler.graph.ir import Graph
 from nasc.compiler.graph.text import graph_dot, graph_text
+from nasc.compiler.limits import over_budget
+from nasc.compiler.output_files import (
+    GRAPH_DOT,
+    GRAPH_TEXT,
+    PNG,
+    output_file,
+    write_output,
+)
 from nasc.compiler.space import Space
-from nasc.dsl import NascError
-from nasc.dsl.diagnostics import error
+from nasc.dsl import STD_DISPLAY_PATH, NascError
 
 
 def architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,7 +40,7 @@ def architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--arch",
             "term",
             metavar="TERM",
-            help="The architecture's term; @FILE reads it from a file.",
+            help="The architecture: a term, a JSON derivation, or @FILE holding either.",
         ),
         click.option("--sample", "draw", is_flag=True, help="Draw an architecture instead."),
         click.option(
@@ -49,23 +56,37 @@ def architecture_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+FORCE = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing output file that is not of the output's kind.",
+)
+
+
 def architecture(
-    path: str, sets: tuple[str, ...], term: str | None, draw: bool, seed: int, sampler: str
+    path: str,
+    sets: tuple[str, ...],
+    term: str | None,
+    draw: bool,
+    seed: int,
+    sampler: str,
+    inputs: list[str] | None = None,
 ) -> tuple[Space, Graph]:
-    """The space at ``path`` and the Graph of the architecture the options name."""
+    """The space at ``path`` and the Graph of the architecture the options name;
+    ``inputs`` collects every file read (the space, its imports, ``--arch @FILE``)."""
     if (term is None) == (not draw):
         raise click.UsageError("give exactly one of --arch TERM and --sample")
-    space = load(path, parse_sets(sets))
+    result = check(path, parse_sets(sets))
+    if not result.ok or result.space is None:
+        raise NascError(result.errors or result.diagnostics)
+    space = result.space
+    if inputs is not None:
+        inputs.extend(p for p in result.sources if p != STD_DISPLAY_PATH)
     derivation: Derivation
     if term is not None:
-        if term.startswith("@"):
-            try:
-                term = Path(term[1:]).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise NascError(
-                    error("E605", f"cannot read {term[1:]}: {exc.strerror}", None)
-                ) from None
-        derivation = parse_term(space, term)
+        if term.startswith("@") and inputs is not None:
+            inputs.append(term[1:])
+        derivation, _ = read_architecture(space, term)
     else:
         derivation = sample(space, random.Random(seed), sampler)
     graph = build(space, derivation)
@@ -94,6 +115,7 @@ def summary_lines(graph: Graph) -> list[str]:
     show_default=True,
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (png: required).")
+@FORCE
 def show_command(
     space: str,
     term: str | None,
@@ -103,27 +125,35 @@ def show_command(
     sets: tuple[str, ...],
     form: str,
     output: str | None,
+    force: bool,
 ) -> None:
     """Show the Graph of one architecture of SPACE: nodes, shapes, params and MACs."""
+    if form == "png" and output is None:
+        raise click.UsageError("--format png needs --output FILE.png")
+    inputs: list[str] = []
     try:
-        _, graph = architecture(space, sets, term, draw, seed, sampler)
+        _, graph = architecture(space, sets, term, draw, seed, sampler, inputs)
+        problem = over_budget(summarize(graph).total_params)
+        if problem is not None:
+            click.echo(f"nasc: warning: {problem}: `nasc compile` will refuse it", err=True)
+        if form == "png":
+            assert output is not None
+            with output_file(output, PNG, inputs=inputs, force=force) as temporary:
+                _png(graph, str(temporary))
+        elif output is not None:
+            text = graph_text(graph) + "\n" if form == "text" else graph_dot(graph)
+            kind = GRAPH_TEXT if form == "text" else GRAPH_DOT
+            write_output(output, text, kind, inputs=inputs, force=force)
+        else:
+            click.echo(graph_text(graph) + "\n" if form == "text" else graph_dot(graph), nl=False)
+            return
     except NascError as exc:
         fail(exc)
         return
-    if form == "png":
-        _png(graph, output)
-        return
-    text = graph_text(graph) + "\n" if form == "text" else graph_dot(graph)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
+    click.echo(f"wrote {output}")
 
 
-def _png(graph: Graph, output: str | None) -> None:
-    if output is None:
-        raise click.UsageError("--format png needs --output FILE.png")
+def _png(graph: Graph, output: str) -> None:
     dot = shutil.which("dot")
     if dot is None:
         raise click.ClickException(
@@ -136,4 +166,3 @@ def _png(graph: Graph, output: str | None) -> None:
     )
     if done.returncode != 0:
         raise click.ClickException(f"dot failed: {done.stderr.strip()}")
-    click.echo(f"wrote {output}")

@@ -339,6 +339,8 @@ def _edge_mask(engine: Engine, template: Template) -> int:
 
 PCFG_MAX_DEPTH = 100
 """Nesting limit of pcfg derivations of spaces with unbounded recursion."""
+MAX_DRAW_NODES = 100_000
+"""The most nonterminals one pcfg draw may expand (E722 past it): every draw is bounded."""
 
 _INF = 1 << 30
 
@@ -467,10 +469,12 @@ class _Pcfg:
             self.shared_mode[name] = NONZERO if can < _INF else ZERO
         self.heights = _Heights(self.engine, self.shared_mode)
         self.values: Values = {}
+        self.expansions = 0
         self.cache: dict[tuple[int, int, Budget], bool] = {}
         self.patterns: dict[tuple[int, Budget], tuple[list[list[int]], list[float]]] = {}
 
     def draw(self) -> Derivation:
+        self.expansions = 0
         budget = self.engine.full_budget
         self.heights.rule(self.space.start, ANY, budget)
         self.heights.settle()
@@ -490,6 +494,18 @@ class _Pcfg:
         return found
 
     def rule(self, nt: str, mode: int, budget: Budget) -> Derivation:
+        self.expansions += 1
+        if self.expansions > MAX_DRAW_NODES:
+            raise NascError(
+                error(
+                    "E722",
+                    f"a pcfg draw grew past {MAX_DRAW_NODES:,} nonterminals: the recursion "
+                    f"through '{nt}' is supercritical (see warning W505 of `nasc check`)",
+                    self.space.rule(nt).span,
+                    "give the alternatives that end more weight, or bound the recursion with "
+                    "`constraint depth(...) <= k`",
+                )
+            )
         below = self.engine.child_budget(nt, budget)
         assert below is not None
         options = [

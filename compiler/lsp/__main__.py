@@ -2,4 +2,5 @@
 
 from nasc.compiler.lsp import serve
 
-serve()
+if __name__ == "__main__":  # a checker child process imports this module too
+    serve()

@@ -2,7 +2,8 @@
 
 nasc counts columns in characters; LSP counts them in code units of the encoding
 agreed at initialisation (UTF-16 unless the client offers another). Lines end at
-``\\n`` (a ``\\r`` before it belongs to no column that a position can name).
+``\\n``, ``\\r\\n`` or a lone ``\\r``, as the LSP specification says (a ``\\r``
+before ``\\n`` belongs to no column that a position can name).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import bisect
 from lsprotocol import types
 
 from nasc.dsl import Span
+from nasc.dsl.parse import line_starts
 
 
 def _units(text: str, encoding: str) -> int:
@@ -37,7 +39,7 @@ class LineIndex:
         self.text = text
         self.encoding = encoding
         self.starts = [0]
-        self.starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+        self.starts.extend(line_starts(text)[1:])
 
     def _line_text(self, line: int) -> str:
         start = self.starts[line]

@@ -18,7 +18,8 @@ from pathlib import Path
 from nasc.compiler.check.pipeline import check
 from nasc.compiler.lsp.scan import Occurrence, imports_of, scan
 from nasc.compiler.space import Space
-from nasc.dsl import STD_DISPLAY_PATH, std_text
+from nasc.dsl import STD_DISPLAY_PATH, NascError, std_text
+from nasc.dsl.files import read_bytes
 
 _STD_PROBE = "<nasc-std-probe>.nas"
 
@@ -69,10 +70,11 @@ class Project:
         if path in self.open:
             return self.open[path]
         if path not in self.known:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    self.known[path] = handle.read()
-            except (OSError, UnicodeDecodeError):
+            if not path.endswith(".nas"):
+                return None  # imports read only .nas files, and so does the editor
+            try:  # regular files only: never a FIFO or the server's own /dev/stdin
+                self.known[path] = read_bytes(path).decode("utf-8")
+            except (NascError, UnicodeDecodeError):
                 return None
         return self.known[path]
 

@@ -1,36 +1,48 @@
 """The language server: pygls wiring of the features, and checks off the event loop.
 
-Checks run on one worker thread. A change that arrives while a document is being
-checked marks it dirty; when the check ends the newest text is checked next, so a
-burst of keystrokes costs one check more, not one per keystroke. Every handler
-answers with an empty result, and logs, rather than fail on an unexpected input.
+Checks run in a child process (`nasc.compiler.lsp.worker`), each bounded in time
+and stopped when its document closes, so one document never blocks the others. A
+change that arrives while a document is being checked marks it dirty; when the
+check ends the newest text is checked next, so a burst of keystrokes costs one
+check more, not one per keystroke. Requests run on a small thread pool and are
+answered within `REQUEST_SECONDS`, or refused with an LSP "request failed" error.
+Every handler answers with an empty result, and logs, rather than fail on an
+unexpected input. The transport (`nasc.compiler.lsp.transport`) survives bad frames.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from nasc.compiler.check.pipeline import CheckResult, check
+from nasc.compiler.check.pipeline import CheckResult
 from nasc.compiler.lsp import completion, diagnostics, navigation
 from nasc.compiler.lsp.hover import KEYWORD_DOCS, describe, describe_key
 from nasc.compiler.lsp.positions import LineIndex
 from nasc.compiler.lsp.project import Project, compiler_path
 from nasc.compiler.lsp.scan import scan
+from nasc.compiler.lsp.transport import serve_io
+from nasc.compiler.lsp.worker import CheckStopped, CheckWorker
 from nasc.dsl import STD_DISPLAY_PATH, NascError
 from nasc.dsl.fmt import format_text
 
 P = TypeVar("P")
 R = TypeVar("R")
+
+# the longest a request may take before it is refused (seconds)
+REQUEST_SECONDS = 5.0
+REQUEST_FAILED = -32803  # LSP's RequestFailed error code
 
 
 class NascServer(LanguageServer):
@@ -42,9 +54,18 @@ class NascServer(LanguageServer):
         super().__init__("nasc", version)
         self.project = Project()
         self.checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nasc-check")
+        self.requests = ThreadPoolExecutor(max_workers=4, thread_name_prefix="nasc-request")
+        self._worker: CheckWorker | None = None
         self.running: set[str] = set()
         self.dirty: set[str] = set()
         self.tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def worker(self) -> CheckWorker:
+        """The child process that checks documents (started on first use)."""
+        if self._worker is None:
+            self._worker = CheckWorker()
+        return self._worker
 
     @property
     def encoding(self) -> str:
@@ -98,14 +119,35 @@ class NascServer(LanguageServer):
         }
         overlays[path] = text
         loop = asyncio.get_running_loop()
+        wanted = functools.partial(self._still_open, path)
         try:
             result: CheckResult = await loop.run_in_executor(
-                self.checker, functools.partial(check, path, None, overlays)
+                self.checker,
+                functools.partial(
+                    self.worker.run, path, None, overlays, wanted, self.workspace_roots()
+                ),
             )
         except RecursionError:
             return [diagnostics.internal(index, "the document is nested too deeply to check")]
+        except CheckStopped as stopped:
+            return [diagnostics.internal(index, f"{stopped}: run `nasc check` on it")]
         self.project.learn(path, result.sources, result.space, result.ok)
         return diagnostics.convert(self.project, result, path, index)
+
+    def workspace_roots(self) -> tuple[str, ...]:
+        """The workspace folders (and root): imports may read .nas files under them."""
+        found = []
+        for folder in self.workspace.folders.values():
+            path = to_fs_path(folder.uri) if folder.uri.startswith("file:") else None
+            if path:
+                found.append(path)
+        root = self.workspace.root_path
+        if root:
+            found.append(root)
+        return tuple(found)
+
+    def _still_open(self, path: str) -> bool:
+        return path in self.project.open
 
     def log(self, message: str) -> None:
         self.window_log_message(
@@ -123,6 +165,27 @@ def guarded(handler: Callable[[NascServer, P], R]) -> Callable[[NascServer, P], 
         except Exception:
             server.log(traceback.format_exc())
             return None
+
+    return run
+
+
+def bounded(
+    handler: Callable[[NascServer, P], R],
+) -> Callable[[NascServer, P], Awaitable[R | None]]:
+    """Run a request off the event loop; refuse it with an LSP error past `REQUEST_SECONDS`."""
+    safe = guarded(handler)
+
+    @functools.wraps(handler)
+    async def run(server: NascServer, params: P) -> R | None:
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(server.requests, safe, server, params)
+        try:
+            return await asyncio.wait_for(work, REQUEST_SECONDS)
+        except TimeoutError:
+            raise JsonRpcException(
+                code=REQUEST_FAILED,
+                message=f"{handler.__name__} took longer than {REQUEST_SECONDS:g} s",
+            ) from None
 
     return run
 
@@ -156,7 +219,7 @@ def create_server() -> NascServer:
         )
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    @guarded
+    @bounded
     def hover(ls: NascServer, params: types.HoverParams) -> types.Hover | None:
         path, text = ls.document(params.text_document.uri)
         index = LineIndex(text, ls.encoding)
@@ -184,7 +247,7 @@ def create_server() -> NascServer:
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=["(", ",", "|", "="]),
     )
-    @guarded
+    @bounded
     def complete(ls: NascServer, params: types.CompletionParams) -> types.CompletionList:
         path, text = ls.document(params.text_document.uri)
         offset = LineIndex(text, ls.encoding).offset(params.position)
@@ -192,14 +255,14 @@ def create_server() -> NascServer:
         return types.CompletionList(is_incomplete=False, items=items)
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-    @guarded
+    @bounded
     def definition(ls: NascServer, params: types.DefinitionParams) -> list[types.Location]:
         path, text = ls.document(params.text_document.uri)
         offset = LineIndex(text, ls.encoding).offset(params.position)
         return navigation.definition(ls.project, path, offset, ls.encoding)
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
-    @guarded
+    @bounded
     def references(ls: NascServer, params: types.ReferenceParams) -> list[types.Location]:
         path, text = ls.document(params.text_document.uri)
         offset = LineIndex(text, ls.encoding).offset(params.position)
@@ -207,13 +270,13 @@ def create_server() -> NascServer:
         return navigation.references(ls.project, path, offset, include, ls.encoding)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    @guarded
+    @bounded
     def outline(ls: NascServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
         _, text = ls.document(params.text_document.uri)
         return navigation.symbols(text, ls.encoding)
 
     @server.feature(types.TEXT_DOCUMENT_FORMATTING)
-    @guarded
+    @bounded
     def formatting(ls: NascServer, params: types.DocumentFormattingParams) -> list[types.TextEdit]:
         path, text = ls.document(params.text_document.uri)
         try:
@@ -247,4 +310,9 @@ def _hover_text(project: Project, path: str, occurrence: Any) -> str | None:
 
 def serve() -> None:
     """Run the language server over standard input and output."""
-    create_server().start_io()
+    server = create_server()
+    server.worker  # noqa: B018 - start the checker while the editor initialises
+    try:
+        serve_io(server, sys.stdin.buffer, sys.stdout.buffer)
+    finally:
+        server.worker.close()

@@ -1,15 +1,29 @@
-"""Randomly damaged example files give diagnostics or success, never an exception."""
+"""Randomly damaged inputs give diagnostics or success, never an exception.
+
+Damaged example files (with hostile tokens: huge numbers, odd whitespace, look-alike
+letters), imports of random paths (never reading outside the import roots or
+echoing a file that is not `.nas`), damaged weight files of every kind (E801/E800
+only), and the language server's frames (a good frame after any garbage is read).
+"""
 
 from __future__ import annotations
 
+import functools
+import os
+import random
 import re
+import tempfile
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nasc.compiler import check
-from nasc.dsl import Severity
-from tests.conftest import EXAMPLES
+from nasc.compiler import check, load
+from nasc.compiler.derive.sampling import sample
+from nasc.compiler.graph import Graph, build
+from nasc.dsl import STD_DISPLAY_PATH, NascError, Severity
+from tests.conftest import EXAMPLES, ROOT
 
 TOKEN = re.compile(r"\s*(::=|\"[^\"]*\"|#[^\n]*|[A-Za-z_]\w*|\d+(?:\.\d+)?|\S)")
 VOCABULARY = [
@@ -17,6 +31,8 @@ VOCABULARY = [
     "topology", "edges", "merge", "shared", "constraint", "depth", "<=", "start", "primitive",
     "Sequential", "Cell", "Residual", "conv", "zero", "id", "relu", "linear", "0", "2", "-1",
     "1.5", '"doc"', "true", "sequence", "\n", "OP", "ARCH", "CELL", "é", "\t", "#",
+    "9" * 1200, "1e400", "\r", "\u00a0", "\u0421", "\x00", "import \"\"", "import \"../x.nas\"",
+    "(1, 100000000000000000000)", "*1e300",
 ]  # fmt: skip
 SOURCES = {path.name: path.read_text(encoding="utf-8") for path in EXAMPLES}
 CODES = re.compile(r"^[EW]\d{3}$")
@@ -81,3 +97,126 @@ def test_the_damage_is_real() -> None:
     text = SOURCES["hnb201.nas"]
     assert tokens(text) and "".join(tokens(text)).split() == text.split()
     assert damage(text, [("delete", 5, "")]) != text
+
+
+# ---- imports of random paths: nothing outside the roots is read, nothing else is echoed
+
+SECRET = "API_KEY=sk-fuzz-0000"
+PATH_PARTS = ["..", ".", "sub", "lib.nas", "secret.env", "secret.nas", "etc", "passwd", "", "x"]
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(
+    parts=st.lists(st.sampled_from(PATH_PARTS), min_size=0, max_size=6),
+    absolute=st.booleans(),
+)
+def test_fuzzed_imports_never_leave_the_roots(parts: list[str], absolute: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        top = Path(folder)
+        (top / "secret.env").write_text(SECRET + "\n", encoding="utf-8")
+        (top / "secret.nas").write_text(SECRET + "\n", encoding="utf-8")
+        root = top / "project"
+        (root / "sub").mkdir(parents=True)
+        (root / "lib.nas").write_text("LIB ::= relu\n", encoding="utf-8")
+        (root / "sub" / "lib.nas").write_text("LIB ::= gelu\n", encoding="utf-8")
+        written = ("/" if absolute else "") + "/".join(parts)
+        main = root / "main.nas"
+        main.write_text(f'import std\nimport "{written}"\ninput [3, 8, 8]\nA ::= relu\n')
+        result = check(str(main))
+        real_root = os.path.realpath(root)
+        for path in result.sources:
+            if path != STD_DISPLAY_PATH:
+                assert os.path.realpath(path).startswith(real_root + os.sep), path
+        assert SECRET not in result.format()
+
+
+# ---- damaged weight files: E801 or E800, never another exception
+
+
+@functools.cache
+def _weight_files() -> tuple[Graph, dict[str, bytes]]:
+    torch = pytest.importorskip("torch", reason="needs torch: pip install 'nasc[torch]'")
+    from nasc.backends._torch.export import export
+    from nasc.backends._torch.weights import module_with_weights
+    from nasc.backends.weights import init_weights
+
+    space = load(str(ROOT / "examples" / "mnist1d.nas"))
+    graph = build(space, sample(space, random.Random(0)))
+    weights = init_weights(graph, 1)
+    found: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        npz, pt2, pt = (Path(folder) / f"w{s}" for s in (".npz", ".pt2", ".pt"))
+        weights.save(npz)
+        module = module_with_weights(graph, weights)
+        export(graph, pt2, module=module)
+        torch.save(module.state_dict(), pt)
+        for path in (npz, pt2, pt):
+            found[path.suffix] = path.read_bytes()
+    return graph, found
+
+
+damage_bytes = st.lists(
+    st.tuples(
+        st.sampled_from(["flip", "cut", "insert"]), st.integers(0, 1 << 30), st.binary(max_size=8)
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def _damaged(data: bytes, edits: list[tuple[str, int, bytes]]) -> bytes:
+    buffer = bytearray(data)
+    for kind, where, what in edits:
+        i = where % max(1, len(buffer))
+        if kind == "flip" and buffer:
+            buffer[i] ^= 0xFF
+        elif kind == "cut":
+            del buffer[i:]
+        else:
+            buffer[i:i] = what
+    return bytes(buffer)
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(suffix=st.sampled_from([".npz", ".pt2", ".pt"]), edits=damage_bytes)
+def test_damaged_weight_files_are_e801_or_e800(
+    suffix: str, edits: list[tuple[str, int, bytes]]
+) -> None:
+    from nasc.backends.weights import read_any_weights
+
+    graph, files = _weight_files()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"damaged{suffix}"
+        path.write_bytes(_damaged(files[suffix], edits))
+        try:
+            read_any_weights(path, graph)
+        except NascError as exc:
+            assert {d.code for d in exc.diagnostics} <= {"E800", "E801"}, exc
+
+
+# ---- the language server's frames
+
+frame_junk = st.lists(
+    st.one_of(
+        st.binary(max_size=40),
+        st.sampled_from([b"Content-Length: ", b"\r\n", b"\r\n\r\n", b"{", b"}", b"7", b'{"a":']),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(before=frame_junk, between=frame_junk)
+def test_a_good_frame_after_any_garbage_is_read(before: list[bytes], between: list[bytes]) -> None:
+    from nasc.compiler.lsp.transport import FrameReader
+
+    good = b'{"jsonrpc": "2.0", "id": 7, "method": "shutdown"}'
+    frame = b"Content-Length: %d\r\n\r\n" % len(good) + good
+    reader = FrameReader()
+    for chunk in [*before, frame, *between, frame]:
+        reader.feed(chunk)
+    reader.feed(b"")
+    bodies = []
+    while (body := reader.next_body(idle=True)) is not None:
+        bodies.append(body)
+    assert good in bodies

@@ -118,6 +118,7 @@ def test_bad_settings_are_clear_errors(mnist1d: Space) -> None:
     with pytest.raises(NascError) as caught:
         make_naswot(context, {})
     assert "dataset" in caught.value.diagnostics[0].message
+    assert caught.value.diagnostics[0].code == "E967"
     assert parse_levels("bo", "0-2,4") == (0, 1, 2, 4) and parse_levels("bo", "none") == ()
 
 

@@ -1,5 +1,5 @@
 import std
 input [3, 32, 32]
 ARCH ::= Sequential(conv(16), GROW)
-GROW ::= relu | Sequential(conv(channels=*2), GROW)
+GROW ::= relu | Sequential(conv(channels=*2), GROW) | Sequential(avg_pool(kernel=2, stride=2), GROW) | Sequential(conv(channels=*3), GROW)
 constraint depth(GROW) <= 400

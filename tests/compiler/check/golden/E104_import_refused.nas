@@ -1,0 +1,5 @@
+import std
+import "../../../../../../etc/passwd"
+import "../golden_outside.nas"
+input [3, 32, 32]
+ARCH ::= Sequential(conv(16), relu)

@@ -205,6 +205,10 @@ def search_command(
     sys.exit(code)
 
 
+# Ctrl-C reaches only the main thread, and the search turns it into interrupted trials.
+search_command.main_thread = True  # type: ignore[attr-defined]
+
+
 @click.command("report")
 @click.argument(
     "runs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path)

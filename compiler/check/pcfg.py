@@ -7,7 +7,7 @@ the expected size of a draw is finite exactly when the spectral radius of M over
 each recursive component is below 1 (subcritical). At 1 or more, a draw grows
 without end with positive probability (or has infinite expected size): ``B ::=
 conv3x3 | Sequential(B, B) | Residual(B, id, B)`` expands one B into (0 + 2 + 2)/3
-= 1.33 B's on average. `supercritical_pcfg` warns about such recursion (W505) at
+= 1.33 B's on average. `supercritical_pcfg` warns about such recursion (W506) at
 check time, with the computation; the sampler bounds every draw in any case.
 """
 
@@ -52,7 +52,7 @@ def spectral_radius(matrix: dict[str, dict[str, float]], rounds: int = 200) -> f
 
 
 def supercritical_pcfg(space: Space) -> list[Diagnostic]:
-    """W505 for each unbounded recursive component whose pcfg draws grow without end."""
+    """W506 for each unbounded recursive component whose pcfg draws grow without end."""
     found = []
     bounded = space.depth_bound
     for component in recursive_components(space):
@@ -75,7 +75,7 @@ def supercritical_pcfg(space: Space) -> list[Diagnostic]:
             how = f"the expected-offspring matrix of {', '.join(sorted(component))} has spectral radius {radius:.3g}"
         found.append(
             warning(
-                "W505",
+                "W506",
                 f"pcfg draws of {first} grow without end: each expansion yields on average "
                 f"{radius:.3g} more (1 or more is supercritical)",
                 space.rule(first).span,

@@ -102,13 +102,24 @@ class CommandGroup(click.Group):
     """A group whose commands are the entry points of ``nasc.commands``, loaded when used.
 
     Every command runs through `nasc.compiler.limits.run_deep`: deep inputs get the
-    same room and, past it, the same E714 error in every command."""
+    same room and, past it, the same E714 error in every command. A command that must
+    stay on the main thread (it handles signals, as `nasc search` does Ctrl-C) says so
+    with an attribute ``main_thread = True``."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            if self._wants_main_thread(ctx):
+                return super().invoke(ctx)
             return run_deep(lambda: super(CommandGroup, self).invoke(ctx))
         except NascError as exc:
             fail(exc)
+
+    def _wants_main_thread(self, ctx: click.Context) -> bool:
+        args = [*ctx._protected_args, *ctx.args]
+        if not args:
+            return False
+        command = self.get_command(ctx, args[0])
+        return bool(getattr(command, "main_thread", False))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *_entry_points()})

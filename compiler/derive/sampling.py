@@ -500,7 +500,7 @@ class _Pcfg:
                 error(
                     "E722",
                     f"a pcfg draw grew past {MAX_DRAW_NODES:,} nonterminals: the recursion "
-                    f"through '{nt}' is supercritical (see warning W505 of `nasc check`)",
+                    f"through '{nt}' is supercritical (see warning W506 of `nasc check`)",
                     self.space.rule(nt).span,
                     "give the alternatives that end more weight, or bound the recursion with "
                     "`constraint depth(...) <= k`",

@@ -159,12 +159,12 @@ def test_supercritical_pcfg_warns_with_the_computation_and_every_draw_is_bounded
 ) -> None:
     path = _space(tmp_path, HEAD + "B ::= conv3x3 | Sequential(B, B) | Residual(B, id, B)\n")
     code, out = _run("check", path)
-    assert code == 0 and "W505" in out and "(1·0 + 1·2 + 1·2) / 3 = 1.33" in out
+    assert code == 0 and "W506" in out and "(1·0 + 1·2 + 1·2) / 3 = 1.33" in out
     code, out = _run("sample", path, "--sampler", "pcfg", "-n", "20")
     assert code == 1 and "E722" in out
     subcritical = _space(tmp_path, HEAD + "B ::= 9: conv3x3 | Sequential(B, B)\n", "sub.nas")
     code, out = _run("check", subcritical)
-    assert code == 0 and "W505" not in out
+    assert code == 0 and "W506" not in out
     code, out = _run("sample", subcritical, "--sampler", "pcfg", "-n", "20")
     assert code == 0 and len(out.splitlines()) == 20
 

@@ -101,6 +101,37 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueRule:
+    """``K ::= 3 | 5``: a choice of values for primitive and rule arguments.
+
+    A call with a value choice among its arguments (``conv(16, kernel=K)``) stands
+    for a nonterminal of that name whose alternatives are the calls with each value;
+    a value choice is thus counted, sampled and mutated like any other choice.
+    """
+
+    name: str
+    options: tuple[tuple[Value, float], ...]
+    doc: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTemplate:
+    """``B(width, stride) ::= ...``: a rule with value parameters.
+
+    Each use with values (``B(16, 2)``) is the rule of that name, its body with the
+    parameters replaced; a `shared` parametrised rule ties the uses that have the
+    same values (one derivation per scope the values name).
+    """
+
+    name: str
+    params: tuple[str, ...]
+    doc: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+    body: str = field(default="", compare=False)  # the alternatives as written
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
     """Edge ``source -> target`` of a topology, labelled by argument ``arg``."""
 
@@ -195,6 +226,8 @@ class Space:
     connected: bool = False
     depth_bounds: tuple[tuple[str, int], ...] = ()
     shared: frozenset[str] = frozenset()
+    value_rules: tuple[ValueRule, ...] = ()
+    rule_templates: tuple[RuleTemplate, ...] = ()
     path: str = field(default="<space>", compare=False)
 
     @cached_property
@@ -239,7 +272,9 @@ class Space:
     @cached_property
     def docs(self) -> dict[str, str]:
         """Documentation of every named thing that has some (for hover and `nasc show`)."""
-        named: list[Rule | Topology | PrimitiveDecl | Alias | Param] = [
+        named: list[Rule | Topology | PrimitiveDecl | Alias | Param | ValueRule | RuleTemplate] = [
+            *self.value_rules,
+            *self.rule_templates,
             *self.primitives,
             *self.aliases,
             *self.topologies,

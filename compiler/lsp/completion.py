@@ -63,15 +63,24 @@ class _Names:
 
     def nonterminals(self) -> list[types.CompletionItem]:
         names = {o.name for o in self.found.definitions.values() if o.kind == "rule"}
+        values: dict[str, str] = {}
         if self.space is not None:
-            names |= set(self.space.rule_map)
+            # the nonterminals a value choice or a parametrised rule's use stands for
+            # (``conv(16, kernel=K)``, ``B(16, 2)``) are named by their text, not written
+            names |= {name for name in self.space.rule_map if name.isidentifier()}
+            for value_rule in self.space.value_rules:
+                values[value_rule.name] = f"value choice, {len(value_rule.options)} values"
+            for rule_template in self.space.rule_templates:
+                values[rule_template.name] = (
+                    f"{rule_template.name}({', '.join(rule_template.params)}): parametrised rule"
+                )
         items = []
-        for name in sorted(names):
+        for name in sorted(names | set(values)):
             rule = self.space.rule_map.get(name) if self.space else None
-            detail = (
+            detail = values.get(name) or (
                 f"nonterminal, {len(rule.alternatives)} alternatives" if rule else "nonterminal"
             )
-            doc = describe(self.space, name, clean=None) if self.space and rule else ""
+            doc = describe(self.space, name, clean=None) if self.space else ""
             items.append(_item(name, Kind.Class, 0, detail, doc or ""))
         return items
 

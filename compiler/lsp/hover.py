@@ -98,6 +98,20 @@ def describe(space: Space, name: str, clean: bool | None = True) -> str | None:
         count = "" if clean is None else count_line(space, name, clean)
         parts = [_fence(_rule_text(item)), item.doc or "", count]
         return "\n\n".join(p for p in parts if p)
+    for value_rule in space.value_rules:
+        if value_rule.name == name:
+            values = " | ".join(
+                ("" if w == 1.0 else f"{w:g}: ") + format_value(v) for v, w in value_rule.options
+            )
+            return _join(f"{name} ::= {values}", value_rule.doc) + (
+                f"\n\nA choice of {len(value_rule.options)} values for arguments."
+            )
+    for rule_template in space.rule_templates:
+        if rule_template.name == name:
+            uses = [r for r in space.rules if r.name.startswith(name + "(")]
+            head = f"{name}({', '.join(rule_template.params)}) ::= {rule_template.body}"
+            used = f"\n\nUsed as {', '.join(f'`{r.name}`' for r in uses)}." if uses else ""
+            return _join(head, rule_template.doc) + used
     for param in space.params:
         if param.name == name:
             return _join(f"param {name} = {format_value(param.value)}", param.doc)

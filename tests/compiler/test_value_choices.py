@@ -185,3 +185,17 @@ def test_every_combination_is_an_alternative(tmp_path: Path) -> None:
     terms = {format_term(space, sample(space, random.Random(s))) for s in range(300)}
     expected = {f"conv({c}, kernel={k})" for c, k in itertools.product((8, 16, 32), (3, 5))}
     assert terms == expected
+
+
+def test_the_readme_example_counts_as_stated(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### Value choices and parametrised rules\n\n```\n")
+    body = readme[start:].split("```\n", 2)[1]
+    space = space_from("param classes = 10\n" + body, tmp_path)
+    # MB: 3 kernels x 2 expansions = 6; STAGE: 6 * 6 + 6 = 42; the second stage has
+    # two widths: 42 * (2 * 42) = 3,528.
+    assert space.count() == 3_528
+    assert (
+        format_text(HEADER + "param classes = 10\n\n" + body)
+        == HEADER + "param classes = 10\n\n" + body
+    )

@@ -71,6 +71,20 @@ def _mlp(node: Node, source: Shape) -> tuple[int, int]:
     return params, 2 * width * hidden * _positions(source)
 
 
+def _conv_transpose(node: Node, source: Shape) -> tuple[int, int]:
+    weights = node.int_attr("kernel") ** source.rank * source.features * node.shape.features
+    bias = node.shape.features if node.attr("bias") is True else 0
+    return weights + bias, weights * _positions(source)
+
+
+def _cls_token(node: Node, source: Shape) -> tuple[int, int]:
+    return source.features, 0
+
+
+def _pos_embed(node: Node, source: Shape) -> tuple[int, int]:
+    return source.features * source.extent[0], 0
+
+
 def _scalar(node: Node, source: Shape) -> tuple[int, int]:
     return 1, 0
 
@@ -90,6 +104,9 @@ COSTS.update(
         IROp.RESNET_BASIC: _resnet_basic,
         IROp.ATTENTION: _attention,
         IROp.MLP: _mlp,
+        IROp.CONV_TRANSPOSE: _conv_transpose,
+        IROp.CLS_TOKEN: _cls_token,
+        IROp.POS_EMBED: _pos_embed,
     }
 )
 COSTS.update({op: _scalar for op in (*_LEARNED_SCALAR, *_LEARNED_BINARY)})

@@ -201,6 +201,68 @@ def _mlp(shape: Shape, p: Params) -> Shape:
     return shape
 
 
+def _upsample(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "upsample")
+    scale = _int(p["scale"])
+    return Shape("channels", shape.features, tuple(size * scale for size in shape.extent))
+
+
+def _conv_transpose(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "conv_transpose")
+    kernel, stride = _int(p["kernel"]), _int(p["stride"])
+    if kernel < stride or (kernel - stride) % 2:
+        raise ShapeError(
+            f"conv_transpose needs kernel >= stride with an even difference (so that the "
+            f"output is exactly stride times the input), got kernel={kernel}, stride={stride}"
+        )
+    channels = out_channels(p["channels"], shape.features)
+    return Shape("channels", channels, tuple(size * stride for size in shape.extent))
+
+
+def _channel_shuffle(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "channel_shuffle")
+    if shape.features % _int(p["groups"]):
+        raise ShapeError(
+            f"channel_shuffle with groups={p['groups']} needs the {shape.features} channels "
+            "to divide into equal groups"
+        )
+    return shape
+
+
+def _tokens(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "tokens")
+    return Shape("sequence", shape.features, (math.prod(shape.extent),))
+
+
+def _to_image(shape: Shape, p: Params) -> Shape:
+    _need(shape, "sequence", what="to_image")
+    rank, length = _int(p["rank"]), shape.extent[0]
+    side = round(length ** (1 / rank))
+    if not 1 <= rank <= 3 or side**rank != length:
+        raise ShapeError(
+            f"to_image(rank={rank}) needs a sequence of side^{rank} tokens, got {length} tokens"
+        )
+    return Shape("channels", shape.features, (side,) * rank)
+
+
+def _cls_token(shape: Shape, p: Params) -> Shape:
+    _need(shape, "sequence", what="cls_token")
+    return Shape("sequence", shape.features, (shape.extent[0] + 1,))
+
+
+def _sequence(name: str) -> ShapeRule:
+    def rule(shape: Shape, p: Params) -> Shape:
+        _need(shape, "sequence", what=name)
+        return shape
+
+    return rule
+
+
+def _cls_pool(shape: Shape, p: Params) -> Shape:
+    _need(shape, "sequence", what="cls_pool")
+    return Shape("vector", shape.features)
+
+
 def _same(shape: Shape, p: Params) -> Shape:
     return shape
 
@@ -267,7 +329,7 @@ BINARY_OPS = [
     "bgaussian_abs",
     "wavg",
 ]
-ACTIVATIONS = ["relu", "gelu", "silu", "hardswish", "mish"]
+ACTIVATIONS = ["relu", "gelu", "silu", "hardswish", "mish", "relu6"]
 
 _LAYERS = (
     _op(
@@ -294,6 +356,22 @@ _LAYERS = (
     _op("resnet_basic", "layer", _resnet_basic, channels=_channels, stride=_positive_int),
     _op("attention", "layer", _attention, heads=_positive_int, dropout=_probability),
     _op("mlp", "layer", _mlp, ratio=_positive_number, dropout=_probability),
+    _op("upsample", "layer", _upsample, scale=_positive_int),
+    _op(
+        "conv_transpose",
+        "layer",
+        _conv_transpose,
+        channels=_channels,
+        kernel=_positive_int,
+        stride=_positive_int,
+        bias=_boolean,
+    ),
+    _op("channel_shuffle", "layer", _channel_shuffle, groups=_positive_int),
+    _op("tokens", "layer", _tokens),
+    _op("to_image", "layer", _to_image, rank=_positive_int),
+    _op("cls_token", "layer", _cls_token),
+    _op("pos_embed", "layer", _sequence("pos_embed")),
+    _op("cls_pool", "layer", _cls_pool),
 )
 
 OPS: dict[str, OpDef] = {op.name: op for op in _LAYERS}

@@ -163,6 +163,12 @@ class NasLexer(RegexLexer):
             include("space"),
             include("string"),
             (r"(" + NAME + r")(\s*)(::=)", bygroups(Name.Variable, Whitespace, Operator)),
+            # a parametrised rule's head: `B(width, stride) ::=`
+            (
+                r"(" + NAME + r")(\s*)(\()(?=[^()]*\)\s*::=)",
+                bygroups(Name.Variable, Whitespace, Punctuation),
+                "declared-parameters",
+            ),
             include("calls"),
             include("literal"),
             (r"[A-Z][A-Za-z0-9_]*", Name.Variable),
@@ -191,6 +197,7 @@ class NasLexer(RegexLexer):
         # the arguments of a primitive: values and compile-time parameters
         "arguments": [
             (r"\)", Punctuation, "#pop"),
+            (r"\(", Punctuation, "choice"),
             include("space"),
             include("string"),
             include("calls"),
@@ -207,6 +214,17 @@ class NasLexer(RegexLexer):
             include("string"),
             include("literal"),
             (NAME, Name.Attribute),
+            include("punctuation"),
+        ],
+        # a choice of values in argument position: `kernel=(3 | 5)`
+        "choice": [
+            (r"\)", Punctuation, "#pop"),
+            include("space"),
+            include("string"),
+            include("literal"),
+            (r"\|", Operator),
+            (r"[a-z_][A-Za-z0-9_]*", Name.Constant),
+            (r"[A-Z][A-Za-z0-9_]*", Name.Variable),
             include("punctuation"),
         ],
         "shared": [

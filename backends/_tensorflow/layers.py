@@ -59,6 +59,7 @@ UNARY: dict[str, Fn] = {
     "silu": ops.silu,
     "hardswish": ops.hard_swish,
     "mish": lambda x: x * ops.tanh(ops.softplus(x)),
+    "relu6": ops.relu6,
 }
 
 BINARY: dict[str, Fn] = {
@@ -150,3 +151,48 @@ class Subsample(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "stride": self.stride, "size": list(self.size)}
+
+
+@keras.saving.register_keras_serializable(package="nasc")
+class ClsToken(keras.layers.Layer):
+    """Prepends a learned token ``token`` [D] to a sequence [N, L, D]."""
+
+    def __init__(self, width: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.width = width
+        self.token = self.add_weight(shape=(width,), initializer="zeros", name="token")
+
+    def call(self, inputs: Any) -> Any:
+        token = ops.broadcast_to(
+            ops.reshape(self.token, (1, 1, self.width)), (ops.shape(inputs)[0], 1, self.width)
+        )
+        return ops.concatenate([ops.cast(token, inputs.dtype), inputs], axis=1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "width": self.width}
+
+
+@keras.saving.register_keras_serializable(package="nasc")
+class PosEmbed(keras.layers.Layer):
+    """Adds a learned embedding [L, D] to a sequence [N, L, D]."""
+
+    def __init__(self, length: int, width: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.length, self.width = length, width
+        self.embedding = self.add_weight(
+            shape=(length, width), initializer="zeros", name="embedding"
+        )
+
+    def call(self, inputs: Any) -> Any:
+        return inputs + self.embedding
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "length": self.length, "width": self.width}
+
+
+@keras.saving.register_keras_serializable(package="nasc")
+class FirstToken(keras.layers.Layer):
+    """The first token of a sequence: [N, L, D] -> [N, D]."""
+
+    def call(self, inputs: Any) -> Any:
+        return inputs[:, 0]

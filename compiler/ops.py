@@ -263,6 +263,15 @@ def _cls_pool(shape: Shape, p: Params) -> Shape:
     return Shape("vector", shape.features)
 
 
+def _zero(shape: Shape, p: Params) -> Shape:
+    """`zero(stride=2)`: DARTS' none on a reduction edge, zeros of the strided shape."""
+    stride = _int(p["stride"])
+    if stride == 1:
+        return shape
+    _spatial(shape, "zero with a stride")
+    return Shape("channels", shape.features, _strided(shape.extent, stride))
+
+
 def _same(shape: Shape, p: Params) -> Shape:
     return shape
 
@@ -378,5 +387,5 @@ OPS: dict[str, OpDef] = {op.name: op for op in _LAYERS}
 OPS.update({name: _op(name, "activation") for name in ACTIVATIONS})
 OPS.update({name: _op(name, "unary") for name in UNARY_OPS})
 OPS["id"] = _op("id", "identity")
-OPS["zero"] = _op("zero", "zero")
+OPS["zero"] = _op("zero", "zero", _zero, stride=_positive_int)
 OPS.update({name: _op(name, "binary") for name in BINARY_OPS})

@@ -71,8 +71,8 @@ primitive mish
 
 "The identity, x. In a topology an `id` edge is folded away."
 primitive id
-"The zero function. In a topology a `zero` edge is removed; `constraint connected` keeps zero edges from cutting a topology's input from its output."
-primitive zero
+"The zero function. In a topology a `zero` edge is removed; `constraint connected` keeps zero edges from cutting a topology's input from its output. `zero(stride=2)` is zero at the strided resolution (DARTS' none on a reduction edge)."
+primitive zero(stride=1)
 "-x"
 primitive neg
 "|x|"

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nasc.compiler.graph import Graph, IROp, Node
+from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import Diagnostic, error
@@ -151,6 +152,10 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
         if node.attr("bias") is True:
             specs.append(ParamSpec(index, "bias", (c_out,), fan_in=fan_in))
         return specs
+    if op is IROp.SQUEEZE_EXCITE:
+        width = source.features
+        hidden = se_hidden(width, node.attr("ratio"))
+        return [*_dense(index, "down.", width, hidden), *_dense(index, "up.", hidden, width)]
     if op is IROp.CLS_TOKEN:
         return [ParamSpec(index, "token", (c_out,), init="const")]
     if op is IROp.POS_EMBED:

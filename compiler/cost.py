@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from nasc.compiler.graph import Graph, IROp, Node
+from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 
 CostRule = Callable[[Node, Shape], tuple[int, int]]
@@ -85,6 +86,12 @@ def _pos_embed(node: Node, source: Shape) -> tuple[int, int]:
     return source.features * source.extent[0], 0
 
 
+def _squeeze_excite(node: Node, source: Shape) -> tuple[int, int]:
+    width = source.features
+    hidden = se_hidden(width, node.attr("ratio"))
+    return 2 * width * hidden + hidden + width, 2 * width * hidden
+
+
 def _scalar(node: Node, source: Shape) -> tuple[int, int]:
     return 1, 0
 
@@ -107,6 +114,7 @@ COSTS.update(
         IROp.CONV_TRANSPOSE: _conv_transpose,
         IROp.CLS_TOKEN: _cls_token,
         IROp.POS_EMBED: _pos_embed,
+        IROp.SQUEEZE_EXCITE: _squeeze_excite,
     }
 )
 COSTS.update({op: _scalar for op in (*_LEARNED_SCALAR, *_LEARNED_BINARY)})

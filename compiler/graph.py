@@ -52,6 +52,7 @@ class IROp(enum.StrEnum):
     CLS_TOKEN = "cls_token"
     POS_EMBED = "pos_embed"
     CLS_POOL = "cls_pool"
+    SQUEEZE_EXCITE = "squeeze_excite"
     # activations
     RELU = "relu"
     GELU = "gelu"

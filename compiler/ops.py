@@ -263,6 +263,16 @@ def _cls_pool(shape: Shape, p: Params) -> Shape:
     return Shape("vector", shape.features)
 
 
+def se_hidden(features: int, ratio: Value) -> int:
+    """The squeeze width of `squeeze_excite`: ratio * C rounded down, at least 1."""
+    return max(1, int(Fraction(str(ratio)) * features))
+
+
+def _squeeze_excite(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "squeeze_excite")
+    return shape
+
+
 def _zero(shape: Shape, p: Params) -> Shape:
     """`zero(stride=2)`: DARTS' none on a reduction edge, zeros of the strided shape."""
     stride = _int(p["stride"])
@@ -381,6 +391,7 @@ _LAYERS = (
     _op("cls_token", "layer", _cls_token),
     _op("pos_embed", "layer", _sequence("pos_embed")),
     _op("cls_pool", "layer", _cls_pool),
+    _op("squeeze_excite", "layer", _squeeze_excite, ratio=_unit_interval),
 )
 
 OPS: dict[str, OpDef] = {op.name: op for op in _LAYERS}

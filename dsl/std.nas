@@ -212,3 +212,6 @@ primitive pos_embed
 
 "The first token of a sequence (the class token): [L, D] becomes the vector [D]."
 primitive cls_pool
+
+"Squeeze-and-excitation: x times sigmoid(up(relu(down(mean of x over its positions)))), a gate per channel; the squeeze has ratio * C channels (rounded down, at least 1)."
+primitive squeeze_excite(ratio=0.25)

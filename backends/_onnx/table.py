@@ -243,6 +243,17 @@ def cls_token(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs:
     return b.op("Concat", [tiled, xs[0]], axis=1)
 
 
+def squeeze_excite(
+    b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
+) -> str:
+    rank = shapes[0].rank
+    squeezed = b.op("ReduceMean", [xs[0], b.const(list(range(2, rank + 2)))], keepdims=0)
+    hidden = b.op("Relu", [_dense(b, squeezed, i, "down.")])
+    gate = b.op("Sigmoid", [_dense(b, hidden, i, "up.")])
+    gate = b.op("Unsqueeze", [gate, b.const(list(range(2, rank + 2)))])
+    return b.op("Mul", [xs[0], gate])
+
+
 def _unary(name: str) -> Emitter:
     fn = ew.UNARY[name]
     return lambda b, i, node, shapes, xs: fn(b, xs[0])
@@ -289,6 +300,7 @@ TABLE: dict[IROp, Emitter] = {
     IROp.TO_IMAGE: to_image,
     IROp.CLS_TOKEN: cls_token,
     IROp.POS_EMBED: lambda b, i, node, shapes, xs: b.op("Add", [xs[0], b.weight(i, "embedding")]),
+    IROp.SQUEEZE_EXCITE: squeeze_excite,
     IROp.CLS_POOL: lambda b, i, node, shapes, xs: b.op(
         "Gather", [xs[0], b.const(np.array(0))], axis=1
     ),

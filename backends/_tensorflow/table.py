@@ -37,6 +37,7 @@ from nasc.backends._tensorflow.layers import (
 )
 from nasc.backends.weights import SCALAR_INIT, Array
 from nasc.compiler.graph import IROp, Node
+from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 
 Tensor = Any
@@ -420,6 +421,23 @@ def pos_embed(
     return y
 
 
+def squeeze_excite(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Channels-last: the gate [N, C] reshaped to [N, 1, ..., 1, C] and multiplied."""
+    source = shapes[0]
+    hidden = se_hidden(source.features, node.attr("ratio"))
+    squeezed = b.layer(_GAP[source.rank], i, "squeeze")(xs[0])
+    y = _dense(b, i, "down", squeezed, hidden, "down.")
+    y = b.layer(Elementwise, i, "relu", function="relu")(y)
+    y = _dense(b, i, "up", y, source.features, "up.")
+    y = b.layer(Elementwise, i, "sigmoid", function="sigmoid")(y)
+    gate = b.layer(
+        keras.layers.Reshape, i, "gate", target_shape=(*(1,) * source.rank, source.features)
+    )(y)
+    return b.layer(keras.layers.Multiply, i, "excite")([xs[0], gate])
+
+
 TABLE: dict[IROp, Emitter] = {
     IROp.ZERO: zero,
     IROp.SUM: total,
@@ -445,6 +463,7 @@ TABLE: dict[IROp, Emitter] = {
     IROp.TO_IMAGE: to_image,
     IROp.CLS_TOKEN: cls_token,
     IROp.POS_EMBED: pos_embed,
+    IROp.SQUEEZE_EXCITE: squeeze_excite,
     IROp.CLS_POOL: lambda b, i, node, shapes, xs: b.layer(FirstToken, i, "first")(xs[0]),
 }
 TABLE.update({IROp(name): _elementwise(name) for name in (*UNARY, *BINARY)})

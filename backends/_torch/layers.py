@@ -455,3 +455,19 @@ def to_image(x: Tensor, *, extent: tuple[int, ...]) -> Tensor:
 
 def first_token(x: Tensor) -> Tensor:
     return x[:, 0]
+
+
+class SqueezeExcite(nn.Module):
+    """x * sigmoid(up(relu(down(mean over positions of x)))) on [N, C, ...]."""
+
+    def __init__(self, width: int, hidden: int, initial: Initial | None = None) -> None:
+        super().__init__()
+        making = initial or Initial.standalone()
+        self.down = Linear(width, hidden, bias=True, initial=making)
+        self.up = Linear(hidden, width, bias=True, initial=making)
+        if initial is None:
+            making.finish()
+
+    def forward(self, x: Tensor) -> Tensor:
+        gate = torch.sigmoid(self.up(F.relu(self.down(x.flatten(2).mean(-1)))))
+        return x * gate.reshape(*gate.shape, *(1,) * (x.dim() - 2))

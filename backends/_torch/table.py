@@ -32,6 +32,7 @@ from nasc.backends._torch.layers import (
     Pool,
     PosEmbed,
     ResNetBasic,
+    SqueezeExcite,
     channel_shuffle,
     first_token,
     group_norm,
@@ -43,6 +44,7 @@ from nasc.backends._torch.layers import (
     upsample,
 )
 from nasc.compiler.graph import IROp, Node
+from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 
 Factory = Callable[[Node, tuple[Shape, ...], Initial], nn.Module]
@@ -205,6 +207,9 @@ TABLE: dict[IROp, Factory] = {
         inputs[0].extent[0], inputs[0].features, initial
     ),
     IROp.CLS_POOL: _function("cls_pool", first_token),
+    IROp.SQUEEZE_EXCITE: lambda node, inputs, initial: SqueezeExcite(
+        inputs[0].features, se_hidden(inputs[0].features, node.attr("ratio")), initial
+    ),
 }
 TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.UNARY.items()})
 TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.BINARY.items()})

@@ -103,3 +103,16 @@ def test_shape_errors_of_the_new_ops(tmp_path: Path) -> None:
     assert codes("input sequence [5, 8]", "to_image") == ["E400"]
     assert codes("input [3, 8, 8]", "cls_token") == ["E400"]
     assert codes("input sequence [5, 8]", "upsample") == ["E400"]
+
+
+def test_squeeze_excite_is_the_se_block(tmp_path: Path) -> None:
+    """Hu et al.'s block: global average pool, FC to C*ratio, ReLU, FC to C, sigmoid, scale."""
+    graph = _graph(tmp_path, "input [8, 3, 3]", "squeeze_excite(ratio=0.25)")
+    assert summarize(graph).total_params == (8 * 2 + 2) + (2 * 8 + 8)
+    x = torch.randn(2, 8, 3, 3)
+    module, y = _run(graph, x)
+    se = module.layers[0]
+    w1, b1, w2, b2 = se.down.weight, se.down.bias, se.up.weight, se.up.bias
+    squeezed = x.mean(dim=(2, 3))
+    gate = torch.sigmoid(torch.relu(squeezed @ w1.T + b1) @ w2.T + b2)
+    assert torch.allclose(y, x * gate[:, :, None, None], atol=1e-6)

@@ -21,3 +21,4 @@ NET ::= conv(6, kernel=3, stride=2, bias=true) | conv(8, kernel=3, groups=2, dil
       | relu6 | upsample | upsample(scale=3) | conv_transpose(6) | conv_transpose(3, kernel=4, bias=true)
       | conv_transpose(5, kernel=3, stride=1) | channel_shuffle | Sequential(conv(6), channel_shuffle(3))
       | Sequential(tokens, linear(4)) | Sequential(tokens, cls_token, pos_embed, cls_pool)
+      | squeeze_excite | squeeze_excite(ratio=0.5)

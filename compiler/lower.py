@@ -367,8 +367,7 @@ class Lowering:
         if not ok:
             return None
         made: list[tuple[Prim, dict[str, Value], float]] = []
-        for values, weight in _combinations(list(given.values())):
-            chosen = dict(zip(given, values, strict=True))
+        for chosen, weight in self.tied_combinations(obj.args, free, given):
             text = obj.name
             if chosen:
                 text += "(" + ", ".join(_arg_text(obj.args, free, chosen)) + ")"
@@ -376,6 +375,27 @@ class Lowering:
                 (Prim(op_name, tuple({**params, **chosen}.items()), text, span), chosen, weight)
             )
         return made
+
+    def tied_combinations(
+        self, args: Any, keys: list[str], given: dict[str, list[tuple[Value, float]]]
+    ) -> list[tuple[dict[str, Value], float]]:
+        """Every way of choosing the arguments' values; the arguments of one call that
+        name the same value choice (``conv(kernel=P, stride=P)``) take one value."""
+        source: dict[str, str] = {}
+        for index, arg in enumerate(args):
+            key = arg.key or (keys[index] if index < len(keys) else None)
+            if key is None or key not in given:
+                continue
+            value = arg.value
+            named = _kind(value) == "Call" and not value.args and value.name in self.value_rules
+            source[key] = f"rule {value.name}" if named and value.name not in self.env else key
+        groups = list(dict.fromkeys(source[key] for key in given))
+        options = [given[next(k for k in given if source[k] == group)] for group in groups]
+        found = []
+        for values, weight in _combinations(options):
+            picked = dict(zip(groups, values, strict=True))
+            found.append(({key: picked[source[key]] for key in given}, weight))
+        return found
 
     def choice_name(self, obj: Any, keys: list[str]) -> str:
         """The name of the nonterminal a call with value choices stands for, as written
@@ -656,10 +676,9 @@ class Lowering:
             return None
         if not ok:
             return None
-        ordered = [given[p] for p in rule.params]
         instances: list[Alternative] = []
-        for values, weight in _combinations(ordered):
-            name = self.instance(rule, values)
+        for chosen, weight in self.tied_combinations(obj.args, list(rule.params), given):
+            name = self.instance(rule, tuple(chosen[p] for p in rule.params))
             instances.append(Alternative(NT(name, span), weight, span))
         if len(instances) == 1:
             return instances[0].template

@@ -199,3 +199,15 @@ def test_the_readme_example_counts_as_stated(tmp_path: Path) -> None:
         format_text(HEADER + "param classes = 10\n\n" + body)
         == HEADER + "param classes = 10\n\n" + body
     )
+
+
+def test_one_call_naming_a_choice_twice_takes_one_value(tmp_path: Path) -> None:
+    space = space_from(
+        "NET ::= Sequential(conv(8, kernel=P, stride=P), B(P, P))\nP ::= 1 | 2 | 4\n"
+        "B(k, s) ::= conv(8, kernel=k, stride=s)\n",
+        tmp_path,
+    )
+    assert space.count() == 3 * 3  # P once per call, independently in each call
+    for d in (sample(space, random.Random(s)) for s in range(30)):
+        convs = [n for n in build(space, d).nodes if n.op == "conv"]
+        assert all(n.attr("kernel") == n.attr("stride") for n in convs)

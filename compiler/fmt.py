@@ -218,10 +218,18 @@ class _Reader:
         self.take(brk is not None, "number", brk)
 
     def constraint(self) -> None:
-        if self.take(True, "name").text == "depth":
+        kind = self.take(True, "name").text
+        if kind in ("depth", "edges", "inputs"):
             self.take(False, "(")
             self.take(False, "name")
             self.take(False, ")")
+            if self.at("="):  # `inputs(T) == k`
+                self.take(True, "=")
+                self.take(False, "=")
+            else:
+                self.take(True, "<=")
+            self.take(True, "number")
+        elif kind in ("params", "macs"):
             self.take(True, "<=")
             self.take(True, "number")
 

@@ -23,6 +23,7 @@ from nasc.compiler.space import (
     Alias,
     Alternative,
     Edge,
+    EdgeLimit,
     InputSpec,
     Param,
     Prim,
@@ -843,6 +844,8 @@ def lower(
     input_spec: InputSpec | None = None
     start: str | None = None
     connected = False
+    budgets: list[tuple[str, float]] = []
+    limits: list[EdgeLimit] = []
     depth: dict[str, int] = {}
     shared: set[str] = set()
     rule_names = {rule.name for rule in rules} | set(state.templates)
@@ -904,6 +907,27 @@ def lower(
             elif kind == "Constraint":
                 if statement.kind == "connected":
                     connected = True
+                elif statement.kind in ("params", "macs"):
+                    limit = float(statement.limit)
+                    if limit <= 0:
+                        state.report("E203", f"a {statement.kind} budget must be > 0", span)
+                    else:
+                        budgets.append((str(statement.kind), limit))
+                elif statement.kind in ("edges", "inputs"):
+                    target = statement.target
+                    if target not in state.topologies or target == SEQUENTIAL:
+                        state.report(
+                            "E205",
+                            f"constraint {statement.kind} names '{target}', which is not a "
+                            "topology" + suggest(target, state.topologies),
+                            state.name_span(module.source, statement, target),
+                        )
+                    elif statement.kind == "edges" and int(statement.bound) < 1:
+                        state.report("E203", "an edge bound must be at least 1", span)
+                    else:
+                        limits.append(
+                            EdgeLimit(target, str(statement.kind), int(statement.bound), span)
+                        )
                 elif statement.target not in rule_names:
                     state.report(
                         "E205",
@@ -943,6 +967,8 @@ def lower(
         connected=connected,
         depth_bounds=tuple(sorted(depth.items())),
         shared=frozenset(shared),
+        edge_limits=tuple(limits),
+        budgets=tuple(budgets),
         value_rules=tuple(state.value_rules.values()),
         rule_templates=tuple(state.templates.values()),
         path=modules.main,

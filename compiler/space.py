@@ -132,6 +132,18 @@ class RuleTemplate:
 
 
 @dataclass(frozen=True, slots=True)
+class EdgeLimit:
+    """``constraint edges(T) <= k`` (``kind`` "edges": at most k edges of each use of T
+    are not `zero`) or ``constraint inputs(T) == k`` ("inputs": every node of T but its
+    input and output has exactly k incoming edges that are not `zero`)."""
+
+    topology: str
+    kind: str
+    bound: int
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
     """Edge ``source -> target`` of a topology, labelled by argument ``arg``."""
 
@@ -226,6 +238,8 @@ class Space:
     connected: bool = False
     depth_bounds: tuple[tuple[str, int], ...] = ()
     shared: frozenset[str] = frozenset()
+    edge_limits: tuple[EdgeLimit, ...] = ()
+    budgets: tuple[tuple[str, float], ...] = ()  # ("params" | "macs", upper bound)
     value_rules: tuple[ValueRule, ...] = ()
     rule_templates: tuple[RuleTemplate, ...] = ()
     path: str = field(default="<space>", compare=False)
@@ -243,6 +257,24 @@ class Space:
 
     def topology(self, name: str) -> Topology:
         return self.topology_map[name]
+
+    @cached_property
+    def zero_patterns(self) -> bool:
+        """Whether some constraint restricts which edges of a topology may be `zero`
+        (`connected`, `edges(T) <= k`, `inputs(T) == k`): then a topology application
+        is counted, sampled and changed per allowed zero pattern."""
+        return self.connected or bool(self.edge_limits)
+
+    def constrains(self, topology: str) -> bool:
+        """Whether the zero patterns of this topology's applications are restricted."""
+        return self.connected or topology in self.limits_of
+
+    @cached_property
+    def limits_of(self) -> dict[str, tuple[EdgeLimit, ...]]:
+        found: dict[str, list[EdgeLimit]] = {}
+        for limit in self.edge_limits:
+            found.setdefault(limit.topology, []).append(limit)
+        return {name: tuple(limits) for name, limits in found.items()}
 
     @cached_property
     def depth_bound(self) -> dict[str, int]:

@@ -114,6 +114,30 @@ class NasLexer(RegexLexer):
                 ),
             ),
             (
+                r"(constraint)(\s+)(edges|inputs)(\s*)(\()(\s*)("
+                + NAME
+                + r")(\s*)(\))(\s*)(<=|==)(\s*)(\d+)",
+                bygroups(
+                    Keyword,
+                    Whitespace,
+                    Name.Builtin,
+                    Whitespace,
+                    Punctuation,
+                    Whitespace,
+                    Name.Class,
+                    Whitespace,
+                    Punctuation,
+                    Whitespace,
+                    Operator,
+                    Whitespace,
+                    Number.Integer,
+                ),
+            ),
+            (
+                r"(constraint)(\s+)(params|macs)(\s*)(<=)",
+                bygroups(Keyword, Whitespace, Name.Builtin, Whitespace, Operator),
+            ),
+            (
                 r"(constraint)\b(?:(\s+)(connected|depth)\b)?",
                 bygroups(Keyword, Whitespace, Name.Builtin),
             ),

@@ -172,6 +172,10 @@ def complete(space: Space | None, path: str, text: str, offset: int) -> list[typ
         return [
             _item("connected", Kind.Keyword, 0),
             _item("depth", Kind.Keyword, 0, "depth(NAME) <= k"),
+            _item("edges", Kind.Keyword, 0, "edges(Topology) <= k"),
+            _item("inputs", Kind.Keyword, 0, "inputs(Topology) == k"),
+            _item("params", Kind.Keyword, 0, "params <= 5e6"),
+            _item("macs", Kind.Keyword, 0, "macs <= 600e6"),
         ]
     if previous in ("start", "shared") or keyword == "shared" or (owners and owners[-1] == "depth"):
         return names.nonterminals()

@@ -20,16 +20,25 @@ KEYWORD_DOCS = {
     "start": "`start NAME`: the start symbol (otherwise the first rule of the main file).",
     "shared": "`shared NAME, ...`: every occurrence of the nonterminal takes the same "
     "sub-derivation.",
-    "constraint": "`constraint connected` (zero edges never cut a topology's input from its "
+    "constraint": "`constraint edges(T) <= k`, `inputs(T) == k`, `params <= N`, `macs <= N`, "
+    "`constraint connected` (zero edges never cut a topology's input from its "
     "output) or `constraint depth(NAME) <= k` (a bound on recursion).",
     "op": "`op name = primitive(args)`: an alias binding parameters of a primitive.",
     "primitive": "`primitive name(param=default, ...)`: declares a primitive of the op table.",
     "topology": "`topology Name(a, b, ...) edges (0,1) ... [merge concat|param]`: argument i "
     "labels edge i; node 0 is the input, the highest node the output.",
-    "edges": "The edges of a topology, `(source,target)`; argument i labels edge i.",
+    "edges": "The edges of a topology, `(source,target)`; argument i labels edge i. "
+    "`constraint edges(T) <= k`: at most k edges of each use of topology T are not `zero` "
+    "(NAS-Bench-101's 9); counted and sampled exactly.",
     "merge": "How a node with several incoming edges merges them: `sum` (default), "
     "`concat`, or a parameter that takes a binary operation.",
     "connected": "Zero edges never cut a topology's input from its output.",
+    "inputs": "`inputs(T) == k`: every node of topology T but its input and output has "
+    "exactly k incoming edges that are not `zero` (DARTS: 2); counted and sampled exactly.",
+    "params": "`params <= N`: a budget on the architecture's learned parameters, honoured "
+    "by rejection (`nasc count` gives the acceptance rate).",
+    "macs": "`macs <= N`: a budget on the architecture's multiply-accumulates, honoured by "
+    "rejection (`nasc count` gives the acceptance rate).",
     "depth": "`depth(NAME) <= k`: NAME nests at most k times.",
 }
 

@@ -16,6 +16,7 @@ from nasc.dsl import STD_DISPLAY_PATH, STD_NAME
 
 # After these a value follows: a keyword there is a name, not a new statement.
 _VALUE_BEFORE = frozenset({"(", ",", "=", "|", "::=", "<=", "[", ":", "*"})
+_CONSTRAINTS = ("connected", "depth", "edges", "inputs", "params", "macs")
 _DEFINING = {"param": "param", "op": "alias", "primitive": "primitive", "topology": "topology"}
 
 
@@ -194,7 +195,7 @@ class _Scanner:
             return Occurrence(name, start, end, "key", owner=owners[-1])
         if keyword == "rule" and name in topology_params and following != "(":
             return Occurrence(name, start, end, "local", "rule parameter")
-        if keyword in ("param", "input") or name in ("true", "false", "connected", "depth"):
+        if keyword in ("param", "input") or name in ("true", "false", *_CONSTRAINTS):
             return None
         return Occurrence(name, start, end, "reference")
 

@@ -28,7 +28,7 @@ syntax match nasRuleHead    "^\s*\zs\h\w*\ze\s*([^()]*)\s*::="
 
 " ---- literals and operators ---------------------------------------------------
 syntax match nasDelimiter   "[(),\[\]]"
-syntax match nasOperator    "<=\|="
+syntax match nasOperator    "<=\|==\|="
 syntax match nasNumber      "\%(\w\|\.\)\@<![-+]\=\%(\d\+\.\d*\|\.\d\+\|\d\+\)\%([eE][-+]\=\d\+\)\=\%(\w\|\.\)\@!"
 syntax match nasRelative    "\*\ze\s*[-+]\=\.\=\d"
 syntax keyword nasBoolean   true false
@@ -69,7 +69,7 @@ syntax match nasTopologyParam "\<\h\w*\>" contained
 syntax match nasStatement   "\<edges\>"
 syntax match nasStatement   "\<merge\>" nextgroup=nasMerge skipwhite
 syntax match nasMerge       "\<\h\w*\>" contained
-syntax match nasConstraint  "\%(\<constraint\s\+\)\@<=\%(connected\|depth\)\>"
+syntax match nasConstraint  "\%(\<constraint\s\+\)\@<=\%(connected\|depth\|edges\|inputs\|params\|macs\)\>"
 
 " ---- strings and comments ---------------------------------------------------------
 syntax match nasEscape      "\\." contained

@@ -62,6 +62,12 @@ const CASES = [
   ['X ::= Sequential(conv(16, kernel=3), batchnorm)', 'kernel', 0, 'variable.parameter.nas'],
   ['X ::= Sequential(conv(16, kernel=3), batchnorm)', '=', 1, 'keyword.operator.assignment.nas'],
   ['X ::= Sequential(conv(16, kernel=3), batchnorm)', 'batchnorm', 0, 'entity.name.function.primitive.nas'],
+  // constraints on zero patterns and budgets
+  ['constraint edges(Cell) <= 9', 'edges', 0, 'support.function.constraint.nas'],
+  ['constraint edges(Cell) <= 9', 'Cell', 0, 'entity.name.class.topology.nas'],
+  ['constraint inputs(Cell) == 2', '==', 0, 'keyword.operator.comparison.nas'],
+  ['constraint params <= 5e6', 'params', 0, 'support.function.constraint.nas'],
+  ['constraint macs <= 600e6', '600e6', 0, 'constant.numeric.nas'],
   // value choices and parametrised rules
   ['K ::= 3 | 5', 'K', 0, 'entity.name.type.rule.nas'],
   ['K ::= 3 | 5', '5', 0, 'constant.numeric.integer.nas'],

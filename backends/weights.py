@@ -7,7 +7,8 @@ linear layer's ``[out, in]``. `param_specs` lists what a graph needs, so a
 trained torch model's weights can be carried into ONNX and Keras, and a backend
 can start from `init_weights` without any framework.
 
->>> from nasc.compiler.graph import Graph, IROp, Node
+>>> from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
+from nasc.compiler.graph import Graph, IROp, Node
 >>> from nasc.compiler.shapes import Shape
 >>> x = Node(IROp.INPUT, (), Shape("vector", 8))
 >>> fc = Node(IROp.LINEAR, (0,), Shape("vector", 4), (("channels", 4), ("bias", True)))
@@ -27,6 +28,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
@@ -304,3 +306,40 @@ def read_weights(path: str | Path, graph: Graph) -> WeightSet:
     weights = WeightSet.load(path)
     check_weights(graph, weights)
     return weights
+
+
+def read_any_weights(path: str | Path, graph: Graph) -> WeightSet:
+    """The weights in any file that holds them, checked against ``graph``.
+
+    A `.npz` weight set is read here; another file by the backend whose
+    ``SUFFIXES`` hold its suffix (built-in backends first, each imported only
+    when the ones before it do not claim the file). A file of a suffix no backend
+    claims is offered to each in turn (a torch state dict may have any name).
+    NascError E801 when nothing reads it, E603 when the backend whose file it may
+    be cannot be imported, E800 when the weights do not fit the graph.
+    """
+    if Path(path).suffix == ".npz":
+        return read_weights(path, graph)
+    names = available_backends()
+    ordered = [name for name in BUILTIN if name in names]
+    ordered += [name for name in names if name not in BUILTIN]
+    loaded: list[Backend] = []
+    failed: list[Diagnostic] = []
+    for name in ordered:
+        try:
+            backend = load_backend(name)
+        except NascError as exc:
+            failed += exc.diagnostics
+            continue
+        if Path(path).suffix in backend.SUFFIXES:
+            return backend.read_weights(path, graph)
+        loaded.append(backend)
+    for backend in loaded:
+        try:
+            return backend.read_weights(path, graph)
+        except NascError as exc:
+            if any(d.code != "E801" for d in exc.diagnostics):
+                raise
+    if failed:
+        raise NascError(failed)
+    raise unreadable(path, "weights", ValueError(f"no backend reads '{Path(path).suffix}' files"))

@@ -25,8 +25,8 @@ from nasc.backends import _onnx, _tensorflow
 from nasc.backends._torch import build_module
 from nasc.backends._torch.weights import weights_from_module
 from nasc.compiler import load
+from nasc.compiler.derive.sampling import sample
 from nasc.compiler.graph import Graph, build
-from nasc.compiler.sampling import sample
 
 ROOT = Path(__file__).resolve().parent.parent
 

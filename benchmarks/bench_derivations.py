@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from nasc.compiler import load
-from nasc.compiler.counting import count, log10
-from nasc.compiler.derivation import Derivation
-from nasc.compiler.mutation import crossover, mutate
-from nasc.compiler.sampling import sample
-from nasc.compiler.terms import format_term, parse_term
+from nasc.compiler.derive.counting import count, log10
+from nasc.compiler.derive.derivation import Derivation
+from nasc.compiler.derive.mutation import crossover, mutate
+from nasc.compiler.derive.sampling import sample
+from nasc.compiler.derive.terms import format_term, parse_term
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_SAMPLES_PER_S = 24.0  # NePS 0.12.2 on hNB201, measured on the same 2-core CPU

@@ -31,10 +31,10 @@ from torch import Tensor, nn
 
 from nasc.backends._torch import build_module
 from nasc.compiler import load
-from nasc.compiler.cost import summarize
-from nasc.compiler.derivation import Derivation
+from nasc.compiler.derive.derivation import Derivation
+from nasc.compiler.derive.sampling import SAMPLERS, sample
 from nasc.compiler.graph import build
-from nasc.compiler.sampling import SAMPLERS, sample
+from nasc.compiler.graph.cost import summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = (64, 3, 32, 32)

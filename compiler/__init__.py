@@ -4,14 +4,15 @@ Framework-free: nothing here imports torch, tensorflow, onnx or gpytorch.
 """
 
 from nasc.compiler.backend_registry import available_backends, load_backend
-from nasc.compiler.checking import CheckResult, check, load
-from nasc.compiler.cost import Summary, summarize
-from nasc.compiler.counting import count, count_by_depth, count_table
-from nasc.compiler.derivation import Derivation, from_json, to_json, validate
-from nasc.compiler.graph import Graph, IROp, Node, build
-from nasc.compiler.hierarchy import LevelGraph, levels
-from nasc.compiler.mutation import crossover, mutate, self_crossover
-from nasc.compiler.sampling import sample
+from nasc.compiler.check.pipeline import CheckResult, check, load
+from nasc.compiler.derive.counting import count, count_by_depth, count_table
+from nasc.compiler.derive.derivation import Derivation, from_json, to_json, validate
+from nasc.compiler.derive.hierarchy import LevelGraph, levels
+from nasc.compiler.derive.mutation import crossover, mutate, self_crossover
+from nasc.compiler.derive.sampling import sample
+from nasc.compiler.derive.terms import format_term, parse_term
+from nasc.compiler.graph.cost import Summary, summarize
+from nasc.compiler.graph.ir import Graph, IROp, Node, build
 from nasc.compiler.shapes import Shape, ShapeError
 from nasc.compiler.space import (
     NT,
@@ -28,7 +29,6 @@ from nasc.compiler.space import (
     Topo,
     Topology,
 )
-from nasc.compiler.terms import format_term, parse_term
 from nasc.compiler.values import Relative, Value
 
 __all__ = [

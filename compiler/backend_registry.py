@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import importlib
 from importlib.metadata import entry_points
-from typing import Any, Protocol, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from nasc.compiler.graph import Graph, IROp
+from nasc.compiler.graph.ir import Graph, IROp
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
+
+if TYPE_CHECKING:  # for annotations only: the weight set is numpy's, one layer up
+    from nasc.backends.weights import WeightSet
 
 ENTRY_POINT_GROUP = "nasc.backends"
 
@@ -29,16 +33,35 @@ BUILTIN: dict[str, tuple[str, str]] = {
 
 
 class Backend(Protocol):
-    """What a backend module offers."""
+    """What every backend module offers, the same for each.
+
+    A model is the framework's own object (a torch module, an ONNX model, a Keras
+    model); weights travel between backends as a framework-neutral `WeightSet`.
+    """
 
     NAME: str
-    SUFFIX: str  # the file suffix `export` writes
+    # the suffixes of the files `export` writes and `read_weights` reads; the first
+    # is the default
+    SUFFIXES: tuple[str, ...]
 
-    def build_module(self, graph: Graph, seed: int = 0) -> Any: ...
+    def build_module(self, graph: Graph, seed: int = 0, weights: WeightSet | None = None) -> Any:
+        """The graph's model: ``weights`` when given (checked against the graph,
+        NascError E800), else fresh ones drawn from ``seed``."""
 
-    def export(self, graph: Graph, path: str, seed: int = 0) -> Any: ...
+    def export(
+        self, graph: Graph, path: str | Path, seed: int = 0, weights: WeightSet | None = None
+    ) -> None:
+        """Write the model `build_module` makes to the file ``path``."""
 
-    def missing_ops(self, graph: Graph) -> list[IROp]: ...
+    def read_weights(self, path: str | Path, graph: Graph) -> WeightSet:
+        """The weights of a file this backend wrote, for ``graph`` (NascError E801
+        when it cannot be read, E800 when its weights do not fit the graph)."""
+
+    def weights_of(self, model: Any, graph: Graph) -> WeightSet:
+        """The weights a live model of ``graph`` holds (trained or not), checked (E800)."""
+
+    def missing_ops(self, graph: Graph) -> list[IROp]:
+        """The graph's ops this backend does not map, in IR order."""
 
 
 def _plugins() -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Source positions sit beside the values (``compare=False``), so two spaces, rules
 or templates are equal when they mean the same thing, whatever file they came
-from. Only `nasc.compiler.lower` builds these from source text.
+from. Only `nasc.compiler.check.lower` builds these from source text.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from nasc.compiler.values import Value
 from nasc.dsl import Span
 
 if TYPE_CHECKING:
-    from nasc.compiler.counting import Counts
-    from nasc.compiler.derivation import Derivation
+    from nasc.compiler.derive.counting import Counts
+    from nasc.compiler.derive.derivation import Derivation
 
 SEQUENTIAL = "Sequential"
 
@@ -282,22 +282,22 @@ class Space:
 
     @cached_property
     def derivation_counts(self) -> Counts:
-        """The space's counting tables, built once on first use (see `nasc.compiler.counting`)."""
-        from nasc.compiler.counting import Counts
+        """The space's counting tables, built once on first use (see `nasc.compiler.derive.counting`)."""
+        from nasc.compiler.derive.counting import Counts
 
         return Counts(self)
 
     def count(self) -> int:
-        """The exact number of architectures (`nasc.compiler.counting.count`)."""
-        from nasc.compiler.counting import count
+        """The exact number of architectures (`nasc.compiler.derive.counting.count`)."""
+        from nasc.compiler.derive.counting import count
 
         return count(self)
 
     def sample(self, seed: int | None = None, sampler: str = "uniform") -> Derivation:
-        """One architecture drawn with ``random.Random(seed)`` (`nasc.compiler.sampling.sample`)."""
+        """One architecture drawn with ``random.Random(seed)`` (`nasc.compiler.derive.sampling.sample`)."""
         import random
 
-        from nasc.compiler.sampling import sample
+        from nasc.compiler.derive.sampling import sample
 
         return sample(self, random.Random(seed), sampler)
 

@@ -1,6 +1,6 @@
 """Reading `.nas` text into textX's syntax model, with syntax errors as diagnostics.
 
-The syntax model is syntax only: `nasc.compiler.lower` is the one module that
+The syntax model is syntax only: `nasc.compiler.check.lower` is the one module that
 reads it. Parsing never executes anything from the file.
 """
 

@@ -2,7 +2,8 @@
 
 Keras runs on TensorFlow here unless ``KERAS_BACKEND`` says otherwise;
 TensorFlow's start-up messages are kept to warnings unless
-``TF_CPP_MIN_LOG_LEVEL`` is set.
+``TF_CPP_MIN_LOG_LEVEL`` is set. The module-level functions are the
+`nasc.compiler.backend_registry.Backend` protocol.
 """
 
 import os
@@ -10,17 +11,44 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from pathlib import Path
+
+import keras
+
+from nasc.backends._tensorflow import model as _model
 from nasc.backends._tensorflow.layers import Elementwise, Scaled, Subsample, Zeros
-from nasc.backends._tensorflow.model import build_module, export, missing_ops
+from nasc.backends._tensorflow.model import missing_ops
 from nasc.backends._tensorflow.table import TABLE
 from nasc.backends._tensorflow.weights import read_weights, weights_from_model
+from nasc.backends.weights import WeightSet
+from nasc.compiler.graph import Graph
 
-NAME = "tensorflow"
-SUFFIX = ".keras"
+NAME: str = "tensorflow"
+SUFFIXES: tuple[str, ...] = (".keras",)
+
+
+def build_module(
+    graph: Graph, seed: int = 0, weights: WeightSet | None = None, *, dtype: str = "float32"
+) -> keras.Model:
+    """The Keras model of ``graph``: ``weights`` when given (checked against the
+    graph), else fresh ones drawn from ``seed``; ``dtype`` float64 computes in
+    double precision."""
+    return _model.build_module(graph, seed, weights=weights, dtype=dtype)
+
+
+def export(graph: Graph, path: str | Path, seed: int = 0, weights: WeightSet | None = None) -> None:
+    """Write the model to ``path``, a `.keras` file (E802 for another suffix)."""
+    _model.export(graph, path, seed, weights=weights)
+
+
+def weights_of(model: keras.Model, graph: Graph) -> WeightSet:
+    """The weights a Keras model of ``graph`` holds (E800 when they do not fit it)."""
+    return weights_from_model(model, graph)
+
 
 __all__ = [
     "NAME",
-    "SUFFIX",
+    "SUFFIXES",
     "TABLE",
     "Elementwise",
     "Scaled",
@@ -31,4 +59,5 @@ __all__ = [
     "missing_ops",
     "read_weights",
     "weights_from_model",
+    "weights_of",
 ]

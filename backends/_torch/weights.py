@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from pickle import UnpicklingError
+from zipfile import BadZipFile
 
 import torch
 
@@ -93,7 +95,7 @@ def _read_torch(path: Path) -> WeightSet:
         ):
             raise ValueError("expected a state dict of tensors")
         return _from_state_dict(state)
-    except (OSError, RuntimeError, ValueError, EOFError) as exc:
+    except (OSError, RuntimeError, ValueError, EOFError, UnpicklingError, BadZipFile) as exc:
         raise unreadable(path, "torch weights", exc) from None
 
 

@@ -11,11 +11,11 @@ import os
 
 from lsprotocol import types
 
-from nasc.compiler.fmt import KEYWORDS
 from nasc.compiler.lsp.hover import KEYWORD_DOCS, describe
 from nasc.compiler.lsp.scan import Scan, scan
 from nasc.compiler.space import Space
 from nasc.compiler.values import format_value
+from nasc.dsl.fmt import KEYWORDS
 
 Kind = types.CompletionItemKind
 _TERM_PLACES = frozenset({"::=", "|", ":", "(", ",", "="})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from nasc.compiler.checking import CheckResult
+from nasc.compiler.check.pipeline import CheckResult
 from nasc.compiler.lsp.positions import LineIndex
 from nasc.compiler.lsp.project import Project, on_disk
 from nasc.compiler.lsp.scan import Occurrence

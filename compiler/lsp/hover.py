@@ -3,10 +3,9 @@ nonterminal, its alternatives and the exact number of architectures it derives."
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Callable
 
+from nasc.compiler.derive.counting import count
 from nasc.compiler.space import Alias, PrimitiveDecl, Rule, Space, Topology, template_text
 from nasc.compiler.values import Value, format_value
 from nasc.dsl import NascError
@@ -73,21 +72,9 @@ def format_count(count: int) -> str:
     return text if count < 10**9 else f"{text} (about 10^{math.log10(count):.1f})"
 
 
-def _counter() -> Callable[[Space, str], int] | None:
-    try:
-        module = importlib.import_module("nasc.compiler.counting")
-    except ImportError:
-        return None
-    count: Callable[[Space, str], int] | None = getattr(module, "count", None)
-    return count
-
-
 def count_line(space: Space, name: str, clean: bool) -> str:
     if not clean:
         return "_Its number of architectures shows once the space checks clean._"
-    count = _counter()
-    if count is None:
-        return "_Counting is not available in this installation._"
     try:
         return f"Derives **{format_count(count(space, name))}** architectures."
     except NascError as exc:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-from nasc.compiler.checking import check
+from nasc.compiler.check.pipeline import check
 from nasc.compiler.lsp.scan import Occurrence, imports_of, scan
 from nasc.compiler.space import Space
 from nasc.dsl import STD_DISPLAY_PATH, std_text

@@ -11,8 +11,8 @@ import functools
 import os
 from dataclasses import dataclass, field
 
-from nasc.compiler.fmt import KEYWORDS, Token, tokenize
 from nasc.dsl import STD_DISPLAY_PATH, STD_NAME
+from nasc.dsl.fmt import KEYWORDS, Token, tokenize
 
 # After these a value follows: a keyword there is a name, not a new statement.
 _VALUE_BEFORE = frozenset({"(", ",", "=", "|", "::=", "<=", "[", ":", "*"})

@@ -20,14 +20,14 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from nasc.compiler.checking import CheckResult, check
-from nasc.compiler.fmt import format_text
+from nasc.compiler.check.pipeline import CheckResult, check
 from nasc.compiler.lsp import completion, diagnostics, navigation
 from nasc.compiler.lsp.hover import KEYWORD_DOCS, describe, describe_key
 from nasc.compiler.lsp.positions import LineIndex
 from nasc.compiler.lsp.project import Project, compiler_path
 from nasc.compiler.lsp.scan import scan
 from nasc.dsl import STD_DISPLAY_PATH, NascError
+from nasc.dsl.fmt import format_text
 
 P = TypeVar("P")
 R = TypeVar("R")

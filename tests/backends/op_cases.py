@@ -8,7 +8,7 @@ import numpy as np
 
 from nasc.backends.weights import WeightSet, param_specs
 from nasc.compiler import load
-from nasc.compiler.derivation import Derivation
+from nasc.compiler.derive.derivation import Derivation
 from nasc.compiler.graph import Graph, build
 from nasc.compiler.space import template_text
 from tests.conftest import ROOT

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from nasc.backends.weights import WeightSet, parameter_count
-from nasc.compiler.cost import summarize
+from nasc.compiler.backend_registry import load_backend
 from nasc.compiler.graph import Graph, IROp
+from nasc.compiler.graph.cost import summarize
+from nasc.compiler.graph.verify import verify
 from nasc.dsl import NascError
 from tests.backends.op_cases import inputs, lively, op_graphs, relative_error
 
@@ -28,13 +30,13 @@ def _need(module: str, extra: str) -> Any:
 class BackendContract:
     """What every backend must do; a subclass says how to emit, run and count."""
 
-    package: ClassVar[str]
+    name: ClassVar[str]
     extra: ClassVar[str]
 
     @pytest.fixture
     def backend(self) -> Any:
         _need(self.extra if self.extra != "tensorflow" else "keras", self.extra)
-        return importlib.import_module(self.package)
+        return load_backend(self.name)
 
     def emit(self, backend: Any, graph: Graph, weights: WeightSet) -> Any:
         raise NotImplementedError
@@ -49,20 +51,20 @@ class BackendContract:
     def test_every_ir_op_is_covered(self) -> None:
         covered = set().union(*(graph.ops() for _, graph in CASES))
         assert covered == set(IROp)
+        assert all(verify(graph) == [] for _, graph in CASES)
 
     @pytest.mark.parametrize(("label", "graph"), CASES, ids=LABELS)
     def test_op_emits_with_the_graphs_shape_and_function(
         self, backend: Any, label: str, graph: Graph
     ) -> None:
         torch = _need("torch", "torch")
-        from nasc.backends._torch.weights import module_with_weights
-
         weights = lively(graph)
         model = self.emit(backend, graph, weights)
         x = inputs(graph)
         out = self.run(model, x)
         assert out.shape == (len(x), *graph.output_shape.dims)
-        reference = module_with_weights(graph, weights).eval()  # float32, as every backend
+        # float32, as every backend
+        reference = load_backend("torch").build_module(graph, weights=weights).eval()
         with torch.no_grad():
             expected = reference(torch.from_numpy(x)).numpy()
         assert relative_error(out, expected) < 1e-5, label
@@ -90,12 +92,10 @@ class BackendContract:
 
 
 class TestTorch(BackendContract):
-    package, extra = "nasc.backends._torch", "torch"
+    name, extra = "torch", "torch"
 
     def emit(self, backend: Any, graph: Graph, weights: WeightSet) -> Any:
-        from nasc.backends._torch.weights import module_with_weights
-
-        return module_with_weights(graph, weights).eval()
+        return backend.build_module(graph, weights=weights).eval()
 
     def run(self, model: Any, x: np.ndarray) -> np.ndarray:
         import torch
@@ -108,7 +108,7 @@ class TestTorch(BackendContract):
 
 
 class TestOnnx(BackendContract):
-    package, extra = "nasc.backends._onnx", "onnx"
+    name, extra = "onnx", "onnx"
 
     def emit(self, backend: Any, graph: Graph, weights: WeightSet) -> Any:
         onnx = _need("onnx", "onnx")
@@ -129,7 +129,7 @@ class TestOnnx(BackendContract):
 
 
 class TestTensorflow(BackendContract):
-    package, extra = "nasc.backends._tensorflow", "tensorflow"
+    name, extra = "tensorflow", "tensorflow"
 
     def emit(self, backend: Any, graph: Graph, weights: WeightSet) -> Any:
         return backend.build_module(graph, weights=weights)

@@ -24,8 +24,8 @@ pytest.importorskip("keras", reason="needs keras: pip install 'nasc[tensorflow]'
 from nasc.backends import _onnx, _tensorflow  # noqa: E402
 from nasc.backends._torch import GraphModule, build_module  # noqa: E402
 from nasc.backends._torch.weights import weights_from_module  # noqa: E402
+from nasc.compiler.derive.sampling import sample  # noqa: E402
 from nasc.compiler.graph import Graph, build  # noqa: E402
-from nasc.compiler.sampling import sample  # noqa: E402
 from tests.backends.op_cases import inputs, relative_error  # noqa: E402
 from tests.compiler.graph_cases import example  # noqa: E402
 

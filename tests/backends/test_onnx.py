@@ -16,8 +16,8 @@ from click.testing import CliRunner  # noqa: E402
 from nasc.backends._onnx import OPSET, build_module, export, weights_from_model  # noqa: E402
 from nasc.backends.weights import WeightSet, init_weights  # noqa: E402
 from nasc.compiler.cli import main  # noqa: E402
+from nasc.compiler.derive.terms import format_term, parse_term  # noqa: E402
 from nasc.compiler.graph import Graph, build  # noqa: E402
-from nasc.compiler.terms import format_term, parse_term  # noqa: E402
 from nasc.dsl import NascError  # noqa: E402
 from tests.backends.op_cases import inputs, lively, op_graphs  # noqa: E402
 from tests.compiler.graph_cases import example, example_path, mnist1d  # noqa: E402

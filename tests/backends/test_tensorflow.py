@@ -15,8 +15,8 @@ from click.testing import CliRunner  # noqa: E402
 
 from nasc.backends import _tensorflow  # noqa: E402
 from nasc.compiler.cli import main  # noqa: E402
+from nasc.compiler.derive.terms import format_term  # noqa: E402
 from nasc.compiler.graph import Graph, build  # noqa: E402
-from nasc.compiler.terms import format_term  # noqa: E402
 from nasc.dsl import NascError  # noqa: E402
 from tests.backends.op_cases import inputs, lively  # noqa: E402
 from tests.compiler.graph_cases import (  # noqa: E402
@@ -37,7 +37,8 @@ def graph() -> Graph:
 def test_saved_model_loads_back_and_computes_the_same(graph: Graph, tmp_path: Path) -> None:
     weights = lively(graph)
     path = tmp_path / "model.keras"
-    model = _tensorflow.export(graph, path, weights=weights)
+    _tensorflow.export(graph, path, weights=weights)
+    model = _tensorflow.build_module(graph, weights=weights)
     loaded = keras.saving.load_model(str(path))
     x = inputs(graph, batch=2)
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-6, atol=1e-6)
@@ -49,7 +50,8 @@ def test_custom_layers_survive_saving(tmp_path: Path) -> None:
     graph = build(example("activation"), activation(binop=9, unops=(6, 24)))  # wavg(mconst, const)
     weights = lively(graph)
     path = tmp_path / "act.keras"
-    model = _tensorflow.export(graph, path, weights=weights)
+    _tensorflow.export(graph, path, weights=weights)
+    model = _tensorflow.build_module(graph, weights=weights)
     loaded = keras.saving.load_model(str(path))
     x = inputs(graph, batch=1)
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-5, atol=1e-6)
@@ -119,7 +121,8 @@ def test_a_keras_file_carries_its_weights_into_onnx(graph: Graph, tmp_path: Path
     ort = pytest.importorskip("onnxruntime", reason="needs onnxruntime: pip install 'nasc[onnx]'")
     weights = lively(graph, seed=3)
     trained = tmp_path / "trained.keras"
-    model = _tensorflow.export(graph, trained, weights=weights)
+    _tensorflow.export(graph, trained, weights=weights)
+    model = _tensorflow.build_module(graph, weights=weights)
     term = format_term(example("transformer"), transformer(depth=1, mixer=0, ffn=2))
     out = tmp_path / "model.onnx"
     args = ["compile", str(example_path("transformer")), "--arch", term, "--backend", "onnx"]

@@ -17,10 +17,10 @@ from nasc.backends import to_torch  # noqa: E402
 from nasc.backends._torch import build_module, missing_ops  # noqa: E402
 from nasc.backends._torch import table as torch_table  # noqa: E402
 from nasc.backends._torch.layers import Attention  # noqa: E402
-from nasc.compiler.cost import summarize  # noqa: E402
-from nasc.compiler.derivation import Derivation  # noqa: E402
+from nasc.compiler.derive.derivation import Derivation  # noqa: E402
+from nasc.compiler.derive.sampling import sample  # noqa: E402
 from nasc.compiler.graph import Graph, IROp, build  # noqa: E402
-from nasc.compiler.sampling import sample  # noqa: E402
+from nasc.compiler.graph.cost import summarize  # noqa: E402
 from nasc.dsl import NascError  # noqa: E402
 from tests.compiler.graph_cases import FIXED, UMAX, activation, example, zero_space  # noqa: E402
 

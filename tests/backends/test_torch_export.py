@@ -12,8 +12,8 @@ torch = pytest.importorskip(
 )
 
 from nasc.backends._torch import build_module, export  # noqa: E402
+from nasc.compiler.derive.sampling import sample  # noqa: E402
 from nasc.compiler.graph import build  # noqa: E402
-from nasc.compiler.sampling import sample  # noqa: E402
 from tests.compiler.graph_cases import FIXED, example  # noqa: E402
 
 

@@ -12,8 +12,8 @@ import torch.nn.functional as F  # noqa: E402
 from torch import Tensor, nn  # noqa: E402
 
 from nasc.backends._torch import build_module  # noqa: E402
-from nasc.compiler.cost import summarize  # noqa: E402
 from nasc.compiler.graph import build  # noqa: E402
+from nasc.compiler.graph.cost import summarize  # noqa: E402
 from tests.compiler.graph_cases import (  # noqa: E402
     CONV1,
     CONV3,

@@ -6,7 +6,7 @@ import itertools
 from pathlib import Path
 
 from nasc.compiler import check
-from nasc.compiler.derivation import Derivation, validate
+from nasc.compiler.derive.derivation import Derivation, validate
 from nasc.compiler.space import Space, nonterminals_in
 
 HEADER = "import std\ninput [3, 8, 8]\n"

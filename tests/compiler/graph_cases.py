@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from nasc.compiler import Space, check, load
-from nasc.compiler.derivation import Derivation as D
+from nasc.compiler.derive.derivation import Derivation as D
 from tests.conftest import ROOT
 
 # NB201 operations by alternative: id, zero, relu-conv3x3-bn, relu-conv1x1-bn, avg_pool

@@ -31,7 +31,7 @@ def test_torch_is_listed_without_being_imported() -> None:
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs torch")
 def test_torch_backend_loads_by_name() -> None:
     backend = load_backend("torch")
-    assert backend.NAME == "torch" and backend.SUFFIX == ".pt2"
+    assert backend.NAME == "torch" and backend.SUFFIXES[0] == ".pt2"
 
 
 def test_unknown_backend_lists_the_available_ones() -> None:
@@ -42,7 +42,7 @@ def test_unknown_backend_lists_the_available_ones() -> None:
 
 
 def test_third_party_backend_comes_from_its_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
-    plugin = types.SimpleNamespace(NAME="mini", SUFFIX=".mini")
+    plugin = types.SimpleNamespace(NAME="mini", SUFFIXES=(".mini",))
     broken = _EntryPoint("broken", ImportError("no module named mini_framework"))
     monkeypatch.setattr(
         backend_registry,

@@ -8,9 +8,9 @@ import random
 import pytest
 
 from nasc.compiler import build, count, format_term, parse_term, summarize
-from nasc.compiler.derivation import is_valid
-from nasc.compiler.mutation import mutate
-from nasc.compiler.sampling import sample
+from nasc.compiler.derive.derivation import is_valid
+from nasc.compiler.derive.mutation import mutate
+from nasc.compiler.derive.sampling import sample
 from tests.compiler.graph_cases import example
 
 # (example, hand count from the example's own comment, output dims)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasc.compiler import build, check, parse_term
-from nasc.compiler.graph import IROp
+from nasc.compiler.graph.ir import IROp
 from tests.compiler.derivation_spaces import HEADER, brute_force_count, space_from
 
 PAR = """

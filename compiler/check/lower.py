@@ -1,0 +1,996 @@
+"""Lowering: textX syntax models to the Space IR, resolving every name.
+
+This is the one module that knows the shape of textX objects. It reports
+undefined names, unknown or bad parameters, wrong arities and duplicate
+definitions; the grammar-level checks run on the Space it returns.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from nasc.compiler.ops import OPS
+from nasc.compiler.shapes import Layout
+from nasc.compiler.space import (
+    NT,
+    SEQUENTIAL,
+    Alias,
+    Alternative,
+    Edge,
+    EdgeLimit,
+    InputSpec,
+    Param,
+    Prim,
+    PrimitiveDecl,
+    Rule,
+    RuleTemplate,
+    Space,
+    Template,
+    Topo,
+    Topology,
+    ValueRule,
+)
+from nasc.compiler.values import Relative, Value, format_value
+from nasc.dsl import STD_DISPLAY_PATH, Diagnostic, Source, Span
+from nasc.dsl.diagnostics import error, warning
+from nasc.dsl.modules import ModuleSet
+
+SEQUENTIAL_TOPOLOGY = Topology(
+    SEQUENTIAL,
+    (),
+    (),
+    variadic=True,
+    doc="The built-in chain: Sequential(a, b, c) applies a, then b, then c.",
+)
+
+
+def suggest(name: str, candidates: Any) -> str:
+    """ "; did you mean 'x'?" when a candidate is close, else ""."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def parse_value(text: str) -> Value:
+    """A value written on the command line: a number, true/false, *factor, or a string."""
+    text = text.strip()
+    if text in ("true", "false"):
+        return text == "true"
+    if text.startswith("*"):
+        return Relative(Fraction(text[1:]))
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip('"')
+
+
+def _kind(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def _doc(obj: Any) -> str | None:
+    doc = getattr(obj, "doc", None)
+    return " ".join(doc.split()) if doc else None
+
+
+@dataclass
+class _Declared:
+    kind: str
+    obj: Any
+    source: Source
+
+
+@dataclass
+class Lowering:
+    """State of one lowering: the declarations of every module and the findings."""
+
+    modules: ModuleSet
+    overrides: Mapping[str, str]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    names: dict[str, _Declared] = field(default_factory=dict)
+    params: dict[str, Param] = field(default_factory=dict)
+    primitives: dict[str, PrimitiveDecl] = field(default_factory=dict)
+    aliases: dict[str, Alias] = field(default_factory=dict)
+    topologies: dict[str, Topology] = field(default_factory=dict)
+    value_rules: dict[str, ValueRule] = field(default_factory=dict)
+    templates: dict[str, RuleTemplate] = field(default_factory=dict)
+    made: dict[str, Rule] = field(default_factory=dict)
+    instances: dict[str, list[str]] = field(default_factory=dict)
+    env: dict[str, Value] = field(default_factory=dict)
+    used_values: set[str] = field(default_factory=set)
+    _resolving: set[str] = field(default_factory=set)
+
+    # ---- positions
+
+    def name_span(self, source: Source, obj: Any, name: str) -> Span:
+        """The span of the name an object declares (after its doc string and keyword)."""
+        start = obj._tx_position
+        text = source.text
+        doc = getattr(obj, "doc", None)
+        if doc:
+            quote = text[start]
+            start = text.index(quote, start + 1) + 1 if quote in "\"'" else start
+        match = re.compile(rf"\b{re.escape(name)}\b").search(text, start, obj._tx_position_end)
+        if match is None:
+            return source.span_of(obj)
+        return source.span(match.start(), match.end())
+
+    def report(self, code: str, message: str, span: Span | None, *notes: str) -> None:
+        self.diagnostics.append(error(code, message, span, *notes))
+
+    # ---- declarations
+
+    def declare(self) -> None:
+        self.names[SEQUENTIAL] = _Declared("topology", None, Source.of("<builtin>", ""))
+        for path in self.modules.order:
+            module = self.modules.modules[path]
+            for statement in module.model.statements:
+                kind = _kind(statement)
+                if kind in ("Rule", "Primitive", "OpAlias", "Topology"):
+                    self._declare_name(statement, kind, module.source)
+                elif kind == "Param":
+                    self._declare_param(statement, module.source)
+
+    def _declare_name(self, obj: Any, kind: str, source: Source) -> None:
+        earlier = self.names.get(obj.name)
+        if earlier is not None:
+            where = "built in" if earlier.obj is None else f"defined at {self._where(earlier)}"
+            self.report(
+                "E204",
+                f"'{obj.name}' is already {where}",
+                self.name_span(source, obj, obj.name),
+                "rename one of them: rules, primitives, ops and topologies share one namespace",
+            )
+            return
+        self.names[obj.name] = _Declared(kind, obj, source)
+
+    def _where(self, declared: _Declared) -> str:
+        return str(self.name_span(declared.source, declared.obj, declared.obj.name))
+
+    def _declare_param(self, obj: Any, source: Source) -> None:
+        span = self.name_span(source, obj, obj.name)
+        if obj.name in self.params:
+            self.report(
+                "E204",
+                f"param '{obj.name}' is already defined at {self.params[obj.name].span}",
+                span,
+            )
+            return
+        self.params[obj.name] = Param(obj.name, self.constant(obj.value), _doc(obj), span)
+
+    def apply_overrides(self) -> None:
+        for name, text in self.overrides.items():
+            param = self.params.get(name)
+            if param is None:
+                self.report(
+                    "E205",
+                    f"--set {name}={text}: the space has no param '{name}'"
+                    + suggest(name, self.params),
+                    None,
+                    "params: " + (", ".join(sorted(self.params)) or "none"),
+                )
+                continue
+            self.params[name] = Param(name, parse_value(text), param.doc, param.span)
+
+    # ---- values and primitives
+
+    def constant(self, obj: Any) -> Value:
+        kind = _kind(obj)
+        if kind == "Relative":
+            return Relative(Fraction(obj.factor.value))
+        if kind == "Quoted":
+            return str(obj.value)
+        if kind == "Boolean":
+            return bool(obj.value == "true")
+        text = obj.value
+        return float(text) if any(c in text for c in ".eE") else int(text)
+
+    def value(self, obj: Any, source: Source) -> Value | None:
+        """One value (a constant, a param, a rule parameter); a choice is an error here."""
+        found = self.options(obj, source)
+        if found is None:
+            return None
+        if len(found) != 1:
+            self.report(
+                "E203",
+                "a choice of values is not allowed here; write one value",
+                source.span_of(obj),
+            )
+            return None
+        return found[0][0]
+
+    def options(self, obj: Any, source: Source) -> list[tuple[Value, float]] | None:
+        """The values an argument can take, with their weights: one for a constant or a
+        param, several for a value choice (``K`` with ``K ::= 3 | 5``, or ``(3 | 5)``)."""
+        kind = _kind(obj)
+        if kind == "Choice":
+            found: list[tuple[Value, float]] = []
+            for option in obj.options:
+                got = self.options(option, source)
+                if got is None:
+                    return None
+                for value, weight in got:
+                    if any(value == v and type(value) is type(v) for v, _ in found):
+                        self.report(
+                            "E301",
+                            f"the choice lists the value {format_value(value)} twice",
+                            source.span_of(option),
+                        )
+                        continue
+                    found.append((value, weight))
+            return found
+        if kind != "Call":
+            return [(self.constant(obj), 1.0)]
+        span = source.span_of(obj)
+        if not obj.args:
+            if obj.name in self.env:
+                return [(self.env[obj.name], 1.0)]
+            if obj.name in self.value_rules:
+                self.used_values.add(obj.name)
+                return list(self.value_rules[obj.name].options)
+            if obj.name in self.params:
+                return [(self.params[obj.name].value, 1.0)]
+        what = "a value (a number, string, true/false, *factor, a param or a value choice)"
+        candidates = [*self.params, *self.value_rules, *self.env]
+        self.report(
+            "E203",
+            f"expected {what}, found '{obj.name}'" + suggest(obj.name, candidates),
+            span,
+        )
+        return None
+
+    def lower_primitives(self) -> None:
+        for name, declared in list(self.names.items()):
+            if declared.kind != "Primitive":
+                continue
+            obj, source = declared.obj, declared.source
+            span = self.name_span(source, obj, name)
+            op = OPS.get(name)
+            if op is None:
+                self.report(
+                    "E206",
+                    f"primitive '{name}' has no implementation in nasc" + suggest(name, OPS),
+                    span,
+                    "a primitive declaration names one of nasc's built-in operations",
+                )
+                continue
+            params: list[tuple[str, Value]] = []
+            complete = True
+            for decl in obj.params:
+                if decl.name not in op.param_names:
+                    self.report(
+                        "E201",
+                        f"'{name}' has no parameter '{decl.name}'"
+                        + suggest(decl.name, op.param_names),
+                        self.name_span(source, decl, decl.name),
+                    )
+                    complete = False
+                    continue
+                if decl.default is None:
+                    self.report(
+                        "E203",
+                        f"parameter '{decl.name}' of '{name}' needs a default value",
+                        self.name_span(source, decl, decl.name),
+                    )
+                    complete = False
+                    continue
+                params.append((decl.name, self.constant(decl.default)))
+            missing = [p for p in op.param_names if p not in dict(params)]
+            if missing and complete:
+                self.report(
+                    "E202",
+                    f"primitive '{name}' must declare the parameters {', '.join(missing)}",
+                    span,
+                )
+            self.primitives[name] = PrimitiveDecl(name, tuple(params), _doc(obj), span)
+
+    def call(self, obj: Any, source: Source) -> tuple[Prim, dict[str, Value]] | None:
+        """The primitive a call with fixed values makes, and the parameters it gives."""
+        made = self.call_options(obj, source)
+        if made is None:
+            return None
+        if len(made) != 1:
+            self.report(
+                "E203",
+                f"op '{obj.name}': an alias binds fixed values, not a choice",
+                source.span_of(obj),
+                "write the choice where the op is used, or make a rule of the alternatives",
+            )
+            return None
+        prim, given, _ = made[0]
+        return prim, given
+
+    def call_options(
+        self, obj: Any, source: Source
+    ) -> list[tuple[Prim, dict[str, Value], float]] | None:
+        """Every primitive a call of a primitive or alias makes (several when an argument
+        is a value choice), with the parameters the call gives and the choice's weight."""
+        declared = self.names[obj.name]
+        span = source.span_of(obj)
+        if declared.kind == "OpAlias":
+            alias = self.alias(obj.name)
+            if alias is None:
+                return None
+            op_name, params, bound = alias.prim.op, dict(alias.prim.params), dict(alias.bound)
+        else:
+            if obj.name not in self.primitives:
+                return None
+            op_name, params, bound = obj.name, dict(self.primitives[obj.name].params), {}
+        free = [name for name, _ in self.primitives[op_name].params if name not in bound]
+        given: dict[str, list[tuple[Value, float]]] = {}
+        ok = True
+        for index, arg in enumerate(obj.args):
+            if arg.key is None:
+                if index >= len(free):
+                    self.report(
+                        "E202",
+                        f"'{obj.name}' takes at most {len(free)} positional argument"
+                        f"{'s' * (len(free) != 1)}, got {len(obj.args)}",
+                        source.span_of(arg),
+                        f"its parameters: {', '.join(free) or 'none'}",
+                    )
+                    ok = False
+                    continue
+                key = free[index]
+            else:
+                key = arg.key
+                if key not in params:
+                    self.report(
+                        "E201",
+                        f"'{obj.name}' has no parameter '{key}'" + suggest(key, params),
+                        source.span_of(arg),
+                        f"its parameters: {', '.join(params) or 'none'}",
+                    )
+                    ok = False
+                    continue
+            if key in given:
+                self.report("E203", f"parameter '{key}' is given twice", source.span_of(arg))
+                ok = False
+                continue
+            found = self.options(arg.value, source)
+            if found is None:
+                ok = False
+                continue
+            for value, _ in found:
+                problem = OPS[op_name].check(key, value)
+                if problem:
+                    self.report("E203", f"'{obj.name}': {key} {problem}", source.span_of(arg.value))
+                    ok = False
+            given[key] = found
+        if not ok:
+            return None
+        made: list[tuple[Prim, dict[str, Value], float]] = []
+        for chosen, weight in self.tied_combinations(obj.args, free, given):
+            text = obj.name
+            if chosen:
+                text += "(" + ", ".join(_arg_text(obj.args, free, chosen)) + ")"
+            made.append(
+                (Prim(op_name, tuple({**params, **chosen}.items()), text, span), chosen, weight)
+            )
+        return made
+
+    def tied_combinations(
+        self, args: Any, keys: list[str], given: dict[str, list[tuple[Value, float]]]
+    ) -> list[tuple[dict[str, Value], float]]:
+        """Every way of choosing the arguments' values; the arguments of one call that
+        name the same value choice (``conv(kernel=P, stride=P)``) take one value."""
+        source: dict[str, str] = {}
+        for index, arg in enumerate(args):
+            key = arg.key or (keys[index] if index < len(keys) else None)
+            if key is None or key not in given:
+                continue
+            value = arg.value
+            named = _kind(value) == "Call" and not value.args and value.name in self.value_rules
+            source[key] = f"rule {value.name}" if named and value.name not in self.env else key
+        groups = list(dict.fromkeys(source[key] for key in given))
+        options = [given[next(k for k in given if source[k] == group)] for group in groups]
+        found = []
+        for values, weight in _combinations(options):
+            picked = dict(zip(groups, values, strict=True))
+            found.append(({key: picked[source[key]] for key in given}, weight))
+        return found
+
+    def choice_name(self, obj: Any, keys: list[str]) -> str:
+        """The name of the nonterminal a call with value choices stands for, as written
+        in canonical form (``conv(16, kernel=K)``, ``B(16, (1 | 2))``)."""
+        parts: list[str] = []
+        positional = True
+        for index, arg in enumerate(obj.args):
+            text = self.argument_text(arg.value)
+            if arg.key is None and positional:
+                parts.append(text)
+            else:
+                positional = False
+                parts.append(f"{arg.key or keys[index]}={text}")
+        return f"{obj.name}({', '.join(parts)})"
+
+    def argument_text(self, obj: Any) -> str:
+        kind = _kind(obj)
+        if kind == "Choice":
+            return "(" + " | ".join(self.argument_text(o) for o in obj.options) + ")"
+        if kind != "Call":
+            return format_value(self.constant(obj))
+        if obj.name in self.env:
+            return format_value(self.env[obj.name])
+        if obj.name in self.params and obj.name not in self.value_rules:
+            return format_value(self.params[obj.name].value)
+        return str(obj.name)
+
+    def alias(self, name: str) -> Alias | None:
+        if name in self.aliases:
+            return self.aliases[name]
+        if name in self._resolving:
+            return None
+        declared = self.names[name]
+        obj, source = declared.obj, declared.source
+        call = obj.call
+        target = self.names.get(call.name)
+        if target is None or target.kind not in ("Primitive", "OpAlias") or call.name == name:
+            found = (
+                "not defined" + suggest(call.name, self.names)
+                if target is None
+                else f"a {target.kind.lower()}"
+            )
+            self.report(
+                "E200",
+                f"op '{name}' must alias a primitive, but '{call.name}' is {found}",
+                source.span_of(call),
+            )
+            return None
+        self._resolving.add(name)
+        resolved = self.call(call, source)
+        self._resolving.discard(name)
+        if resolved is None:
+            return None
+        base, given = resolved
+        inherited = dict(self.aliases[call.name].bound) if call.name in self.aliases else {}
+        span = self.name_span(source, obj, name)
+        alias = Alias(
+            name,
+            Prim(base.op, base.params, name, span),
+            tuple({**inherited, **given}.items()),
+            _doc(obj),
+            span,
+        )
+        self.aliases[name] = alias
+        return alias
+
+    def lower_aliases(self) -> None:
+        for name, declared in self.names.items():
+            if declared.kind == "OpAlias":
+                self.alias(name)
+
+    # ---- topologies
+
+    def lower_topologies(self) -> None:
+        self.topologies[SEQUENTIAL] = SEQUENTIAL_TOPOLOGY
+        for name, declared in self.names.items():
+            if declared.kind == "Topology" and declared.obj is not None:
+                self.topologies[name] = self.topology(declared.obj, declared.source)
+
+    def topology(self, obj: Any, source: Source) -> Topology:
+        span = self.name_span(source, obj, obj.name)
+        params = tuple(obj.params)
+        seen: set[str] = set()
+        for param in params:
+            if param in seen:
+                self.report(
+                    "E204", f"topology '{obj.name}' names the argument '{param}' twice", span
+                )
+            seen.add(param)
+        merge = obj.merge or "sum"
+        labels = list(params)
+        if merge not in ("sum", "concat"):
+            if merge not in params:
+                self.report(
+                    "E306",
+                    f"merge '{merge}' is neither sum, concat nor an argument of '{obj.name}'",
+                    span,
+                    "write `merge sum`, `merge concat`, or name the argument that takes a binary op",
+                )
+                merge = "sum"
+            else:
+                labels.remove(merge)
+        edges = tuple(
+            Edge(e.source, e.target, params.index(labels[i]))
+            if i < len(labels)
+            else Edge(e.source, e.target, -1)
+            for i, e in enumerate(obj.edges)
+        )
+        if len(obj.edges) != len(labels):
+            self.report(
+                "E305",
+                f"topology '{obj.name}' has {len(obj.edges)} edges but {len(labels)} edge arguments",
+                span,
+                "argument i labels edge i: give one argument per edge",
+            )
+        for edge in obj.edges:
+            if edge.source >= edge.target:
+                self.report(
+                    "E305",
+                    f"edge ({edge.source},{edge.target}) must go from a lower to a higher node",
+                    source.span_of(edge),
+                    "node 0 is the input and the highest node the output",
+                )
+        return Topology(obj.name, params, edges, merge, False, _doc(obj), span)
+
+    # ---- templates and rules
+
+    def template(self, obj: Any, source: Source) -> Template | None:
+        if _kind(obj) != "Call":
+            self.report(
+                "E203",
+                f"expected a term, found the value {_literal_text(obj)}",
+                source.span_of(obj),
+                "a rule's alternatives are all terms or all values (`K ::= 3 | 5`)",
+            )
+            return None
+        name = obj.name
+        span = source.span_of(obj)
+        declared = self.names.get(name)
+        if declared is None:
+            if name in self.env:
+                self.report("E203", f"'{name}' is a value parameter of the rule, not a term", span)
+                return None
+            hint = ""
+            if name in OPS and STD_DISPLAY_PATH not in self.modules.modules:
+                hint = "add `import std` to use the standard library"
+            notes = (hint,) if hint else ()
+            self.report("E200", f"unknown name '{name}'" + suggest(name, self.names), span, *notes)
+            return None
+        if declared.kind == "Rule":
+            if name in self.value_rules:
+                self.used_values.add(name)
+                self.report(
+                    "E203",
+                    f"'{name}' is a choice of values; use it as an argument, e.g. conv(kernel={name})",
+                    span,
+                )
+                return None
+            if name in self.templates:
+                return self.rule_call(obj, source)
+            if obj.args:
+                self.report("E202", f"'{name}' is a nonterminal and takes no arguments", span)
+                return None
+            return NT(name, span)
+        if declared.kind in ("Primitive", "OpAlias"):
+            made = self.call_options(obj, source)
+            if made is None:
+                return None
+            if len(made) == 1:
+                return made[0][0]
+            free = self.free_params(name)
+            return self.chooser(
+                self.choice_name(obj, free),
+                [Alternative(prim, weight, span) for prim, _, weight in made],
+                span,
+            )
+        topology = self.topologies.get(name)
+        if topology is None:
+            return None
+        args: list[Template] = []
+        ok = True
+        for arg in obj.args:
+            if arg.key is not None:
+                self.report(
+                    "E202", f"topology '{name}' takes no keyword arguments", source.span_of(arg)
+                )
+                ok = False
+                continue
+            if _kind(arg.value) != "Call":
+                self.report(
+                    "E203",
+                    f"an argument of topology '{name}' must be a term, found {_literal_text(arg.value)}",
+                    source.span_of(arg.value),
+                )
+                ok = False
+                continue
+            lowered = self.template(arg.value, source)
+            if lowered is None:
+                ok = False
+                continue
+            args.append(lowered)
+        if topology.variadic and not obj.args:
+            self.report("E202", f"'{name}' needs at least one argument", span)
+            return None
+        if not topology.variadic and len(obj.args) != len(topology.params):
+            self.report(
+                "E202",
+                f"topology '{name}' takes {len(topology.params)} arguments, got {len(obj.args)}",
+                span,
+                f"{name}({', '.join(topology.params)})",
+            )
+            return None
+        return Topo(name, tuple(args), span) if ok else None
+
+    def free_params(self, name: str) -> list[str]:
+        """The parameters of a primitive or alias that a call may still give."""
+        if name in self.aliases:
+            alias = self.aliases[name]
+            bound = dict(alias.bound)
+            return [p for p, _ in self.primitives[alias.prim.op].params if p not in bound]
+        return [p for p, _ in self.primitives[name].params]
+
+    def chooser(self, name: str, alternatives: list[Alternative], span: Span) -> NT:
+        """The nonterminal that stands for a value choice: one alternative per value."""
+        if name not in self.made:
+            self.made[name] = Rule(name, tuple(alternatives), None, span)
+        return NT(name, span)
+
+    def rule_call(self, obj: Any, source: Source) -> Template | None:
+        """``B(16, K)`` of a parametrised rule ``B(width, kernel) ::= ...``: the rule
+        instantiated with the values; a nonterminal choosing among instances when an
+        argument is a value choice."""
+        rule = self.templates[obj.name]
+        self.used_values.add(obj.name)
+        span = source.span_of(obj)
+        given: dict[str, list[tuple[Value, float]]] = {}
+        ok = True
+        for index, arg in enumerate(obj.args):
+            key = arg.key
+            if key is None:
+                if index >= len(rule.params):
+                    self.report(
+                        "E202",
+                        f"'{obj.name}' takes {len(rule.params)} argument"
+                        f"{'s' * (len(rule.params) != 1)}, got {len(obj.args)}",
+                        source.span_of(arg),
+                        f"{obj.name}({', '.join(rule.params)})",
+                    )
+                    ok = False
+                    continue
+                key = rule.params[index]
+            elif key not in rule.params:
+                self.report(
+                    "E201",
+                    f"rule '{obj.name}' has no parameter '{key}'" + suggest(key, rule.params),
+                    source.span_of(arg),
+                    f"{obj.name}({', '.join(rule.params)})",
+                )
+                ok = False
+                continue
+            if key in given:
+                self.report("E203", f"parameter '{key}' is given twice", source.span_of(arg))
+                ok = False
+                continue
+            found = self.options(arg.value, source)
+            if found is None:
+                ok = False
+                continue
+            given[key] = found
+        missing = [p for p in rule.params if p not in given]
+        if ok and missing:
+            self.report(
+                "E202",
+                f"'{obj.name}' needs a value for {', '.join(missing)}",
+                span,
+                f"{obj.name}({', '.join(rule.params)})",
+            )
+            return None
+        if not ok:
+            return None
+        instances: list[Alternative] = []
+        for chosen, weight in self.tied_combinations(obj.args, list(rule.params), given):
+            name = self.instance(rule, tuple(chosen[p] for p in rule.params))
+            instances.append(Alternative(NT(name, span), weight, span))
+        if len(instances) == 1:
+            return instances[0].template
+        return self.chooser(self.choice_name(obj, list(rule.params)), instances, span)
+
+    def instance(self, rule: RuleTemplate, values: tuple[Value, ...]) -> str:
+        """The rule ``B(16, 3)``: a parametrised rule with its parameters bound."""
+        name = f"{rule.name}({', '.join(format_value(v) for v in values)})"
+        if name in self.made or name in self._resolving:
+            return name
+        self._resolving.add(name)
+        self.instances.setdefault(rule.name, []).append(name)
+        declared = self.names[rule.name]
+        saved, self.env = self.env, dict(zip(rule.params, values, strict=True))
+        alternatives = self.alternatives(declared.obj, declared.source)
+        self.env = saved
+        self._resolving.discard(name)
+        self.made[name] = Rule(name, tuple(alternatives), rule.doc, rule.span)
+        return name
+
+    def alternatives(self, obj: Any, source: Source) -> list[Alternative]:
+        alternatives = []
+        for alt in obj.alternatives:
+            template = self.template(alt.term, source)
+            if template is None:
+                continue
+            weight = float(alt.weight) if alt.weight else 1.0
+            alt_span = source.span_of(alt.term)
+            if weight <= 0:
+                self.report("E203", "a weight must be greater than 0", source.span_of(alt))
+            alternatives.append(Alternative(template, weight, alt_span))
+        return alternatives
+
+    def classify_rules(self) -> None:
+        """Value rules (``K ::= 3 | 5``) and parametrised rules (``B(w, s) ::= ...``)."""
+        for name, declared in self.names.items():
+            if declared.kind != "Rule":
+                continue
+            obj, source = declared.obj, declared.source
+            span = self.name_span(source, obj, name)
+            first = obj.alternatives[0].term
+            if _kind(first) != "Call" or self._names_value(first):  # a choice of values
+                if obj.params:
+                    self.report("E202", f"the value choice '{name}' takes no parameters", span)
+                options: list[tuple[Value, float]] = []
+                for alt in obj.alternatives:
+                    got = self.options(alt.term, source)
+                    if got is None:
+                        continue
+                    weight = float(alt.weight) if alt.weight else 1.0
+                    value = got[0][0]
+                    if any(value == v and type(value) is type(v) for v, _ in options):
+                        self.report(
+                            "E301",
+                            f"'{name}' lists the value {format_value(value)} twice",
+                            source.span_of(alt.term),
+                        )
+                        continue
+                    options.append((value, weight))
+                self.value_rules[name] = ValueRule(name, tuple(options), _doc(obj), span)
+            elif obj.params:
+                params = tuple(str(p) for p in obj.params)
+                if len(set(params)) != len(params):
+                    self.report("E204", f"rule '{name}' names a parameter twice", span)
+                first = obj.alternatives[0]._tx_position
+                body = " ".join(source.text[first : obj._tx_position_end].split())
+                self.templates[name] = RuleTemplate(name, params, _doc(obj), span, body)
+
+    def _names_value(self, term: Any) -> bool:
+        return not term.args and term.name in self.params and term.name not in self.names
+
+    def rules(self) -> list[Rule]:
+        rules: list[Rule] = []
+        for name, declared in self.names.items():
+            if declared.kind != "Rule" or name in self.value_rules or name in self.templates:
+                continue
+            obj, source = declared.obj, declared.source
+            alternatives = self.alternatives(obj, source)
+            rules.append(
+                Rule(name, tuple(alternatives), _doc(obj), self.name_span(source, obj, name))
+            )
+        self.check_unused_templates()
+        unused: list[ValueRule | RuleTemplate] = [
+            *(v for n, v in self.value_rules.items() if n not in self.used_values),
+            *(t for n, t in self.templates.items() if n not in self.used_values),
+        ]
+        for item in unused:
+            if item.span is not None and item.span.path == self.modules.main:
+                what = "value choice" if isinstance(item, ValueRule) else "parametrised rule"
+                self.diagnostics.append(
+                    warning("W500", f"{what} '{item.name}' is never used", item.span)
+                )
+        return rules + list(self.made.values())
+
+    def check_unused_templates(self) -> None:
+        """A parametrised rule no term instantiates is still checked for its names."""
+        for name, rule in self.templates.items():
+            if name in self.instances:
+                continue
+            declared = self.names[name]
+            kept = len(self.diagnostics)
+            saved, self.env = self.env, {p: 1 for p in rule.params}
+            self.alternatives(declared.obj, declared.source)
+            self.env = saved
+            self.diagnostics[kept:] = [d for d in self.diagnostics[kept:] if d.code != "E203"]
+
+
+def _combinations(
+    choices: list[list[tuple[Value, float]]],
+) -> list[tuple[tuple[Value, ...], float]]:
+    """Every way of picking one value per argument, with the product of the weights."""
+    combos: list[tuple[tuple[Value, ...], float]] = [((), 1.0)]
+    for options in choices:
+        combos = [((*c, v), w * vw) for c, w in combos for v, vw in options]
+    return combos
+
+
+def _arg_text(args: Any, free: list[str], given: dict[str, Value]) -> list[str]:
+    """Arguments in canonical form: positional first as written, then keywords."""
+    parts: list[str] = []
+    positional = True
+    for index, arg in enumerate(args):
+        key = arg.key or free[index]
+        if arg.key is None and positional:
+            parts.append(format_value(given[key]))
+        else:
+            positional = False
+            parts.append(f"{key}={format_value(given[key])}")
+    return parts
+
+
+def _literal_text(obj: Any) -> str:
+    kind = _kind(obj)
+    if kind == "Choice":
+        return "(" + " | ".join(_literal_text(o) for o in obj.options) + ")"
+    if kind == "Call":
+        return str(obj.name)
+    if kind == "Relative":
+        return f"*{obj.factor.value}"
+    if kind == "Quoted":
+        return repr(obj.value)
+    return str(obj.value)
+
+
+def lower(
+    modules: ModuleSet, overrides: Mapping[str, str] | None = None
+) -> tuple[Space | None, list[Diagnostic]]:
+    """The Space of a parsed module set, and what is wrong with its names and values."""
+    state = Lowering(modules, overrides or {})
+    state.declare()
+    state.apply_overrides()
+    state.lower_primitives()
+    state.classify_rules()
+    state.lower_aliases()
+    state.lower_topologies()
+    rules = state.rules()
+
+    main = modules.modules.get(modules.main)
+    if main is None:
+        return None, state.diagnostics
+    source = main.source
+    input_spec: InputSpec | None = None
+    start: str | None = None
+    connected = False
+    budgets: list[tuple[str, float]] = []
+    limits: list[EdgeLimit] = []
+    depth: dict[str, int] = {}
+    shared: set[str] = set()
+    rule_names = {rule.name for rule in rules} | set(state.templates)
+    for path in modules.order:
+        module = modules.modules[path]
+        for statement in module.model.statements:
+            kind = _kind(statement)
+            span = module.source.span_of(statement)
+            if kind == "Input" and path == modules.main:
+                if input_spec is not None:
+                    state.report(
+                        "E204", f"the input is already declared at {input_spec.span}", span
+                    )
+                    continue
+                layout: Layout = statement.layout or "channels"
+                dims = tuple(int(d) for d in statement.dims)
+                wanted = {"channels": (2, 4), "sequence": (2, 2), "vector": (1, 1)}[layout]
+                if not wanted[0] <= len(dims) <= wanted[1] or any(d < 1 for d in dims):
+                    state.report(
+                        "E203",
+                        f"a {layout} input needs {_dims_words(layout)} of positive sizes, got {list(dims)}",
+                        span,
+                    )
+                    continue
+                input_spec = InputSpec(layout, dims, span)
+            elif kind == "Start" and path == modules.main:
+                target = state.name_span(module.source, statement, statement.name)
+                if statement.name not in rule_names:
+                    state.report(
+                        "E205",
+                        f"start names '{statement.name}', which is not a rule"
+                        + suggest(statement.name, rule_names),
+                        target,
+                    )
+                elif start is not None:
+                    state.report("E204", "the start symbol is already given", span)
+                else:
+                    start = statement.name
+            elif kind == "Shared":
+                for name in statement.names:
+                    if name in state.value_rules:
+                        state.report(
+                            "E205",
+                            f"shared names the value choice '{name}'; pass it to a "
+                            "parametrised rule to fix one value within a scope",
+                            state.name_span(module.source, statement, name),
+                        )
+                    elif name not in rule_names:
+                        state.report(
+                            "E205",
+                            f"shared names '{name}', which is not a rule"
+                            + suggest(name, rule_names),
+                            state.name_span(module.source, statement, name),
+                        )
+                    elif name in state.templates:
+                        shared.update(state.instances.get(name, ()))
+                    else:
+                        shared.add(name)
+            elif kind == "Constraint":
+                if statement.kind == "connected":
+                    connected = True
+                elif statement.kind in ("params", "macs"):
+                    limit = float(statement.limit)
+                    if limit <= 0:
+                        state.report("E203", f"a {statement.kind} budget must be > 0", span)
+                    else:
+                        budgets.append((str(statement.kind), limit))
+                elif statement.kind in ("edges", "inputs"):
+                    target = statement.target
+                    if target not in state.topologies or target == SEQUENTIAL:
+                        state.report(
+                            "E205",
+                            f"constraint {statement.kind} names '{target}', which is not a "
+                            "topology" + suggest(target, state.topologies),
+                            state.name_span(module.source, statement, target),
+                        )
+                    elif statement.kind == "edges" and int(statement.bound) < 1:
+                        state.report("E203", "an edge bound must be at least 1", span)
+                    else:
+                        limits.append(
+                            EdgeLimit(target, str(statement.kind), int(statement.bound), span)
+                        )
+                elif statement.target not in rule_names:
+                    state.report(
+                        "E205",
+                        f"constraint depth names '{statement.target}', which is not a rule"
+                        + suggest(statement.target, rule_names),
+                        state.name_span(module.source, statement, statement.target),
+                    )
+                elif int(statement.bound) < 1:
+                    state.report("E203", "a depth bound must be at least 1", span)
+                else:
+                    for target in state.instances.get(statement.target, [statement.target]):
+                        depth[target] = min(int(statement.bound), depth.get(target, 10**9))
+
+    main_rules = [
+        s
+        for s in main.model.statements
+        if _kind(s) == "Rule" and s.name not in state.value_rules and s.name not in state.templates
+    ]
+    if not main_rules:
+        state.report(
+            "E300",
+            "the file has no rules, so it describes no architectures",
+            source.span(0, 0),
+            "write at least one rule, such as `ARCH ::= Sequential(conv(16), relu)`",
+        )
+        return None, state.diagnostics
+    if start is None:
+        start = main_rules[0].name
+    space = Space(
+        start=start,
+        rules=tuple(rules),
+        topologies=tuple(state.topologies.values()),
+        primitives=tuple(state.primitives.values()),
+        aliases=tuple(state.aliases.values()),
+        params=tuple(state.params.values()),
+        input=input_spec,
+        connected=connected,
+        depth_bounds=tuple(sorted(depth.items())),
+        shared=frozenset(shared),
+        edge_limits=tuple(limits),
+        budgets=tuple(budgets),
+        value_rules=tuple(state.value_rules.values()),
+        rule_templates=tuple(state.templates.values()),
+        path=modules.main,
+    )
+    return space, _distinct(state.diagnostics)
+
+
+def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each finding once: a parametrised rule's body is lowered once per instance."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for d in diagnostics:
+        key = (d.code, d.message, str(d.span))
+        if key not in seen:
+            seen.add(key)
+            kept.append(d)
+    return kept
+
+
+def _dims_words(layout: str) -> str:
+    return {
+        "channels": "[C, L], [C, H, W] or [C, D, H, W]",
+        "sequence": "[L, D]",
+        "vector": "[D]",
+    }[layout]

@@ -1,0 +1,436 @@
+"""Lowering a derivation to a Graph, inferring every tensor's shape on the way.
+
+Every alternative of a space is compiled once into a plan: the chain of steps
+its template takes a value through (nonterminals to expand, primitives to
+apply, topologies to flatten into their nodes), with the index of each child
+derivation and the scope name of each nonterminal worked out beforehand.
+Building then walks the derivation through these plans from the space's input.
+A value on the way is a node index, or `_Zero` for a path that `zero` edges cut
+off: sums drop such paths, other consumers get a constant zero node. Nodes that
+do not feed the output are removed last.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nasc.compiler.derive.derivation import Derivation
+from nasc.compiler.derive.terms import format_term
+from nasc.compiler.graph.ir import Graph, IROp, Node
+from nasc.compiler.ops import OPS, out_channels
+from nasc.compiler.shapes import Shape, ShapeError
+from nasc.compiler.space import NT, Edge, Prim, Space, Template, Topology, nonterminals_in
+from nasc.compiler.values import Value
+from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
+
+
+@dataclass(frozen=True, slots=True)
+class _Zero:
+    """The value of a path cut by `zero` edges: all zeros of this shape."""
+
+    shape: Shape
+
+
+Ref = int | _Zero
+_Row = tuple[IROp, tuple[int, ...], Shape, tuple[tuple[str, Value], ...], str, str]
+_Made = tuple[IROp, Shape, tuple[tuple[str, Value], ...]]
+_node = Node._make
+
+
+# ---- plans: the steps of a template
+
+
+@dataclass(frozen=True, slots=True)
+class _Expand:
+    """Expand child derivation ``index`` (of nonterminal ``nt``) in scope ``+ suffix``."""
+
+    index: int
+    nt: str
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Apply:
+    """Apply a primitive; ``made`` remembers its node for each input shape (by the
+    id of the space's one object for that shape), ``last`` the shape and node it
+    made last (shapes repeat: comparing one is cheaper still)."""
+
+    prim: Prim
+    made: dict[int, _Made] = field(default_factory=dict, compare=False)
+    last: list[Any] = field(default_factory=lambda: [None, None], compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """A `zero` edge; a strided one (``zero(stride=2)``) shrinks the shape it carries."""
+
+    stride: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Misplaced:
+    """A binary operation on an edge: an error when reached."""
+
+    prim: Prim
+
+
+@dataclass(frozen=True, slots=True)
+class _Flatten:
+    """A topology with merges: for each node after the input, its incoming edges as
+    (source node, argument, the argument's steps); the merge argument's template
+    and the index of its first child derivation."""
+
+    topology: Topology
+    incoming: tuple[tuple[tuple[int, int, _Chain], ...], ...]
+    merge: tuple[Template, int] | None
+
+
+_Step = _Expand | _Apply | _Cut | _Misplaced | _Flatten
+_Chain = tuple[_Step, ...]
+_CUT = _Cut()
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """An alternative compiled: its steps and how many child derivations it takes."""
+
+    chain: _Chain
+    children: int
+
+
+class _Compiler:
+    """Plans of a space's alternatives, compiled on first use."""
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+        self.plans: dict[str, tuple[_Plan, ...]] = {}
+        # one object for each shape met: nodes made for a shape are found by its id
+        self.shapes: dict[Shape, Shape] = {}
+
+    def shape(self, shape: Shape) -> Shape:
+        """The space's one object equal to ``shape``."""
+        return self.shapes.setdefault(shape, shape)
+
+    def alternatives(self, nt: str) -> tuple[_Plan, ...] | None:
+        found = self.plans.get(nt)
+        if found is None:
+            rule = self.space.rule_map.get(nt)
+            if rule is None:
+                return None
+            found = self.plans[nt] = tuple(
+                _Plan(self.chain(alt.template, 0, {}), _count(alt.template))
+                for alt in rule.alternatives
+            )
+        return found
+
+    def chain(self, t: Template, first: int, seen: dict[str, int]) -> _Chain:
+        """The steps of ``t``, whose first child derivation is ``first``; ``seen``
+        counts the nonterminals named so far, in the order building meets them."""
+        if isinstance(t, NT):
+            index = seen.get(t.name, 0)
+            seen[t.name] = index + 1
+            return (_Expand(first, t.name, f"/{t.name}#{index}"),)
+        if isinstance(t, Prim):
+            kind = OPS[t.op].kind
+            if kind == "identity":
+                return ()
+            if kind == "zero":
+                stride = t.param_dict.get("stride", 1)
+                assert isinstance(stride, int)
+                return (_CUT,) if stride == 1 else (_Cut(stride),)
+            if kind == "binary":
+                return (_Misplaced(t),)
+            return (_Apply(t),)
+        topology = self.space.topology_map[t.name]
+        firsts = []
+        for arg in t.args:
+            firsts.append(first)
+            first += _count(arg)
+        if topology.variadic:  # Sequential: a chain, no merges
+            return tuple(
+                step
+                for arg, start in zip(t.args, firsts, strict=True)
+                for step in self.chain(arg, start, seen)
+            )
+        incoming = _incoming(topology, len(t.args))
+        nodes = tuple(
+            tuple(
+                (edge.source, edge.arg, self.chain(t.args[edge.arg], firsts[edge.arg], seen))
+                for edge in edges
+            )
+            for edges in incoming[1:]
+        )
+        merge_arg = topology.merge_arg
+        merge = None if merge_arg is None else (t.args[merge_arg], firsts[merge_arg])
+        return (_Flatten(topology, nodes, merge),)
+
+
+def _count(template: Template) -> int:
+    return sum(1 for _ in nonterminals_in(template))
+
+
+def _incoming(topology: Topology, arity: int) -> tuple[tuple[Edge, ...], ...]:
+    """For each node of the topology, its incoming edges (node 0 has none)."""
+    edges = topology.edges_for(arity)
+    return tuple(
+        tuple(e for e in edges if e.target == node) for node in range(topology.node_count(arity))
+    )
+
+
+_COMPILERS: dict[int, tuple[weakref.ref[Space], _Compiler]] = {}
+
+
+def _compiler(space: Space) -> _Compiler:
+    entry = _COMPILERS.get(id(space))
+    if entry is None or entry[0]() is not space:
+        entry = (weakref.ref(space, lambda _: _COMPILERS.pop(id(space), None)), _Compiler(space))
+        _COMPILERS[id(space)] = entry
+    return entry[1]
+
+
+# ---- building
+
+
+class _Builder:
+    def __init__(self, space: Space, derivation: Derivation) -> None:
+        if space.input is None:
+            raise NascError(
+                error(
+                    "E600",
+                    "the space declares no `input` shape; add e.g. `input [3, 32, 32]`",
+                    None,
+                )
+            )
+        self.space = space
+        self.root = derivation
+        # every node made; those that do not feed the output are dropped at the end
+        self.compiler = _compiler(space)
+        shape = self.compiler.shape(space.input.shape)
+        self.rows: list[Node] = [Node(IROp.INPUT, (), shape, (), "input", "")]
+        self.shapes: list[Shape] = [shape]
+        self.plans = self.compiler.plans
+
+    # ---- errors
+
+    def fail(self, message: str, scope: str, *notes: str) -> NascError:
+        term = describe(self.space, self.root)
+        return NascError(error("E601", f"{message} (at {scope})", None, f"in {term}", *notes))
+
+    # ---- expansion
+
+    def derivation(self, d: Derivation, ref: Ref, scope: str) -> Ref:
+        plans = self.compiler.alternatives(d.nt)
+        if plans is None or not 0 <= d.alt < len(plans):
+            raise self.fail(
+                f"the derivation chooses {d.nt} alternative {d.alt}, which the space lacks", scope
+            )
+        plan = plans[d.alt]
+        if plan.children != len(d.children):
+            raise self.fail(
+                f"{d.nt} alternative {d.alt} names {plan.children} nonterminals but the "
+                f"derivation gives {len(d.children)}",
+                scope,
+            )
+        return self.run(plan.chain, d.children, ref, scope)
+
+    def run(self, chain: _Chain, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
+        for step in chain:
+            if isinstance(step, _Expand):
+                child = children[step.index]
+                if child.nt != step.nt:
+                    raise self.fail(
+                        f"expected a derivation of {step.nt}, got one of {child.nt}", scope
+                    )
+                plans = self.plans.get(child.nt)
+                plan = plans[child.alt] if plans and 0 <= child.alt < len(plans) else None
+                if plan is None or plan.children != len(child.children):
+                    # the slow way: finds the plans, or says what is wrong
+                    ref = self.derivation(child, ref, scope + step.suffix)
+                else:
+                    ref = self.run(plan.chain, child.children, ref, scope + step.suffix)
+            elif isinstance(step, _Apply):
+                ref = self.apply(step, ref, scope)
+            elif isinstance(step, _Flatten):
+                ref = self.flatten(step, children, ref, scope)
+            elif isinstance(step, _Cut):
+                shape = self.shape(ref)
+                if step.stride != 1:
+                    shape = self.compiler.shape(OPS["zero"].shape(shape, {"stride": step.stride}))
+                ref = _Zero(shape)
+            else:
+                raise self.fail(
+                    f"'{step.prim.text}' is a binary operation used on an edge",
+                    scope,
+                    "binary operations merge two paths: pass it as a topology's merge argument",
+                )
+        return ref
+
+    def flatten(self, step: _Flatten, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
+        merge = None
+        if step.merge is not None:
+            template, first = step.merge
+            merge = self.binary_op(template, children[first:], scope)
+        values: list[Ref] = [ref]
+        for node, edges in enumerate(step.incoming, 1):
+            arriving = [
+                (arg, self.run(chain, children, values[source], scope))
+                for source, arg, chain in edges
+            ]
+            values.append(self.merge(step.topology, node, arriving, merge, scope))
+        return values[-1]
+
+    def binary_op(self, t: Template, children: Sequence[Derivation], scope: str) -> Prim:
+        """The binary primitive a topology's merge argument stands for."""
+        while isinstance(t, NT):
+            d = children[0]
+            t, children = self.space.rule(d.nt).alternatives[d.alt].template, d.children
+        if isinstance(t, Prim) and OPS[t.op].kind == "binary":
+            return t
+        raise self.fail("a topology's merge argument must be a binary operation", scope)
+
+    # ---- nodes
+
+    def add(self, row: _Row) -> int:
+        self.rows.append(_node(row))
+        self.shapes.append(row[2])
+        return len(self.rows) - 1
+
+    def materialize(self, ref: Ref, scope: str) -> int:
+        if isinstance(ref, int):
+            return ref
+        return self.add((IROp.ZERO, (), ref.shape, (), scope, "zero"))
+
+    def shape(self, ref: Ref) -> Shape:
+        return ref.shape if isinstance(ref, _Zero) else self.shapes[ref]
+
+    def apply(self, step: _Apply, ref: Ref, scope: str) -> Ref:
+        source = ref if type(ref) is int else self.materialize(ref, scope)
+        shape = self.shapes[source]
+        prim = step.prim
+        last_shape, made = step.last
+        if shape is not last_shape:
+            made = step.made.get(id(shape))
+        if made is None:
+            try:
+                out = OPS[prim.op].shape(shape, prim.param_dict)
+            except ShapeError as exc:
+                raise self.fail(
+                    f"'{prim.text}' cannot take its input {shape}: {exc}", scope
+                ) from None
+            attrs = tuple(_resolve(name, value, shape) for name, value in prim.params)
+            made = step.made[id(shape)] = (IROp(prim.op), self.compiler.shape(out), attrs)
+        step.last[:] = shape, made
+        ir_op, out, attrs = made
+        self.rows.append(_node((ir_op, (source,), out, attrs, scope, prim.text)))
+        self.shapes.append(out)
+        return len(self.rows) - 1
+
+    def merge(
+        self,
+        topology: Topology,
+        node: int,
+        arriving: list[tuple[int, Ref]],
+        merge: Prim | None,
+        scope: str,
+    ) -> Ref:
+        if len(arriving) == 1:
+            return arriving[0][1]
+        refs = [ref for _, ref in arriving]
+        where = f"node {node} of '{topology.name}'"
+        if merge is None and topology.merge != "concat":
+            live = [r for r in refs if isinstance(r, int)]
+            if not live:
+                return refs[0]
+            if len(live) == 1:
+                return live[0]
+            self.same_shapes(live, where, scope)
+            return self.add((IROp.SUM, tuple(live), self.shapes[live[0]], (), scope, ""))
+        if merge is None:
+            return self.concat(refs, where, scope)
+        ordered = [self.materialize(ref, scope) for _, ref in sorted(arriving, key=lambda a: a[0])]
+        self.same_shapes(ordered, where, scope)
+        out = ordered[0]
+        for other in ordered[1:]:
+            out = self.add((IROp(merge.op), (out, other), self.shapes[out], (), scope, merge.text))
+        return out
+
+    def concat(self, refs: list[Ref], where: str, scope: str) -> Ref:
+        shapes = [self.shape(r) for r in refs]
+        frames = {(s.layout, s.extent) for s in shapes}
+        if len(frames) > 1:
+            raise self.fail(
+                f"paths concatenated at {where} differ in more than their features: "
+                + ", ".join(str(s) for s in shapes),
+                scope,
+            )
+        out = self.compiler.shape(shapes[0].with_features(sum(s.features for s in shapes)))
+        if all(isinstance(r, _Zero) for r in refs):
+            return _Zero(out)
+        inputs = tuple(self.materialize(r, scope) for r in refs)
+        return self.add((IROp.CONCAT, inputs, out, (), scope, ""))
+
+    def same_shapes(self, refs: Sequence[int], where: str, scope: str) -> None:
+        shapes = [self.shapes[r] for r in refs]
+        first = shapes[0]
+        if any(s is not first and s != first for s in shapes):
+            raise self.fail(
+                f"paths meeting at {where} have different shapes: "
+                + ", ".join(str(s) for s in shapes),
+                scope,
+                "paths that merge must agree in channels and resolution",
+            )
+
+    # ---- the result
+
+    def finish(self, out: Ref) -> Graph:
+        last = self.materialize(out, "output")
+        rows = self.rows
+        live = [False] * (last + 1)
+        live[0] = live[last] = True
+        for index in range(last, 0, -1):
+            if live[index]:
+                for source in rows[index][1]:
+                    live[source] = True
+        if all(live):
+            return Graph(tuple(rows[: last + 1]))
+        first_dead = live.index(False)
+        kept = rows[:first_dead]
+        renumber = list(range(last + 1))
+        for index in range(first_dead, last + 1):
+            if live[index]:
+                renumber[index] = len(kept)
+                op, inputs, shape, attrs, scope, text = rows[index]
+                if len(inputs) == 1:  # most nodes: cheaper than the general case
+                    sources: tuple[int, ...] = (renumber[inputs[0]],)
+                else:
+                    sources = tuple([renumber[i] for i in inputs])
+                kept.append(_node((op, sources, shape, attrs, scope, text)))
+        return Graph(tuple(kept))
+
+
+def describe(space: Space, derivation: Derivation) -> str:
+    """The architecture's term, or its derivation where no term can be formed."""
+    try:
+        return format_term(space, derivation)
+    except (NascError, KeyError, IndexError, AttributeError):
+        return repr(derivation)
+
+
+def _resolve(name: str, value: Value, shape: Shape) -> tuple[str, Value]:
+    """Channels made absolute, depthwise groups made explicit."""
+    if name == "channels":
+        return name, out_channels(value, shape.features)
+    if name == "groups" and value == 0:
+        return name, shape.features
+    return name, value
+
+
+def build_graph(space: Space, derivation: Derivation) -> Graph:
+    """See `nasc.compiler.graph.ir.build`."""
+    builder = _Builder(space, derivation)
+    out = builder.derivation(derivation, 0, derivation.nt)
+    return builder.finish(out)

@@ -110,12 +110,28 @@ class _Names:
         names = {o.name for o in self.found.definitions.values() if o.kind == "param"}
         if self.space is not None:
             names |= {p.name for p in self.space.params}
-        return [_item(name, Kind.Constant, 0, "param") for name in sorted(names)]
+        items = [_item(name, Kind.Constant, 0, "param") for name in sorted(names)]
+        for value_rule in self.space.value_rules if self.space is not None else ():
+            values = " | ".join(format_value(v) for v, _ in value_rule.options)
+            items.append(_item(value_rule.name, Kind.Enum, 0, f"value choice: {values}"))
+        return items
 
     def keys(self, owner: str) -> list[types.CompletionItem] | None:
         """The parameters of the primitive or alias ``owner``; None if it is neither."""
         if self.space is None:
             return None
+        for rule_template in self.space.rule_templates:
+            if rule_template.name == owner:
+                return [
+                    types.CompletionItem(
+                        label=f"{key}=",
+                        kind=Kind.Property,
+                        detail=f"parameter of {owner}({', '.join(rule_template.params)})",
+                        insert_text=f"{key}=",
+                        sort_text=f"0{key}",
+                    )
+                    for key in rule_template.params
+                ] + self.params()
         op = next((a.prim.op for a in self.space.aliases if a.name == owner), owner)
         for primitive in self.space.primitives:
             if primitive.name == op:

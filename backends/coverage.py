@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 
-from nasc.compiler.graph import IROp
+from nasc.compiler.graph import Graph, IROp
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
@@ -29,3 +29,15 @@ def unmapped_error(backend: str, missing: list[IROp], table: str) -> NascError:
             f"choose another backend, or add these ops to {table}",
         )
     )
+
+
+def require_mapped(
+    graph: Graph, backend: str, table: Container[IROp], where: str
+) -> frozenset[IROp]:
+    """The ops ``graph`` uses; the one E602 error when ``table`` (named ``where``)
+    lacks any of them."""
+    used = graph.ops()
+    missing = unmapped(used, table)
+    if missing:
+        raise unmapped_error(backend, missing, where)
+    return used

@@ -7,8 +7,7 @@ linear layer's ``[out, in]``. `param_specs` lists what a graph needs, so a
 trained torch model's weights can be carried into ONNX and Keras, and a backend
 can start from `init_weights` without any framework.
 
->>> from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
-from nasc.compiler.graph import Graph, IROp, Node
+>>> from nasc.compiler.graph import Graph, IROp, Node
 >>> from nasc.compiler.shapes import Shape
 >>> x = Node(IROp.INPUT, (), Shape("vector", 8))
 >>> fc = Node(IROp.LINEAR, (0,), Shape("vector", 4), (("channels", 4), ("bias", True)))
@@ -266,6 +265,14 @@ def unreadable(path: str | Path, what: str, exc: Exception) -> NascError:
     return NascError(
         error("E801", f"{path}: cannot read {what} ({exc})", None, f"give {WEIGHT_FILES}")
     )
+
+
+def weights_for(graph: Graph, seed: int, weights: WeightSet | None) -> WeightSet:
+    """``weights`` checked against ``graph`` (E800), or fresh ones drawn from ``seed``."""
+    if weights is None:
+        return init_weights(graph, seed)
+    check_weights(graph, weights)
+    return weights
 
 
 def check_weights(graph: Graph, weights: WeightSet) -> None:

@@ -1,6 +1,8 @@
-"""The nasc compiler: the Space IR, its checks, and (later) derivations and graphs.
+"""The nasc compiler: the Space IR and its checks (`check/`), derivations (`derive/`),
+the Graph IR (`graph/`), the `nasc` command group (`cli/`), the language server
+(`lsp/`) and the backend registry.
 
-Framework-free: nothing here imports torch, tensorflow, onnx or gpytorch.
+Framework-free: nothing here imports torch, tensorflow, onnx, numpy or gpytorch.
 """
 
 from nasc.compiler.backend_registry import available_backends, load_backend
@@ -11,8 +13,9 @@ from nasc.compiler.derive.hierarchy import LevelGraph, levels
 from nasc.compiler.derive.mutation import crossover, mutate, self_crossover
 from nasc.compiler.derive.sampling import sample
 from nasc.compiler.derive.terms import format_term, parse_term
+from nasc.compiler.graph.builder import build
 from nasc.compiler.graph.cost import Summary, summarize
-from nasc.compiler.graph.ir import Graph, IROp, Node, build
+from nasc.compiler.graph.ir import Graph, IROp, Node
 from nasc.compiler.shapes import Shape, ShapeError
 from nasc.compiler.space import (
     NT,

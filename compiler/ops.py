@@ -2,7 +2,7 @@
 
 Shape checking, shape inference and every backend read this one table. The
 standard library (`std.nas`) declares the same primitives with their defaults
-and documentation; `nasc.compiler.checks` verifies that the two agree.
+and documentation; the lowering (`nasc.compiler.check.lower`) verifies that the two agree.
 """
 
 from __future__ import annotations

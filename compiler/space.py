@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from nasc.compiler.memo import SpaceMemo
 from nasc.compiler.shapes import Layout, Shape
 from nasc.compiler.values import Value
 from nasc.dsl import Span
 
 if TYPE_CHECKING:
-    from nasc.compiler.derive.counting import Counts
     from nasc.compiler.derive.derivation import Derivation
 
 SEQUENTIAL = "Sequential"
@@ -98,6 +98,13 @@ class Rule:
     alternatives: tuple[Alternative, ...]
     doc: str | None = field(default=None, compare=False)
     span: Span | None = field(default=None, compare=False)
+
+    def first_alternatives(self) -> dict[Template, int]:
+        """For each distinct template, the index of the first alternative that has it."""
+        first: dict[Template, int] = {}
+        for index, alt in enumerate(self.alternatives):
+            first.setdefault(alt.template, index)
+        return first
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,11 +288,10 @@ class Space:
         return dict(self.depth_bounds)
 
     @cached_property
-    def derivation_counts(self) -> Counts:
-        """The space's counting tables, built once on first use (see `nasc.compiler.derive.counting`)."""
-        from nasc.compiler.derive.counting import Counts
-
-        return Counts(self)
+    def memo(self) -> SpaceMemo:
+        """Tables made from this space once, on first use, each under its own type
+        (counting engines, term formats, the graph builder's compiled rules)."""
+        return SpaceMemo(self)
 
     def count(self) -> int:
         """The exact number of architectures (`nasc.compiler.derive.counting.count`)."""

@@ -10,7 +10,9 @@ are all reported at once, sorted by position, in the familiar compiler form::
 
 from __future__ import annotations
 
+import difflib
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -99,3 +101,13 @@ def summary(diagnostics: list[Diagnostic]) -> str:
     if warnings:
         parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
     return ", ".join(parts) if parts else "no problems"
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """ "; did you mean 'x'?" when a candidate is close to ``name``, else "".
+
+    >>> suggest("conv3x4", ["conv3x3", "relu"])
+    "; did you mean 'conv3x3'?"
+    """
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from nasc.dsl import NascError, Source, parse
 from nasc.dsl.diagnostics import error
+from nasc.dsl.tokens import DOUBLE_QUOTED, KEYWORDS, NAME, NUMBER, SINGLE_QUOTED
 
 LINE_LIMIT = 100
 COMMENT_COLUMN = 33  # 0-based: comments after code start in column 34
@@ -36,15 +37,11 @@ COMMENT_COLUMN = 33  # 0-based: comments after code start in column 34
 _TOKEN = re.compile(
     r"(?P<space>\s+)"
     r"|(?P<comment>#[^\r\n]*)"
-    r"|(?P<string>\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')"
-    r"|(?P<number>[-+]?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\d*\.\d+(?:[eE][-+]?\d+)?"
-    r"|\d+[eE][-+]?\d+|\d+))"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    rf"|(?P<string>{DOUBLE_QUOTED}|{SINGLE_QUOTED})"
+    rf"|(?P<number>{NUMBER})"
+    rf"|(?P<name>{NAME})"
     r"|(?P<punct>::=|<=|[()\[\],|=:*])",
     re.DOTALL,
-)
-KEYWORDS = frozenset(
-    {"import", "input", "param", "start", "shared", "constraint", "op", "primitive", "topology"}
 )
 
 

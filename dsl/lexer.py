@@ -30,12 +30,10 @@ from pygments.token import (
     Whitespace,
 )
 
+from nasc.dsl.tokens import DOUBLE_QUOTED, NAME, NUMBER, SINGLE_QUOTED
+
 __all__ = ["NasLexer"]
 
-NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_NUMBER = r"[-+]?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|\d+)"
-_DOUBLE = r'"(?:\\.|[^"\\])*"'
-_SINGLE = r"'(?:\\.|[^'\\])*'"
 
 # Pygments' stubs leave `bygroups` untyped: give it a type once.
 bygroups: Callable[..., Any] = _pygments_lexer.bygroups
@@ -57,12 +55,12 @@ class NasLexer(RegexLexer):
             (r"#.*?$", Comment.Single),
         ],
         "string": [
-            (_DOUBLE, String.Double),
-            (_SINGLE, String.Single),
+            (DOUBLE_QUOTED, String.Double),
+            (SINGLE_QUOTED, String.Single),
         ],
         "literal": [
             (r"(true|false)\b", Keyword.Constant),
-            (r"(\*)(\s*)(" + _NUMBER + r")(?![\w.])", bygroups(Operator, Whitespace, Number)),
+            (r"(\*)(\s*)(" + NUMBER + r")(?![\w.])", bygroups(Operator, Whitespace, Number)),
             (
                 r"(?<![\w.])[-+]?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\d*\.\d+(?:[eE][-+]?\d+)?"
                 r"|\d+[eE][-+]?\d+)(?![\w.])",
@@ -77,7 +75,10 @@ class NasLexer(RegexLexer):
         "root": [
             include("space"),
             # a string that opens a line documents the declaration or rule after it
-            (r"^(\s*)(" + _DOUBLE + "|" + _SINGLE + ")", bygroups(Whitespace, String.Doc)),
+            (
+                r"^(\s*)(" + DOUBLE_QUOTED + "|" + SINGLE_QUOTED + ")",
+                bygroups(Whitespace, String.Doc),
+            ),
             include("string"),
             (
                 r"(import)\b(?:(\s+)(" + NAME + "))?",

@@ -14,7 +14,7 @@ from typing import Any
 
 from nasc.dsl import STD_DISPLAY_PATH, STD_NAME, Diagnostic, NascError, Source, parse, std_text
 from nasc.dsl.diagnostics import error
-from nasc.dsl.parse import decode
+from nasc.dsl.parse import read_source
 
 
 @dataclass
@@ -69,14 +69,7 @@ def load_modules(path: str, overlays: Mapping[str, str] | None = None) -> Module
     def read(target: str) -> Source:
         if target in overlays:
             return Source.of(target, overlays[target])
-        try:
-            with open(target, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise NascError(
-                error("E101", f"cannot read '{target}': {exc.strerror}", None)
-            ) from None
-        return decode(target, data)
+        return read_source(target)
 
     def visit(target: str, stack: list[str], via: tuple[Source, Any] | None) -> None:
         if target in found.modules:

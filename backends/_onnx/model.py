@@ -16,8 +16,8 @@ from onnx import ModelProto, TensorProto, helper, numpy_helper
 
 from nasc.backends._onnx.builder import OnnxBuilder
 from nasc.backends._onnx.table import TABLE
-from nasc.backends.coverage import unmapped, unmapped_error
-from nasc.backends.weights import WeightSet, check_weights, init_weights, unreadable
+from nasc.backends.coverage import require_mapped, unmapped
+from nasc.backends.weights import WeightSet, check_weights, unreadable, weights_for
 from nasc.compiler.graph import Graph, IROp
 from nasc.compiler.shapes import Shape
 
@@ -43,13 +43,8 @@ def build_module(graph: Graph, seed: int = 0, *, weights: WeightSet | None = Non
     >>> model = build_module(graph)                 # doctest: +SKIP
     >>> onnx.checker.check_model(model, full_check=True)  # doctest: +SKIP
     """
-    missing = missing_ops(graph)
-    if missing:
-        raise unmapped_error("ONNX", missing, "nasc.backends._onnx.table.TABLE")
-    if weights is None:
-        weights = init_weights(graph, seed)
-    else:
-        check_weights(graph, weights)
+    require_mapped(graph, "ONNX", TABLE, "nasc.backends._onnx.table.TABLE")
+    weights = weights_for(graph, seed, weights)
     builder = OnnxBuilder(weights, INPUT)
     names = [INPUT]
     nodes = graph.nodes

@@ -15,8 +15,8 @@ import keras
 
 from nasc.backends._tensorflow.builder import KerasBuilder
 from nasc.backends._tensorflow.table import TABLE, channels_first, channels_last
-from nasc.backends.coverage import unmapped, unmapped_error
-from nasc.backends.weights import WeightSet, check_weights, init_weights
+from nasc.backends.coverage import require_mapped, unmapped
+from nasc.backends.weights import WeightSet, weights_for
 from nasc.compiler.graph import Graph, IROp
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
@@ -42,14 +42,8 @@ def build_module(
     >>> model.predict(x).shape == (len(x), *graph.output_shape.dims)  # doctest: +SKIP
     True
     """
-    missing = missing_ops(graph)
-    if missing:
-        raise unmapped_error("TensorFlow", missing, "nasc.backends._tensorflow.table.TABLE")
-    if weights is None:
-        weights = init_weights(graph, seed)
-    else:
-        check_weights(graph, weights)
-    return build_with(graph, KerasBuilder(weights, dtype))
+    require_mapped(graph, "TensorFlow", TABLE, "nasc.backends._tensorflow.table.TABLE")
+    return build_with(graph, KerasBuilder(weights_for(graph, seed, weights), dtype))
 
 
 def build_with(graph: Graph, builder: KerasBuilder) -> keras.Model:

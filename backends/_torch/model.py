@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from nasc.backends._torch.initial import Initial
 from nasc.backends._torch.recipes import Recipe, record
 from nasc.backends._torch.table import SHAREABLE, TABLE, TORCH_RNG
-from nasc.backends.coverage import unmapped, unmapped_error
+from nasc.backends.coverage import require_mapped, unmapped
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.shapes import Shape
 
@@ -77,10 +77,7 @@ def missing_ops(graph: Graph) -> list[IROp]:
 
 def build_module(graph: Graph, seed: int = 0) -> GraphModule:
     """The torch module of ``graph``; parameters drawn from ``seed``, the global RNG untouched."""
-    used = graph.ops()
-    missing = unmapped(used, TABLE)
-    if missing:
-        raise unmapped_error("torch", missing, "nasc.backends._torch.table.TABLE")
+    used = require_mapped(graph, "torch", TABLE, "nasc.backends._torch.table.TABLE")
     with _short_switches:
         return _build(graph, seed, used)
 

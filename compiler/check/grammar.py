@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from nasc.compiler.nonterminals import closure, reachable, recursive_components, references
 from nasc.compiler.ops import OPS
 from nasc.compiler.space import (
     NT,
     SEQUENTIAL,
+    Edge,
     Prim,
     Space,
     Template,
@@ -28,10 +30,10 @@ def _defined(space: Space) -> set[str]:
 def duplicate_alternatives(space: Space) -> list[Diagnostic]:
     found = []
     for rule in space.rules:
-        seen: dict[object, int] = {}
+        firsts = rule.first_alternatives()
         for index, alt in enumerate(rule.alternatives):
-            if alt.template in seen:
-                first = rule.alternatives[seen[alt.template]]
+            if firsts[alt.template] != index:
+                first = rule.alternatives[firsts[alt.template]]
                 found.append(
                     error(
                         "E301",
@@ -41,8 +43,6 @@ def duplicate_alternatives(space: Space) -> list[Diagnostic]:
                         "in sampling and inflates naive counts; delete it or use a weight",
                     )
                 )
-            else:
-                seen[alt.template] = index
     return found
 
 
@@ -80,26 +80,6 @@ def non_productive(space: Space) -> list[Diagnostic]:
     ]
 
 
-def references(space: Space) -> dict[str, set[str]]:
-    """For each rule, the nonterminals its alternatives name."""
-    return {
-        rule.name: {ref.name for alt in rule.alternatives for ref in nonterminals_in(alt.template)}
-        for rule in space.rules
-    }
-
-
-def reachable(space: Space) -> set[str]:
-    graph = references(space)
-    seen = {space.start}
-    stack = [space.start]
-    while stack:
-        for name in graph.get(stack.pop(), ()):
-            if name not in seen:
-                seen.add(name)
-                stack.append(name)
-    return seen
-
-
 def unused_and_unreachable(space: Space) -> list[Diagnostic]:
     graph = references(space)
     referenced = {name for names in graph.values() for name in names}
@@ -127,44 +107,6 @@ def unused_and_unreachable(space: Space) -> list[Diagnostic]:
                 )
             )
     return found
-
-
-def recursive_components(space: Space) -> list[set[str]]:
-    """Sets of nonterminals that can derive themselves (Tarjan's strongly connected components)."""
-    graph = references(space)
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[set[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for succ in graph.get(node, ()):
-            if succ not in graph:
-                continue
-            if succ not in index:
-                visit(succ)
-                low[node] = min(low[node], low[succ])
-            elif succ in on_stack:
-                low[node] = min(low[node], index[succ])
-        if low[node] == index[node]:
-            component = set()
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.add(member)
-                if member == node:
-                    break
-            if len(component) > 1 or node in graph.get(node, ()):
-                components.append(component)
-
-    for name in graph:
-        if name not in index:
-            visit(name)
-    return components
 
 
 def unbounded_recursion(space: Space) -> list[Diagnostic]:
@@ -297,8 +239,8 @@ def topology_shapes(space: Space) -> list[Diagnostic]:
         if any(e.source >= e.target for e in topology.edges):
             continue  # reported when the topology was lowered
         last = topology.node_count(0) - 1
-        forward = _closure(0, [(e.source, e.target) for e in topology.edges])
-        backward = _closure(last, [(e.target, e.source) for e in topology.edges])
+        forward = closure(_successors(topology.edges, False), [0])
+        backward = closure(_successors(topology.edges, True), [last])
         dead = [n for n in range(last + 1) if n not in forward or n not in backward]
         if dead:
             found.append(
@@ -314,16 +256,12 @@ def topology_shapes(space: Space) -> list[Diagnostic]:
     return found
 
 
-def _closure(start: int, edges: list[tuple[int, int]]) -> set[int]:
-    seen = {start}
-    stack = [start]
-    while stack:
-        node = stack.pop()
-        for a, b in edges:
-            if a == node and b not in seen:
-                seen.add(b)
-                stack.append(b)
-    return seen
+def _successors(edges: tuple[Edge, ...], backward: bool) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for edge in edges:
+        a, b = (edge.target, edge.source) if backward else (edge.source, edge.target)
+        found.setdefault(a, []).append(b)
+    return found
 
 
 def has_input(space: Space) -> list[Diagnostic]:

@@ -7,7 +7,6 @@ definitions; the grammar-level checks run on the Space it returns.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from nasc.compiler.space import (
 )
 from nasc.compiler.values import Relative, Value, format_value
 from nasc.dsl import STD_DISPLAY_PATH, Diagnostic, Source, Span
-from nasc.dsl.diagnostics import error, warning
+from nasc.dsl.diagnostics import error, suggest, warning
 from nasc.dsl.modules import ModuleSet
 
 SEQUENTIAL_TOPOLOGY = Topology(
@@ -47,12 +46,6 @@ SEQUENTIAL_TOPOLOGY = Topology(
     variadic=True,
     doc="The built-in chain: Sequential(a, b, c) applies a, then b, then c.",
 )
-
-
-def suggest(name: str, candidates: Any) -> str:
-    """ "; did you mean 'x'?" when a candidate is close, else ""."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def parse_value(text: str) -> Value:

@@ -80,13 +80,17 @@ def count_command(
             click.echo(f"  {name:<{width}}  {shown}")
 
 
-def _acceptance(space: Space) -> tuple[int, int] | None:
-    from nasc.compiler.derive.budget import acceptance
+def _acceptance(space: Space, draws: int = 200) -> tuple[int, int] | None:
+    """(accepted, draws): how many of ``draws`` uniform samples keep the budgets."""
+    from nasc.compiler.derive.budget import over_budget
+    from nasc.compiler.derive.sampling import sample_unbudgeted
 
+    rng = random.Random(0)
     try:
-        return acceptance(space)
+        picks = [sample_unbudgeted(space, rng) for _ in range(draws)]
     except NascError:
         return None
+    return sum(over_budget(space, d) is None for d in picks), draws
 
 
 def _constraint_lines(space: Space, rate: tuple[int, int] | None) -> list[str]:

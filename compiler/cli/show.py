@@ -17,8 +17,9 @@ from nasc.compiler.cli.group import fail, parse_sets, set_option
 from nasc.compiler.derive.derivation import Derivation
 from nasc.compiler.derive.sampling import SAMPLERS, sample
 from nasc.compiler.derive.terms import format_term, parse_term
+from nasc.compiler.graph.builder import build
 from nasc.compiler.graph.cost import summarize
-from nasc.compiler.graph.ir import Graph, build
+from nasc.compiler.graph.ir import Graph
 from nasc.compiler.graph.text import graph_dot, graph_text
 from nasc.compiler.space import Space
 from nasc.dsl import NascError

@@ -3,35 +3,44 @@
 A budget depends on every choice at once (and on shapes), so the counting
 structure cannot honour it: counts are of the space without its budgets, and
 sampling, mutation and crossover honour budgets by rejection, drawing again until
-an architecture fits (`nasc count` estimates the acceptance rate). A derivation
+an architecture fits (`nasc count` estimates the acceptance rate from uniform draws). A derivation
 over a budget is not an architecture of the space (`nasc.compiler.derive.derivation.validate`).
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from nasc.compiler.derive.derivation import Derivation
 from nasc.compiler.space import Space
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
+if TYPE_CHECKING:
+    from nasc.compiler.derive.derivation import Derivation
+
 MAX_DRAWS = 2_000  # draws before sampling says no architecture fits the budgets
+
+# what an architecture uses ({"params": ..., "macs": ...}); the graph layer, which can
+# build and cost a derivation, registers it (`nasc.compiler.graph`)
+Measure = Callable[[Space, "Derivation"], Mapping[str, int]]
+_MEASURE: list[Measure] = []
+
+
+def register_measure(measure: Measure) -> None:
+    """Set how budgets measure an architecture (done once by `nasc.compiler.graph`)."""
+    _MEASURE[:] = [measure]
 
 
 def over_budget(space: Space, d: Derivation) -> str | None:
     """Why ``d`` breaks a budget of the space, or None when it keeps every one."""
     if not space.budgets:
         return None
-    from nasc.compiler.graph.cost import summarize
-    from nasc.compiler.graph.ir import build
-
+    assert _MEASURE, "importing nasc.compiler registers the measure of nasc.compiler.graph"
     try:
-        summary = summarize(build(space, d))
+        used = _MEASURE[0](space, d)
     except NascError as exc:
         return exc.diagnostics[0].message
-    used = {"params": summary.total_params, "macs": summary.total_macs}
     for metric, limit in space.budgets:
         if used[metric] > limit:
             return f"{used[metric]:,} {metric} exceed `constraint {metric} <= {limit:g}`"
@@ -54,12 +63,3 @@ def within_budget(space: Space, draw: Callable[[], Derivation], what: str) -> De
             "budgets are honoured by rejection: loosen them, or narrow the space",
         )
     )
-
-
-def acceptance(space: Space, draws: int = 200, seed: int = 0) -> tuple[int, int]:
-    """(accepted, draws): how many of ``draws`` uniform samples keep the budgets."""
-    from nasc.compiler.derive.sampling import sample_unbudgeted
-
-    rng = random.Random(seed)
-    accepted = sum(over_budget(space, sample_unbudgeted(space, rng)) is None for _ in range(draws))
-    return accepted, draws

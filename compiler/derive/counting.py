@@ -335,13 +335,12 @@ def canonical_alternatives(space: Space) -> dict[str, list[tuple[int, Alternativ
     """Per rule, (index, alternative) of each alternative that is not a repeat of an earlier one."""
     result: dict[str, list[tuple[int, Alternative]]] = {}
     for rule in space.rules:
-        seen: set[Template] = set()
-        kept: list[tuple[int, Alternative]] = []
-        for index, alt in enumerate(rule.alternatives):
-            if alt.template not in seen:
-                seen.add(alt.template)
-                kept.append((index, alt))
-        result[rule.name] = kept
+        first = rule.first_alternatives()
+        result[rule.name] = [
+            (index, alt)
+            for index, alt in enumerate(rule.alternatives)
+            if first[alt.template] == index
+        ]
     return result
 
 
@@ -365,8 +364,6 @@ class Counts:
         self._engines: dict[tuple[int, int | None], Engine] = {}
         self._configurations: dict[tuple[str, int | None], tuple[list[int], list[Configuration]]]
         self._configurations = {}
-        self.cache: dict[str, Any] = {}
-        """Per-space tables of other modules (term formats, matchers), built on first use."""
 
     def engine(self, zero_shared: int = 0, max_depth: int | None = None) -> Engine:
         key = (zero_shared, max_depth)
@@ -459,8 +456,8 @@ def _dependency_order(chosen: dict[str, int], bits: dict[str, int]) -> list[str]
 
 
 def counts_of(space: Space) -> Counts:
-    """The (cached) counting state of a space."""
-    return space.derivation_counts
+    """The counting state of a space, made once (kept in the space's memo)."""
+    return space.memo.get(Counts)
 
 
 def infinite_error(space: Space, nt: str) -> NascError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from nasc.compiler.derive.counting import connects
 from nasc.compiler.space import NT, Prim, Space, Template, Topo, nonterminals_in
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
@@ -235,23 +236,10 @@ def is_valid(space: Space, d: Derivation) -> bool:
     """
     if space.shared or space.depth_bounds or space.budgets:
         return not validate(space, d)
-    from nasc.compiler.derive.counting import counts_of
-
-    cache = counts_of(space).cache
-    valid: set[Derivation] = cache.setdefault("valid", set())
+    tables = space.memo.get(_Validity)
+    valid, canonical, refs = tables.valid, tables.canonical, tables.child_names
     if len(valid) > 200_000:
         valid.clear()
-    canonical = cache.get("canonical_index")
-    if canonical is None:
-        canonical = cache["canonical_index"] = _canonical(space)
-    refs = cache.get("child_names")
-    if refs is None:
-        refs = cache["child_names"] = {
-            rule.name: [
-                tuple(r.name for r in nonterminals_in(a.template)) for a in rule.alternatives
-            ]
-            for rule in space.rules
-        }
 
     def check(d: Derivation) -> bool:
         if d in valid:
@@ -275,10 +263,30 @@ def is_valid(space: Space, d: Derivation) -> bool:
     return check(d)
 
 
-def _connects(space: Space, name: str, arity: int, zeros: int) -> bool:
-    from nasc.compiler.derive.counting import connects, counts_of
+class _Validity:
+    """What `is_valid` reads of a space: canonical alternatives, each alternative's
+    child nonterminals, and the subtrees already found valid."""
 
-    cache: dict[tuple[str, int, int], bool] = counts_of(space).cache.setdefault("connects", {})
+    def __init__(self, space: Space) -> None:
+        self.valid: set[Derivation] = set()
+        self.canonical = _canonical(space)
+        self.child_names = {
+            rule.name: [
+                tuple(r.name for r in nonterminals_in(a.template)) for a in rule.alternatives
+            ]
+            for rule in space.rules
+        }
+
+
+class _Connections(dict[tuple[str, int, int], bool]):
+    """Whether a topology with ``zeros`` zero arguments still connects, by (name, arity, zeros)."""
+
+    def __init__(self, space: Space) -> None:
+        super().__init__()
+
+
+def _connects(space: Space, name: str, arity: int, zeros: int) -> bool:
+    cache = space.memo.get(_Connections)
     key = (name, arity, zeros)
     found = cache.get(key)
     if found is None:

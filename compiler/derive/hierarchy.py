@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nasc.compiler.derive.derivation import Derivation
-from nasc.compiler.space import NT, Prim, Space, Template, Topo
+from nasc.compiler.space import NT, Prim, Space, Template, Topo, nonterminals_in
 
 _JUNCTION = ""
 
@@ -82,7 +82,7 @@ class _Graph:
         order = sorted(range(len(template.args)), key=lambda i: i)
         arg_children: dict[int, list[Derivation]] = {}
         for i in order:
-            arg_children[i] = [children.pop(0) for _ in _nts(template.args[i])]
+            arg_children[i] = [children.pop(0) for _ in nonterminals_in(template.args[i])]
         for k in range(last + 1):
             if incoming[k] > 1:
                 if merge_arg is not None:
@@ -156,14 +156,6 @@ class _Graph:
         index = {old: new for new, old in enumerate(keep)}
         edges = sorted({(index[s], index[t]) for s in keep for t in targets(s)})
         return LevelGraph(tuple(self.labels[i] for i in keep), tuple(edges))
-
-
-def _nts(template: Template) -> list[NT]:
-    if isinstance(template, NT):
-        return [template]
-    if isinstance(template, Topo):
-        return [nt for arg in template.args for nt in _nts(arg)]
-    return []
 
 
 def levels(space: Space, d: Derivation, depth: int | None = None) -> list[LevelGraph]:

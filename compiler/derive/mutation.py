@@ -30,14 +30,22 @@ from nasc.compiler.derive.counting import (
     NONZERO,
     ZERO,
     Budget,
+    Engine,
     Infinite,
+    canonical_alternatives,
     counts_of,
     infinite_error,
 )
-from nasc.compiler.derive.derivation import Derivation, _connects, is_zero
+from nasc.compiler.derive.derivation import (
+    Derivation,
+    _check_connected,
+    _connects,
+    is_zero,
+    validate,
+)
 from nasc.compiler.derive.sampling import NotInSpace, rank_rule, unrank_rule
 from nasc.compiler.derive.subtrees import subtree_index
-from nasc.compiler.space import NT, Prim, Space, Template, Topo
+from nasc.compiler.space import NT, Prim, Space, Template, Topo, nonterminals_in
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
@@ -60,15 +68,18 @@ class Slot:
     arg_slots: tuple[tuple[int, int], ...] = ()  # (argument index, child slot) of NT args
 
 
-def _slots(space: Space) -> dict[str, list[list[Slot]]]:
-    cache = counts_of(space).cache
-    found = cache.get("slots")
-    if found is None:
-        found = cache["slots"] = {
-            rule.name: [_template_slots(space, a.template) for a in rule.alternatives]
+class _Slots(dict[str, list[list[Slot]]]):
+    """Per rule and alternative, the slots of its template."""
+
+    def __init__(self, space: Space) -> None:
+        super().__init__(
+            (rule.name, [_template_slots(space, a.template) for a in rule.alternatives])
             for rule in space.rules
-        }
-    return found
+        )
+
+
+def _slots(space: Space) -> dict[str, list[list[Slot]]]:
+    return space.memo.get(_Slots)
 
 
 def _template_slots(space: Space, template: Template) -> list[Slot]:
@@ -97,7 +108,7 @@ def _renumber(space: Space, template: Template) -> list[Slot]:
                 numbers.append((i, counter))
                 counter += 1
             elif isinstance(arg, Topo):
-                counter += sum(1 for _ in _nts(arg))
+                counter += sum(1 for _ in nonterminals_in(arg))
         for i, arg in enumerate(t.args):
             if isinstance(arg, NT):
                 result.append(
@@ -109,14 +120,6 @@ def _renumber(space: Space, template: Template) -> list[Slot]:
     if isinstance(template, Topo):
         walk(template)
     return result
-
-
-def _nts(t: Template) -> Iterator[NT]:
-    if isinstance(t, NT):
-        yield t
-    elif isinstance(t, Topo):
-        for a in t.args:
-            yield from _nts(a)
 
 
 def zero_allowed(space: Space, chain: list[tuple[Derivation, int]], value_root: bool) -> bool:
@@ -207,16 +210,22 @@ def replace(d: Derivation, path: Path, new: Derivation) -> Derivation:
 # ---- mutation
 
 
-def _candidates(space: Space) -> set[str]:
-    from nasc.compiler.derive.counting import canonical_alternatives
+class _Mutable(set[str]):
+    """The nonterminals with more than one distinct alternative."""
 
-    cache = counts_of(space).cache
-    found = cache.get("mutable")
-    if found is None:
-        found = cache["mutable"] = {
-            nt for nt, alts in canonical_alternatives(space).items() if len(alts) > 1
-        }
-    return found
+    def __init__(self, space: Space) -> None:
+        super().__init__(nt for nt, alts in canonical_alternatives(space).items() if len(alts) > 1)
+
+
+class _MutableCounts(dict[Derivation, int]):
+    """Mutable nodes per (sub)derivation, remembered across mutations."""
+
+    def __init__(self, space: Space) -> None:
+        super().__init__()
+
+
+def _candidates(space: Space) -> set[str]:
+    return space.memo.get(_Mutable)
 
 
 def _count_nodes(space: Space, d: Derivation, memo: dict[Derivation, int]) -> int:
@@ -286,7 +295,7 @@ def mutate(space: Space, d: Derivation, rng: random.Random) -> Derivation:
 
 
 def _mutate(space: Space, d: Derivation, rng: random.Random) -> Derivation:
-    memo: dict[Derivation, int] = counts_of(space).cache.setdefault("mutable_counts", {})
+    memo: dict[Derivation, int] = space.memo.get(_MutableCounts)
     if len(memo) > 200_000:
         memo.clear()
     values = shared_values(space, d)
@@ -354,8 +363,6 @@ def _resample(
     chain: list[tuple[Derivation, int]],
     rng: random.Random,
 ) -> Derivation | None:
-    from nasc.compiler.derive.counting import Engine
-
     engine, used = _engine_for(space, values)
     assert isinstance(engine, Engine)
     node = _node(root, chain)
@@ -437,8 +444,6 @@ def _skeleton(space: Space, d: Derivation) -> list[tuple[Path, Derivation]]:
 
 def _fits(space: Space, d: Derivation, path: Path) -> bool:
     """Whether ``d``, changed only in the subtree at ``path``, is still an architecture."""
-    from nasc.compiler.derive.derivation import _check_connected, validate
-
     if space.shared or space.depth_bounds or space.budgets:
         return not validate(space, d)
     if not space.zero_patterns:
@@ -499,8 +504,6 @@ def _valid_after(space: Space, d: Derivation, place: Place) -> bool:
     container, path = place
     if container is None:
         return _fits(space, d, path)
-    from nasc.compiler.derive.derivation import validate
-
     return not validate(space, d)
 
 
@@ -685,8 +688,6 @@ def _self_swap(
 ) -> Derivation | None:
     """``d`` with the subtrees at ``path_p`` and ``path_q`` (of its skeleton or of one
     shared value) swapped, when that is valid."""
-    from nasc.compiler.derive.derivation import validate
-
     root = d if container is None else shared_values(space, d)[container]
     swapped = replace(replace(root, path_p, sub_q), path_q, sub_p)
     if container is None:

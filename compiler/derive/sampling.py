@@ -21,6 +21,8 @@ from typing import Any, Literal
 from nasc.compiler.derive.counting import (
     ANY,
     INTERN_LIMIT,
+    NONZERO,
+    ZERO,
     Budget,
     Configuration,
     Engine,
@@ -30,7 +32,8 @@ from nasc.compiler.derive.counting import (
     infinite_error,
 )
 from nasc.compiler.derive.derivation import Derivation, is_zero
-from nasc.compiler.space import NT, Prim, Space, Template
+from nasc.compiler.nonterminals import recursive_components
+from nasc.compiler.space import NT, Prim, Space, Template, Topo, nonterminals_in
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
@@ -322,8 +325,6 @@ def children_of_args(
     template: Template, children: Iterator[Derivation]
 ) -> Iterator[tuple[Template, list[Derivation]]]:
     """Each argument of a topology template with the child derivations it takes."""
-    from nasc.compiler.space import Topo, nonterminals_in
-
     assert isinstance(template, Topo)
     for arg in template.args:
         yield arg, [next(children) for _ in nonterminals_in(arg)]
@@ -338,8 +339,6 @@ def _arg_is_zero(space: Space, arg: Template, kids: list[Derivation]) -> bool:
 
 
 def _edge_mask(engine: Engine, template: Template) -> int:
-    from nasc.compiler.space import Topo
-
     assert isinstance(template, Topo)
     mask = 0
     for i in engine.edge_args(template):
@@ -388,8 +387,6 @@ class _Heights:
         return self.known[key]
 
     def template(self, template: Template, mode: int, budget: Budget) -> int:
-        from nasc.compiler.derive.counting import NONZERO, ZERO
-
         if isinstance(template, Prim):
             ok = mode == ANY or (template.op == "zero") == (mode == ZERO)
             return 0 if ok else _INF
@@ -407,14 +404,10 @@ class _Heights:
                 default=0,
             )
             best = min(best, worst)
-        _ = NONZERO
         return best
 
     def patterns(self, template: Template) -> Iterator[list[int]]:
         """Modes of a topology's arguments for every zero pattern that keeps it connected."""
-        from nasc.compiler.derive.counting import NONZERO, ZERO
-        from nasc.compiler.space import Topo
-
         assert isinstance(template, Topo)
         n = len(template.args)
         if not self.engine.space.constrains(template.name):
@@ -446,8 +439,6 @@ def sample_pcfg(space: Space, rng: random.Random, max_depth: int = PCFG_MAX_DEPT
     A shared nonterminal is drawn once, at its first place. Its value is never ``zero``
     unless nothing else can derive from it (a shared ``zero`` would sit on every edge).
     """
-    from nasc.compiler.check.grammar import recursive_components
-
     recursive = set().union(*recursive_components(space)) if space.shared else set()
     for name in sorted(space.shared & recursive):
         raise NascError(
@@ -458,19 +449,24 @@ def sample_pcfg(space: Space, rng: random.Random, max_depth: int = PCFG_MAX_DEPT
                 "a shared value that contains itself never ends; use the uniform sampler",
             )
         )
-    cache = counts_of(space).cache
-    state = cache.get(f"pcfg:{max_depth}")
+    samplers = space.memo.get(_Pcfgs)
+    state = samplers.get(max_depth)
     if state is None:
-        state = cache[f"pcfg:{max_depth}"] = _Pcfg(space, max_depth)
+        state = samplers[max_depth] = _Pcfg(space, max_depth)
     state.rng = rng
     state.values = {}
     return state.draw()
 
 
+class _Pcfgs(dict[int | None, "_Pcfg"]):
+    """The pcfg sampler of a space per depth bound."""
+
+    def __init__(self, space: Space) -> None:
+        super().__init__()
+
+
 class _Pcfg:
     def __init__(self, space: Space, max_depth: int) -> None:
-        from nasc.compiler.derive.counting import NONZERO, ZERO
-
         self.space = space
         self.rng = random.Random()
         self.engine = counts_of(space).engine(0, max_depth)
@@ -554,9 +550,6 @@ class _Pcfg:
 
     def weight(self, template: Template, modes: list[int]) -> float:
         """How likely the pcfg makes each argument zero or not, multiplied over the edges."""
-        from nasc.compiler.derive.counting import ZERO
-        from nasc.compiler.space import Topo
-
         assert isinstance(template, Topo)
         w = 1.0
         for arg, m in zip(template.args, modes, strict=True):
@@ -572,8 +565,6 @@ class _Pcfg:
         if not isinstance(template, NT):
             return 0.0
         if template.name in self.shared_mode:
-            from nasc.compiler.derive.counting import ZERO
-
             return 1.0 if self.shared_mode[template.name] == ZERO else 0.0
         alts = self.engine.canonical[template.name]
         total = sum(alt.weight for _, alt in alts)

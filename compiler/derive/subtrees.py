@@ -20,9 +20,9 @@ True
 
 from __future__ import annotations
 
-from nasc.compiler.derive.counting import counts_of
 from nasc.compiler.derive.derivation import Derivation
-from nasc.compiler.space import Space, nonterminals_in
+from nasc.compiler.nonterminals import below
+from nasc.compiler.space import Space
 
 Path = tuple[int, ...]
 _LIMIT = 200_000  # remembered subtrees per table before it starts again
@@ -34,7 +34,7 @@ class SubtreeIndex:
     def __init__(self, space: Space) -> None:
         self.space = space
         self.shared = space.shared
-        self.below = reachable(space, through_shared=False)
+        self.below = below(space, through_shared=False)
         self.sizes: dict[Derivation, int] = {}
         self.counts: dict[str, dict[Derivation, int]] = {}
 
@@ -115,35 +115,6 @@ class SubtreeIndex:
                 raise IndexError(n)
 
 
-def reachable(space: Space, through_shared: bool = True) -> dict[str, set[str]]:
-    """For every nonterminal, the nonterminals that may occur strictly below it (with
-    ``through_shared=False``, not entering shared values)."""
-    direct = {
-        rule.name: {
-            ref.name
-            for alt in rule.alternatives
-            for ref in nonterminals_in(alt.template)
-            if through_shared or ref.name not in space.shared
-        }
-        for rule in space.rules
-    }
-    below: dict[str, set[str]] = {}
-    for name in direct:
-        seen: set[str] = set()
-        todo = list(direct[name])
-        while todo:
-            nt = todo.pop()
-            if nt not in seen:
-                seen.add(nt)
-                todo += direct.get(nt, ())
-        below[name] = seen
-    return below
-
-
 def subtree_index(space: Space) -> SubtreeIndex:
     """The space's subtree index, made on first use."""
-    cache = counts_of(space).cache
-    found = cache.get("subtree_index")
-    if found is None:
-        found = cache["subtree_index"] = SubtreeIndex(space)
-    return found
+    return space.memo.get(SubtreeIndex)

@@ -24,7 +24,6 @@ from typing import Any
 
 from nasc.compiler.derive.counting import canonical_alternatives, connects
 from nasc.compiler.derive.derivation import Derivation, validate
-from nasc.compiler.derive.subtrees import reachable
 from nasc.compiler.derive.term_tables import (
     Piece,
     Table,
@@ -33,6 +32,7 @@ from nasc.compiler.derive.term_tables import (
     template_pieces,
     texts_name_meanings,
 )
+from nasc.compiler.nonterminals import below
 from nasc.compiler.space import NT, Prim, Space, Template, Topo
 
 _BOUNDARY = r"(?=[,)]|\Z)"  # a term ends where its parent goes on, or at the end
@@ -73,9 +73,7 @@ class Scanner:
             for name, alts in self.canonical.items()
             if name not in self.tables
         }
-        self._holds_shared = {
-            name for name, below in reachable(space).items() if below & space.shared
-        }
+        self._holds_shared = {name for name, under in below(space).items() if under & space.shared}
         self._compile()
 
     # ---- other nonterminals: each alternative as steps

@@ -14,7 +14,7 @@ from itertools import product
 from typing import Any
 
 from nasc.compiler.derive.derivation import Derivation, is_zero, validate
-from nasc.compiler.space import NT, Prim, Space, Template, Topo
+from nasc.compiler.space import NT, Prim, Space, Template, Topo, nonterminals_in
 
 SMALL = 256  # a nonterminal with at most this many derivations is read by table
 
@@ -66,11 +66,7 @@ def template_pieces(template: Template) -> list[Piece]:
 
 def nonterminal_names(template: Template) -> list[str]:
     """The names of the nonterminals of a template, left to right."""
-    if isinstance(template, NT):
-        return [template.name]
-    if isinstance(template, Topo):
-        return [name for arg in template.args for name in nonterminal_names(arg)]
-    return []
+    return [nt.name for nt in nonterminals_in(template)]
 
 
 def _prims(template: Template) -> list[Prim]:

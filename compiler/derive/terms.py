@@ -23,14 +23,14 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from nasc.compiler.derive.counting import canonical_alternatives, counts_of
+from nasc.compiler.derive.counting import canonical_alternatives
 from nasc.compiler.derive.derivation import Derivation, validate
 from nasc.compiler.derive.term_scan import Scanner
 from nasc.compiler.derive.term_tables import template_pieces
 from nasc.compiler.space import NT, Prim, Space, Template, Topo
 from nasc.compiler.values import Relative, Value
 from nasc.dsl import NascError, Span
-from nasc.dsl.diagnostics import error
+from nasc.dsl.diagnostics import error, suggest
 
 TERM_PATH = "<term>"
 _MEMO_LIMIT = 200_000
@@ -42,27 +42,30 @@ _MEMO_TEXT = 1024  # longer texts are rebuilt from their parts, which are rememb
 def _formats(space: Space) -> dict[str, list[str]]:
     """Per rule and alternative: its printed form as a `str.format` string, one ``{}``
     per child."""
-    cache = counts_of(space).cache
-    found = cache.get("term_formats")
-    if found is None:
-        found = {}
-        for rule in space.rules:
-            found[rule.name] = [
+    return space.memo.get(_Formats).formats
+
+
+class _Formats:
+    """Each alternative's printed form, and the terms of derivations printed so far."""
+
+    def __init__(self, space: Space) -> None:
+        self.formats = {
+            rule.name: [
                 "".join(
                     p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{}"
                     for p in template_pieces(alt.template)
                 )
                 for alt in rule.alternatives
             ]
-        cache["term_formats"] = found
-        cache["term_texts"] = {}
-    return found
+            for rule in space.rules
+        }
+        self.texts: dict[Derivation, str] = {}
 
 
 def format_term(space: Space, d: Derivation) -> str:
     """The canonical term of a derivation, e.g. ``Sequential(Cell(id, zero, ...), ...)``."""
     formats = _formats(space)
-    texts: dict[Derivation, str] = counts_of(space).cache["term_texts"]
+    texts = space.memo.get(_Formats).texts
     if len(texts) > _MEMO_LIMIT:
         texts.clear()
 
@@ -221,8 +224,6 @@ class _Matcher:
         return found
 
     def _resolve(self, call: Call) -> tuple[str, tuple[tuple[str, Value], ...]]:
-        from nasc.compiler.check.lower import suggest
-
         alias = self.aliases.get(call.name)
         if alias is not None:
             op, params, bound = alias.prim.op, dict(alias.prim.params), dict(alias.bound)
@@ -348,19 +349,22 @@ def _head(template: Template) -> str:
 
 
 def _scanner(space: Space) -> Scanner:
-    cache = counts_of(space).cache
-    found = cache.get("term_scanner")
-    if found is None:
-        found = cache["term_scanner"] = Scanner(space)
-    return found
+    return space.memo.get(Scanner)
+
+
+class _Matchers:
+    """The space's matcher, made again when its memo grows past the limit."""
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+        self.current = _Matcher(space)
 
 
 def _matcher(space: Space) -> _Matcher:
-    cache = counts_of(space).cache
-    found = cache.get("term_matcher")
-    if found is None or len(found.memo) > _MEMO_LIMIT:
-        found = cache["term_matcher"] = _Matcher(space)
-    return found
+    matchers = space.memo.get(_Matchers)
+    if len(matchers.current.memo) > _MEMO_LIMIT:
+        matchers.current = _Matcher(space)
+    return matchers.current
 
 
 def parse_term(space: Space, text: str, nt: str | None = None) -> Derivation:

@@ -12,7 +12,6 @@ do not feed the output are removed last.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,15 +180,8 @@ def _incoming(topology: Topology, arity: int) -> tuple[tuple[Edge, ...], ...]:
     )
 
 
-_COMPILERS: dict[int, tuple[weakref.ref[Space], _Compiler]] = {}
-
-
 def _compiler(space: Space) -> _Compiler:
-    entry = _COMPILERS.get(id(space))
-    if entry is None or entry[0]() is not space:
-        entry = (weakref.ref(space, lambda _: _COMPILERS.pop(id(space), None)), _Compiler(space))
-        _COMPILERS[id(space)] = entry
-    return entry[1]
+    return space.memo.get(_Compiler)
 
 
 # ---- building
@@ -430,7 +422,27 @@ def _resolve(name: str, value: Value, shape: Shape) -> tuple[str, Value]:
 
 
 def build_graph(space: Space, derivation: Derivation) -> Graph:
-    """See `nasc.compiler.graph.ir.build`."""
+    """See `build`."""
     builder = _Builder(space, derivation)
     out = builder.derivation(derivation, 0, derivation.nt)
     return builder.finish(out)
+
+
+def build(space: Space, derivation: Derivation) -> Graph:
+    """The Graph of one architecture: shapes inferred from the space's input.
+
+    Raises NascError naming the architecture and the node when an operation
+    cannot take the shape it gets, or paths that meet have different shapes.
+
+    >>> from nasc.compiler import load
+    >>> from nasc.compiler.derive.derivation import Derivation
+    >>> space = load("examples/nb201.nas")
+    >>> op = Derivation("OP", 2)                   # Sequential(relu, conv3x3, batchnorm)
+    >>> cell = Derivation("CELL", 0, (op,) * 6)
+    >>> net = Derivation("NET", 0, (Derivation("STEM", 0), Derivation("STAGE", 0, (cell,) * 5),
+    ...     Derivation("STAGE", 0, (cell,) * 5), Derivation("STAGE", 0, (cell,) * 5),
+    ...     Derivation("HEAD", 0)))
+    >>> build(space, net).output_shape.dims
+    (10,)
+    """
+    return build_graph(space, derivation)

@@ -3,8 +3,8 @@
 Backends read only this. Nodes are listed in topological order: node 0 is the
 input, the last node the output, and every node feeds the output (dead paths
 are removed). Merges are explicit nodes (`sum`, `concat` or a binary op), `id`
-edges are folded away and `zero` edges removed. `build` makes the Graph of a
-derivation (the work is done in `nasc.compiler.graph.builder`).
+edges are folded away and `zero` edges removed. `nasc.compiler.graph.builder.build`
+makes the Graph of a derivation.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from nasc.compiler.shapes import Shape
 from nasc.compiler.values import Value
 
 if TYPE_CHECKING:
-    from nasc.compiler.derive.derivation import Derivation
-    from nasc.compiler.space import Space
+    pass
 
 
 class IROp(enum.StrEnum):
@@ -164,25 +163,3 @@ class Graph:
     def ops(self) -> frozenset[IROp]:
         """Every operation the graph uses."""
         return frozenset(node.op for node in self.nodes)
-
-
-def build(space: Space, derivation: Derivation) -> Graph:
-    """The Graph of one architecture: shapes inferred from the space's input.
-
-    Raises NascError naming the architecture and the node when an operation
-    cannot take the shape it gets, or paths that meet have different shapes.
-
-    >>> from nasc.compiler import load
-    >>> from nasc.compiler.derive.derivation import Derivation
-    >>> space = load("examples/nb201.nas")
-    >>> op = Derivation("OP", 2)                   # Sequential(relu, conv3x3, batchnorm)
-    >>> cell = Derivation("CELL", 0, (op,) * 6)
-    >>> net = Derivation("NET", 0, (Derivation("STEM", 0), Derivation("STAGE", 0, (cell,) * 5),
-    ...     Derivation("STAGE", 0, (cell,) * 5), Derivation("STAGE", 0, (cell,) * 5),
-    ...     Derivation("HEAD", 0)))
-    >>> build(space, net).output_shape.dims
-    (10,)
-    """
-    from nasc.compiler.graph.builder import build_graph  # graph_build imports this module
-
-    return build_graph(space, derivation)

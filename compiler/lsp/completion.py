@@ -15,7 +15,7 @@ from nasc.compiler.lsp.hover import KEYWORD_DOCS, describe
 from nasc.compiler.lsp.scan import Scan, scan
 from nasc.compiler.space import Space
 from nasc.compiler.values import format_value
-from nasc.dsl.fmt import KEYWORDS
+from nasc.dsl.tokens import KEYWORDS
 
 Kind = types.CompletionItemKind
 _TERM_PLACES = frozenset({"::=", "|", ":", "(", ",", "="})

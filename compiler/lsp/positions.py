@@ -26,8 +26,9 @@ class LineIndex:
     """The lines of one text, for conversions between offsets and LSP positions.
 
     >>> index = LineIndex("a\\n\\U0001f600x = 1\\n")
-    >>> index.position(4)
-    Position(line=1, character=3)
+    >>> position = index.position(4)
+    >>> (position.line, position.character)
+    (1, 3)
     >>> index.offset(types.Position(line=1, character=3))
     4
     """

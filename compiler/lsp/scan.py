@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass, field
 
 from nasc.dsl import STD_DISPLAY_PATH, STD_NAME
-from nasc.dsl.fmt import KEYWORDS, Token, tokenize
+from nasc.dsl.fmt import Token, tokenize
+from nasc.dsl.tokens import KEYWORDS
 
 # After these a value follows: a keyword there is a name, not a new statement.
 _VALUE_BEFORE = frozenset({"(", ",", "=", "|", "::=", "<=", "[", ":", "*"})

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nasc.compiler import load
-from nasc.compiler.derive.counting import count
+from nasc.compiler.derive.counting import count, counts_of
 from nasc.compiler.derive.derivation import validate
 from nasc.compiler.derive.sampling import rank_rule, sample, unrank
 from nasc.compiler.derive.terms import format_term
@@ -73,7 +73,7 @@ def test_unrank_is_a_bijection(name: str, tmp_path: Path) -> None:
 
 def test_rank_inverts_unrank(tmp_path: Path) -> None:
     space = space_from(SMALL["connected"], tmp_path)
-    engine = space.derivation_counts.engine()
+    engine = counts_of(space).engine()
     for r in range(count(space)):
         d = unrank(space, r)
         assert rank_rule(engine, space.start, 0, engine.full_budget, d) == (0, r)

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install -q -c constraints.txt
-EXTRAS := dev,torch,onnx,tensorflow
+EXTRAS := dev,torch,onnx,tensorflow,search,bo,bo-test,ray
 
 .PHONY: demo test lint typecheck imports unit wheel-check editors-test vim clean
 
@@ -20,6 +20,11 @@ demo: $(BIN)/.installed
 	$(BIN)/nasc compile examples/hnb201.nas --sample --seed 0 -o build/demo/hnb201.pt2
 	$(BIN)/python -c "import torch; model = torch.export.load('build/demo/hnb201.pt2').module(); \
 		logits = model(torch.randn(8, 3, 32, 32)); print('ran a batch of 8:', tuple(logits.shape))"
+	rm -rf build/demo/search
+	$(BIN)/nasc search examples/mnist1d.nas --dataset mnist1d --strategy evolution --budget 6 \
+		--epochs 1 --device cpu --out build/demo/search
+	$(BIN)/nasc report build/demo/search --top 3
+	$(BIN)/nasc export build/demo/search --backend onnx -o build/demo/best.onnx
 
 test: lint typecheck imports unit wheel-check editors-test
 

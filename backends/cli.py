@@ -19,7 +19,7 @@ from nasc.dsl import NascError
     show_default=True,
     help=f"Framework of the model ({', '.join(available_backends())}).",
 )
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Model file.")
+@click.option("--output", "-o", required=True, type=click.Path(), help="Model file or directory.")
 @click.option(
     "--weights",
     "weights_path",

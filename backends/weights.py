@@ -118,6 +118,11 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
         return specs
     if op is IROp.BATCHNORM:
         return _batchnorm(index, "", c_out)
+    if op is IROp.LAYERNORM and node.attr("over") == "all":
+        return [
+            ParamSpec(index, "weight", source.dims, init="const", value=1.0),
+            ParamSpec(index, "bias", source.dims, init="const"),
+        ]
     if op in (IROp.INSTANCENORM, IROp.LAYERNORM, IROp.GROUPNORM):
         return _affine(index, "", c_out)
     if op is IROp.RESNET_BASIC:
@@ -129,6 +134,20 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
             *_batchnorm(index, "bn_b.", c_out),
         ]
         if node.int_attr("stride") != 1 or c_in != c_out:
+            specs += _conv(index, "shortcut.conv.", c_in, c_out, one, 1, False)
+            specs += _batchnorm(index, "shortcut.bn.", c_out)
+        return specs
+    if op is IROp.NB201_BASIC:
+        c_in, three, one = source.features, (3,) * source.rank, (1,) * source.rank
+        specs = [
+            *_conv(index, "conv_a.", c_in, c_out, three, 1, False),
+            *_batchnorm(index, "bn_a.", c_out),
+            *_conv(index, "conv_b.", c_out, c_out, three, 1, False),
+            *_batchnorm(index, "bn_b.", c_out),
+        ]
+        if node.int_attr("stride") != 1:
+            specs += _conv(index, "shortcut.conv.", c_in, c_out, one, 1, False)
+        elif c_in != c_out:
             specs += _conv(index, "shortcut.conv.", c_in, c_out, one, 1, False)
             specs += _batchnorm(index, "shortcut.bn.", c_out)
         return specs

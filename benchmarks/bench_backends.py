@@ -1,8 +1,10 @@
 """Emit time per backend and CPU inference time of the emitted models, on sampled
-hNB201 architectures: torch eager vs ONNX Runtime vs Keras (TensorFlow), one batch
-of 64x3x32x32, the same weights in all three.
+hNB201 architectures: torch eager vs ONNX Runtime vs Keras (TensorFlow) called eagerly,
+in graph mode (`tf.function`) and, with --xla, compiled by XLA (`jit_compile`); one
+batch of 64x3x32x32, the same weights in all. Graph tracing and XLA compilation happen
+in the untimed warm-up run.
 
-.venv/bin/python benchmarks/bench_backends.py [--n 20] [--repeat 3] [--batch 64]
+.venv/bin/python benchmarks/bench_backends.py [--n 20] [--repeat 3] [--batch 64] [--xla]
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import onnxruntime as ort
+import tensorflow as tf
 import torch
 
 from nasc.backends import _onnx, _tensorflow
@@ -69,7 +72,12 @@ def measure(graph: Graph, index: int, args: argparse.Namespace) -> tuple[list[fl
         eager = best_of(args.repeat, lambda: module(tx))  # type: ignore[operator]
     onnx_runtime = best_of(args.repeat, lambda: session.run(None, {"input": x}))
     keras = best_of(args.repeat, lambda: keras_model(x, training=False))  # type: ignore[operator]
-    return [emit_torch, emit_onnx, emit_keras], [eager, onnx_runtime, keras]
+    graph_mode = tf.function(lambda t: keras_model(t, training=False))  # type: ignore[operator]
+    runs = [eager, onnx_runtime, keras, best_of(args.repeat, lambda: graph_mode(x))]
+    if args.xla:
+        xla = tf.function(lambda t: keras_model(t, training=False), jit_compile=True)  # type: ignore[operator]
+        runs.append(best_of(args.repeat, lambda: xla(x)))
+    return [emit_torch, emit_onnx, emit_keras], runs
 
 
 def main() -> None:
@@ -78,6 +86,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per model")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--xla", action="store_true", help="also time Keras under XLA")
     args = parser.parse_args()
 
     space = load(str(ROOT / "examples" / "hnb201.nas"))
@@ -100,7 +109,8 @@ def main() -> None:
         print(f"  {name:13s} {median:8.1f} ms / {most:8.1f} ms")
     print(f"inference of one {args.batch}x3x32x32 batch, median over architectures:")
     base = statistics.median(r[0] for r in runs)
-    for k, name in enumerate(("torch eager", "onnx runtime", "keras")):
+    names = ["torch eager", "onnx runtime", "keras eager", "keras graph"]
+    for k, name in enumerate(names + ["keras xla"] * args.xla):
         median = statistics.median(r[k] for r in runs)
         print(f"  {name:13s} {median * 1000:8.1f} ms  ({base / median:.2f}x torch eager)")
 

@@ -66,6 +66,31 @@ def _boolean(value: Value) -> str | None:
     return None if isinstance(value, bool) else f"must be true or false, got {value}"
 
 
+def _stride_1_or_2(value: Value) -> str | None:
+    if isinstance(value, bool) or value not in (1, 2):
+        return f"must be 1 or 2, got {describe_type(value)} {value}"
+    return None
+
+
+def _padding_mode(value: Value) -> str | None:
+    if value in PADDINGS and isinstance(value, str):
+        return None
+    wanted = " or ".join(f'"{mode}"' for mode in PADDINGS)
+    return f"must be {wanted}, got {describe_type(value)} {value}"
+
+
+LAYERNORM_OVER = ("channels", "all")
+"""What `layernorm` normalises over: the channels (or features) at every position, or all
+of a sample's dimensions with an elementwise affine (``nn.LayerNorm(x.shape[1:])``)."""
+
+
+def _layernorm_over(value: Value) -> str | None:
+    if value in LAYERNORM_OVER and isinstance(value, str):
+        return None
+    wanted = " or ".join(f'"{over}"' for over in LAYERNORM_OVER)
+    return f"must be {wanted}, got {describe_type(value)} {value}"
+
+
 def _channels(value: Value) -> str | None:
     if isinstance(value, Relative):
         return None if value.factor > 0 else f"a relative channel count must be > 0, got {value}"
@@ -114,6 +139,45 @@ def _spatial(shape: Shape, what: str) -> None:
         raise ShapeError(f"{what} needs 1 to 3 spatial dimensions, but its input is {shape}")
 
 
+PADDINGS = ("symmetric", "same_tf")
+"""The padding modes of convolutions and pools: PyTorch's symmetric padding (the
+default) and TensorFlow's `same`."""
+
+
+def padding(
+    size: int, kernel: int, stride: int = 1, dilation: int = 1, mode: str = "symmetric"
+) -> tuple[int, int]:
+    """(before, after) padding of one spatial dimension.
+
+    ``symmetric`` pads floor((kernel - 1) * dilation / 2) on each side, as
+    PyTorch's ``padding=kernel // 2`` does for odd kernels; ``same_tf`` pads so
+    that the output is ceil(size / stride) long, the odd pad at the end.
+
+    >>> padding(32, 3, 2), padding(32, 3, 2, mode="same_tf")
+    ((1, 1), (0, 1))
+    """
+    reach = (kernel - 1) * dilation + 1
+    if mode == "same_tf":
+        total = max((math.ceil(size / stride) - 1) * stride + reach - size, 0)
+        return total // 2, total - total // 2
+    each = (reach - 1) // 2
+    return each, each
+
+
+def padded_size(
+    size: int, kernel: int, stride: int = 1, dilation: int = 1, mode: str = "symmetric"
+) -> int:
+    """The output size of a convolution or pool along one dimension:
+    floor((size + 2p - dilation * (kernel - 1) - 1) / stride) + 1 with p the
+    symmetric padding, or ceil(size / stride) for ``same_tf``.
+
+    >>> padded_size(32, 3, 2), padded_size(32, 2, 2), padded_size(7, 3, 2, mode="same_tf")
+    (16, 16, 4)
+    """
+    before, after = padding(size, kernel, stride, dilation, mode)
+    return (size + before + after - (kernel - 1) * dilation - 1) // stride + 1
+
+
 def _strided(extent: tuple[int, ...], stride: int) -> tuple[int, ...]:
     return tuple(math.ceil(size / stride) for size in extent)
 
@@ -132,7 +196,17 @@ def _conv(shape: Shape, p: Params) -> Shape:
             f"conv with groups={groups} needs input ({shape.features}) and output "
             f"({channels}) channels divisible by {groups}"
         )
-    return Shape("channels", channels, _strided(shape.extent, _int(p["stride"])))
+    return Shape("channels", channels, _padded(shape, p, _int(p["dilation"])))
+
+
+def _padded(shape: Shape, p: Params, dilation: int = 1) -> tuple[int, ...]:
+    """The spatial sizes after a convolution or pool with parameters ``p``."""
+    kernel, stride, mode = _int(p["kernel"]), _int(p["stride"]), str(p["padding"])
+    extent = tuple(padded_size(n, kernel, stride, dilation, mode) for n in shape.extent)
+    if min(extent) < 1:
+        reach = (kernel - 1) * dilation + 1
+        raise ShapeError(f"a window of {reach} does not fit the sizes of {shape}")
+    return extent
 
 
 def _linear(shape: Shape, p: Params) -> Shape:
@@ -163,7 +237,7 @@ def _groupnorm(shape: Shape, p: Params) -> Shape:
 def _pool(name: str) -> ShapeRule:
     def rule(shape: Shape, p: Params) -> Shape:
         _spatial(shape, name)
-        return Shape("channels", shape.features, _strided(shape.extent, _int(p["stride"])))
+        return Shape("channels", shape.features, _padded(shape, p))
 
     return rule
 
@@ -181,6 +255,18 @@ def _resnet_basic(shape: Shape, p: Params) -> Shape:
     _spatial(shape, "resnet_basic")
     channels = out_channels(p["channels"], shape.features)
     return Shape("channels", channels, _strided(shape.extent, _int(p["stride"])))
+
+
+def _nb201_basic(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "nb201_basic")
+    stride = _int(p["stride"])
+    if stride == 2 and any(size % 2 for size in shape.extent):
+        raise ShapeError(
+            f"nb201_basic with stride 2 needs even sizes (its shortcut pools 2x2), "
+            f"but its input is {shape}"
+        )
+    channels = out_channels(p["channels"], shape.features)
+    return Shape("channels", channels, tuple(size // stride for size in shape.extent))
 
 
 def _attention(shape: Shape, p: Params) -> Shape:
@@ -361,18 +447,34 @@ _LAYERS = (
         groups=_non_negative_int,
         dilation=_positive_int,
         bias=_boolean,
+        padding=_padding_mode,
     ),
     _op("linear", "layer", _linear, channels=_channels, bias=_boolean),
     _op("batchnorm", "layer", _batchnorm, eps=_positive_number, momentum=_unit_interval),
     _op("instancenorm", "layer", _instancenorm, eps=_positive_number),
-    _op("layernorm", "layer", _layernorm, eps=_positive_number),
+    _op("layernorm", "layer", _layernorm, eps=_positive_number, over=_layernorm_over),
     _op("groupnorm", "layer", _groupnorm, groups=_positive_int, eps=_positive_number),
-    _op("avg_pool", "layer", _pool("avg_pool"), kernel=_positive_int, stride=_positive_int),
-    _op("max_pool", "layer", _pool("max_pool"), kernel=_positive_int, stride=_positive_int),
+    _op(
+        "avg_pool",
+        "layer",
+        _pool("avg_pool"),
+        kernel=_positive_int,
+        stride=_positive_int,
+        padding=_padding_mode,
+    ),
+    _op(
+        "max_pool",
+        "layer",
+        _pool("max_pool"),
+        kernel=_positive_int,
+        stride=_positive_int,
+        padding=_padding_mode,
+    ),
     _op("global_avg_pool", "layer", _global_avg_pool),
     _op("flatten", "layer", _flatten),
     _op("dropout", "layer", p=_probability),
     _op("resnet_basic", "layer", _resnet_basic, channels=_channels, stride=_positive_int),
+    _op("nb201_basic", "layer", _nb201_basic, channels=_channels, stride=_stride_1_or_2),
     _op("attention", "layer", _attention, heads=_positive_int, dropout=_probability),
     _op("mlp", "layer", _mlp, ratio=_positive_number, dropout=_probability),
     _op("upsample", "layer", _upsample, scale=_positive_int),

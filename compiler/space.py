@@ -249,6 +249,9 @@ class Space:
     budgets: tuple[tuple[str, float], ...] = ()  # ("params" | "macs", upper bound)
     value_rules: tuple[ValueRule, ...] = ()
     rule_templates: tuple[RuleTemplate, ...] = ()
+    # `prune unreachable`: ops fed only by zero edges carry zeros onward instead of being
+    # built (the hNB201 paper's semantics); by default they are built (NAS-Bench-201's)
+    prune_unreachable: bool = False
     path: str = field(default="<space>", compare=False)
 
     @cached_property

@@ -192,6 +192,8 @@ class _Reader:
                 self.take(True, "name")
         elif keyword == "constraint":
             self.constraint()
+        elif keyword == "prune":
+            self.take(True, "name")
         elif keyword == "op":
             self.take(True, "name")
             self.take(True, "=")

@@ -143,6 +143,10 @@ class NasLexer(RegexLexer):
                 bygroups(Keyword, Whitespace, Name.Builtin),
             ),
             (
+                r"(prune)\b(?:(\s+)(unreachable)\b)?",
+                bygroups(Keyword, Whitespace, Name.Builtin),
+            ),
+            (
                 r"(op)(\s+)(" + NAME + r")(\s*)(=)",
                 bygroups(Keyword.Declaration, Whitespace, Name.Function, Whitespace, Operator),
             ),

@@ -10,8 +10,8 @@
 
 # ---- Layers -------------------------------------------------------------
 
-"Convolution over 1, 2 or 3 spatial dimensions, chosen by the input's rank. Padding keeps the size ('same' for stride 1); the output size is ceil(size / stride). `groups=0` means depthwise (one group per input channel). No bias: a normalisation usually follows."
-primitive conv(channels=*1, kernel=3, stride=1, groups=1, dilation=1, bias=false)
+"Convolution over 1, 2 or 3 spatial dimensions, chosen by the input's rank. Padding symmetric (the default) is PyTorch's: p = floor((kernel - 1) * dilation / 2) on each side, output floor((size + 2p - dilation * (kernel - 1) - 1) / stride) + 1, which keeps the size of odd kernels at stride 1; padding same_tf is TensorFlow's `same`: output ceil(size / stride), the odd pad at the end. `groups=0` means depthwise (one group per input channel). No bias: a normalisation usually follows."
+primitive conv(channels=*1, kernel=3, stride=1, groups=1, dilation=1, bias=false, padding="symmetric")
 
 "Fully connected layer on the features: vectors [D] become [channels]; sequences [L, D] become [L, channels]."
 primitive linear(channels=*1, bias=true)
@@ -22,17 +22,17 @@ primitive batchnorm(eps=0.00001, momentum=0.1)
 "Instance normalisation: each channel of each sample normalised over its spatial positions, with a learned affine."
 primitive instancenorm(eps=0.00001)
 
-"Layer normalisation over the channels at every position (images and signals) or over the features (sequences and vectors), with a learned affine."
-primitive layernorm(eps=0.00001)
+"Layer normalisation with a learned affine. By default (over channels) over the channels at every position (images and signals) or over the features (sequences and vectors), 2 * C parameters; with over all, over all of a sample's dimensions (C, H, W) with an elementwise affine of C * H * W scales and as many shifts, as PyTorch's nn.LayerNorm(x.shape[1:])."
+primitive layernorm(eps=0.00001, over="channels")
 
 "Group normalisation: channels split into `groups` groups, each normalised over its channels and positions."
 primitive groupnorm(groups=8, eps=0.00001)
 
-"Average pooling; padding keeps the size for stride 1 and padded positions are not counted (count_include_pad false)."
-primitive avg_pool(kernel=3, stride=1)
+"Average pooling, padded as conv is (padding symmetric or same_tf); padded positions are not counted (count_include_pad false)."
+primitive avg_pool(kernel=3, stride=1, padding="symmetric")
 
-"Max pooling; padding keeps the size for stride 1."
-primitive max_pool(kernel=3, stride=1)
+"Max pooling, padded as conv is (padding symmetric or same_tf); padded positions never win."
+primitive max_pool(kernel=3, stride=1, padding="symmetric")
 
 "Average over all positions: [C, ...] becomes the vector [C]; a sequence [L, D] becomes [D]."
 primitive global_avg_pool
@@ -45,6 +45,9 @@ primitive dropout(p=0.1)
 
 "ResNet basic block: conv-bn-relu-conv-bn plus a shortcut (a 1x1 conv and batch norm when the stride or channels change), then relu."
 primitive resnet_basic(channels=*1, stride=1)
+
+"NAS-Bench-201's residual block (ResNetBasicblock): relu-conv3x3(stride)-bn, relu-conv3x3-bn, plus a shortcut; no final relu. With stride 2 the shortcut is a 2x2 average pool (stride 2) then a 1x1 conv without bias or norm, and the sizes must be even; with stride 1 it is relu-conv1x1-bn when the channels change, else the identity."
+primitive nb201_basic(channels=*1, stride=1)
 
 "Multi-head self-attention over a sequence [L, D] (D divisible by heads), with output projection."
 primitive attention(heads=4, dropout=0.0)
@@ -156,6 +159,8 @@ op conv1x1 = conv(kernel=1)
 op dconv3x3 = conv(kernel=3, groups=0)
 "ResNet basic block that halves the resolution and doubles the channels."
 op resblock = resnet_basic(stride=2, channels=*2)
+"NAS-Bench-201's reduction block between stages: halves the resolution, doubles the channels."
+op nb201_resblock = nb201_basic(stride=2, channels=*2)
 
 # ---- Topologies -------------------------------------------------------------
 # `Sequential(a, b, ...)` is built in: any number of arguments chained.

@@ -10,7 +10,18 @@ NUMBER = r"[-+]?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-
 DOUBLE_QUOTED = r'"(?:\\.|[^"\\])*"'
 SINGLE_QUOTED = r"'(?:\\.|[^'\\])*'"
 KEYWORDS = frozenset(
-    {"import", "input", "param", "start", "shared", "constraint", "op", "primitive", "topology"}
+    {
+        "import",
+        "input",
+        "param",
+        "start",
+        "shared",
+        "constraint",
+        "prune",
+        "op",
+        "primitive",
+        "topology",
+    }
 )
 
 __all__ = ["DOUBLE_QUOTED", "KEYWORDS", "NAME", "NUMBER", "SINGLE_QUOTED"]

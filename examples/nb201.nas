@@ -5,8 +5,8 @@ import std
 input [3, 32, 32]
 param classes = 10
 
-"Stem, three stages of five cells with a ResNet block between stages, then the head."
-NET   ::= Sequential(STEM, STAGE, resblock, STAGE, resblock, STAGE, HEAD)
+"Stem, three stages of five cells with NAS-Bench-201's reduction block between stages, then the head."
+NET   ::= Sequential(STEM, STAGE, nb201_resblock, STAGE, nb201_resblock, STAGE, HEAD)
 STEM  ::= Sequential(conv(16, kernel=3), batchnorm)
 STAGE ::= Sequential(CELL, CELL, CELL, CELL, CELL)
 HEAD  ::= Sequential(batchnorm, relu, global_avg_pool, linear(classes))

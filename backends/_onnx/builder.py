@@ -8,7 +8,6 @@ constants that are not weights (epsilons, shapes) are ``Constant`` nodes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,21 +15,16 @@ from numpy.typing import NDArray
 from onnx import NodeProto, TensorProto, ValueInfoProto, helper, numpy_helper
 
 from nasc.backends.weights import WeightSet
+from nasc.compiler.ops import padding
 
 AttrValue = int | float | str | Sequence[int] | Sequence[float]
 
 
-def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
-    """(before, after) padding that makes the output ceil(size / stride) long, the
-    extra at the end as TensorFlow's `same` does."""
-    reach = (kernel - 1) * dilation + 1
-    total = max((math.ceil(size / stride) - 1) * stride + reach - size, 0)
-    return total // 2, total - total // 2
-
-
-def onnx_pads(extent: Sequence[int], kernel: int, stride: int, dilation: int = 1) -> list[int]:
+def onnx_pads(
+    extent: Sequence[int], kernel: int, stride: int, dilation: int = 1, mode: str = "symmetric"
+) -> list[int]:
     """The ``pads`` attribute: every dimension's start, then every dimension's end."""
-    pads = [same_padding(n, kernel, stride, dilation) for n in extent]
+    pads = [padding(n, kernel, stride, dilation, mode) for n in extent]
     return [before for before, _ in pads] + [after for _, after in pads]
 
 

@@ -17,6 +17,7 @@ from onnx import ModelProto, TensorProto, helper, numpy_helper
 from nasc.backends._onnx.builder import OnnxBuilder
 from nasc.backends._onnx.table import TABLE
 from nasc.backends.coverage import require_mapped, unmapped
+from nasc.backends.outputs import check_suffix
 from nasc.backends.weights import WeightSet, check_weights, unreadable, weights_for
 from nasc.compiler.graph import Graph, IROp
 from nasc.compiler.shapes import Shape
@@ -94,6 +95,7 @@ def export(
     graph: Graph, path: str | Path, seed: int = 0, *, weights: WeightSet | None = None
 ) -> ModelProto:
     """Write the model to ``path`` (`.onnx`) after onnx's full check with shape inference."""
+    check_suffix(path, ".onnx", "ONNX model")
     model = build_module(graph, seed, weights=weights)
     onnx.checker.check_model(model, full_check=True)
     onnx.save_model(model, str(path))

@@ -3,7 +3,7 @@
 An emitter gets the builder, the node's index and the node, the shapes and
 tensor names of its inputs, and returns the name of the node's result. Tensors
 keep nasc's channels-first layout ([N, C, ...], [N, L, D], [N, D]), which is
-ONNX's own; `same` padding is written out as explicit (asymmetric) pads.
+ONNX's own; padding (symmetric or TensorFlow's `same`) is written out as explicit pads.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def _conv(
     groups: int = 1,
     dilation: int = 1,
     bias: str | None = None,
+    padding: str = "symmetric",
 ) -> str:
     return b.op(
         "Conv",
@@ -38,7 +39,7 @@ def _conv(
         kernel_shape=[kernel] * source.rank,
         strides=[stride] * source.rank,
         dilations=[dilation] * source.rank,
-        pads=onnx_pads(source.extent, kernel, stride, dilation),
+        pads=onnx_pads(source.extent, kernel, stride, dilation, padding),
         group=groups,
     )
 
@@ -55,6 +56,7 @@ def conv(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list
         node.int_attr("groups"),
         node.int_attr("dilation"),
         bias,
+        str(node.attr("padding")),
     )
 
 
@@ -105,8 +107,11 @@ def groupnorm(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs:
 
 
 def layernorm(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
-    """Over the features; for [N, C, ...] over the channels at every position."""
+    """Over the features; for [N, C, ...] over the channels at every position; with
+    ``over="all"`` over every dimension but the batch, the affine elementwise."""
     eps, x = node.float_attr("eps"), xs[0]
+    if node.attr("over") == "all":
+        return b.op("LayerNormalization", [x, *_affine(i, b)], axis=1, epsilon=eps)
     if shapes[0].layout != "channels":
         return b.op("LayerNormalization", [x, *_affine(i, b)], axis=-1, epsilon=eps)
     rank = shapes[0].rank
@@ -118,7 +123,7 @@ def layernorm(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs:
 def pool(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
     kernel, stride, source = node.int_attr("kernel"), node.int_attr("stride"), shapes[0]
     kernels, strides = [kernel] * source.rank, [stride] * source.rank
-    pads = onnx_pads(source.extent, kernel, stride)
+    pads = onnx_pads(source.extent, kernel, stride, 1, str(node.attr("padding")))
     if node.op is IROp.MAX_POOL:
         return b.op("MaxPool", xs, kernel_shape=kernels, strides=strides, pads=pads)
     return b.op(
@@ -148,6 +153,28 @@ def resnet_basic(
         skip = _conv(b, x, b.weight(i, "shortcut.conv.weight"), source, 1, stride)
         skip = _batchnorm(b, skip, i, "shortcut.bn.", 1e-5, 0.1)
     return b.op("Relu", [b.op("Add", [y, skip])])
+
+
+def nb201_basic(
+    b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
+) -> str:
+    """NAS-Bench-201's block: relu-conv-bn twice, a pooled or projected shortcut, no relu."""
+    source, stride, x = shapes[0], node.int_attr("stride"), xs[0]
+    inner = Shape("channels", node.shape.features, node.shape.extent)
+    y = _conv(b, b.op("Relu", [x]), b.weight(i, "conv_a.weight"), source, 3, stride)
+    y = _batchnorm(b, y, i, "bn_a.", 1e-5, 0.1)
+    y = _conv(b, b.op("Relu", [y]), b.weight(i, "conv_b.weight"), inner, 3)
+    y = _batchnorm(b, y, i, "bn_b.", 1e-5, 0.1)
+    skip = x
+    if stride != 1:
+        two = [2] * source.rank
+        pooled = b.op("AveragePool", [x], kernel_shape=two, strides=two)
+        pooled_shape = Shape("channels", source.features, node.shape.extent)
+        skip = _conv(b, pooled, b.weight(i, "shortcut.conv.weight"), pooled_shape, 1)
+    elif source.features != node.shape.features:
+        skip = _conv(b, b.op("Relu", [x]), b.weight(i, "shortcut.conv.weight"), source, 1)
+        skip = _batchnorm(b, skip, i, "shortcut.bn.", 1e-5, 0.1)
+    return b.op("Add", [y, skip])
 
 
 def attention(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
@@ -290,6 +317,7 @@ TABLE: dict[IROp, Emitter] = {
     IROp.FLATTEN: lambda b, i, node, shapes, xs: b.op("Flatten", xs, axis=1),
     IROp.DROPOUT: lambda b, i, node, shapes, xs: b.op("Identity", xs),
     IROp.RESNET_BASIC: resnet_basic,
+    IROp.NB201_BASIC: nb201_basic,
     IROp.ATTENTION: attention,
     IROp.MLP: mlp,
     IROp.RELU6: lambda b, i, node, shapes, xs: b.op("Clip", [xs[0], b.const(0.0), b.const(6.0)]),

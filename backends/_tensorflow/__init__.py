@@ -1,4 +1,4 @@
-"""The TensorFlow backend: Graph -> Keras functional model, saved as `.keras`.
+"""The TensorFlow backend: Graph -> Keras functional model, saved as `.keras` or a SavedModel.
 
 Keras runs on TensorFlow here unless ``KERAS_BACKEND`` says otherwise;
 TensorFlow's start-up messages are kept to warnings unless
@@ -24,7 +24,7 @@ from nasc.backends.weights import WeightSet
 from nasc.compiler.graph import Graph
 
 NAME: str = "tensorflow"
-SUFFIXES: tuple[str, ...] = (".keras",)
+SUFFIXES: tuple[str, ...] = (".keras", ".savedmodel")
 
 
 def build_module(
@@ -37,7 +37,8 @@ def build_module(
 
 
 def export(graph: Graph, path: str | Path, seed: int = 0, weights: WeightSet | None = None) -> None:
-    """Write the model to ``path``, a `.keras` file (E802 for another suffix)."""
+    """Write the model to ``path``: a `.keras` file, or a TensorFlow SavedModel for a
+    `.savedmodel` path or an existing directory (E802 for another suffix)."""
     _model.export(graph, path, seed, weights=weights)
 
 

@@ -1,8 +1,13 @@
-"""Keras layers for what Keras has no layer for: the elementwise operations of
-std.nas, learned scalars, constant zeros and strided subsampling.
+"""The elementwise operations of std.nas in `keras.ops`, and the one Keras layer
+nasc adds: `Scaled`, an operation with a learned scalar.
 
-Each is registered as serializable, so a saved `.keras` file loads back with
-``keras.saving.load_model`` once this module is imported. The functions follow
+Models apply the functions of `UNARY` and `BINARY` to their tensors directly, so
+those ops are saved in the model's graph and a `.keras` file of them loads with
+Keras alone. Only the ops of `NEEDS_NASC` (learned scalars, which Keras has no
+layer for) make a `.keras` file that needs ``import nasc.backends._tensorflow``
+before ``keras.saving.load_model``; a SavedModel never needs nasc. `Elementwise`,
+`Zeros` and `Subsample` are no longer emitted; they stay registered so that
+`.keras` files written by earlier versions still load. The functions follow
 std.nas exactly: logs and divisions kept 1e-6 away from zero, exponentials and
 hyperbolic functions clipped at 20.
 """
@@ -80,6 +85,11 @@ SCALED: dict[str, Fn] = {
     "bgaussian_abs": lambda x1, x2, b: ops.exp(-b * ops.abs(x1 - x2)),
     "wavg": lambda x1, x2, b: ops.sigmoid(b) * x1 + (1 - ops.sigmoid(b)) * x2,
 }
+
+
+NEEDS_NASC = tuple(SCALED)
+"""The ops whose Keras layer is nasc's own (`Scaled`): a `.keras` file holding one of
+them loads only after ``import nasc.backends._tensorflow``."""
 
 
 @keras.saving.register_keras_serializable(package="nasc")

@@ -14,6 +14,7 @@ from typing import Any
 import keras
 
 from nasc.backends._tensorflow.builder import KerasBuilder
+from nasc.backends._tensorflow.layers import NEEDS_NASC
 from nasc.backends._tensorflow.table import TABLE, channels_first, channels_last
 from nasc.backends.coverage import require_mapped, unmapped
 from nasc.backends.weights import WeightSet, weights_for
@@ -70,20 +71,46 @@ def build_with(graph: Graph, builder: KerasBuilder) -> keras.Model:
     return keras.Model(inputs, out, name="nasc")
 
 
+SAVED_MODEL = ".savedmodel"
+
+
 def export(
     graph: Graph, path: str | Path, seed: int = 0, *, weights: WeightSet | None = None
 ) -> keras.Model:
-    """Write the model to ``path`` (a `.keras` file; `keras.saving.load_model`
-    reads it back after ``import nasc.backends._tensorflow``)."""
-    if Path(path).suffix != ".keras":
+    """Write the model to ``path``: a `.keras` file, or a TensorFlow SavedModel
+    directory (a path ending in `.savedmodel`, or an existing directory).
+
+    The SavedModel loads with TensorFlow alone: ``tf.saved_model.load(path).serve(x)``.
+    The `.keras` file loads with ``keras.saving.load_model`` and Keras alone, unless
+    the graph uses one of `NEEDS_NASC` (learned scalars): then only after
+    ``import nasc.backends._tensorflow``.
+    """
+    target = Path(path)
+    saved_model = target.suffix == SAVED_MODEL or target.is_dir()
+    if not saved_model and target.suffix != ".keras":
         raise NascError(
             error(
                 "E802",
-                f"the TensorFlow backend writes Keras files, which must end in .keras: got {path}",
+                "the TensorFlow backend writes a Keras file (.keras) or a SavedModel "
+                f"directory (.savedmodel or an existing directory): got {path}",
                 None,
-                f"name the output {Path(path).with_suffix('.keras').name}",
+                f"name the output {target.with_suffix('.keras').name} or "
+                f"{target.with_suffix(SAVED_MODEL).name}",
             )
         )
+    if saved_model and target.exists() and not target.is_dir():
+        raise NascError(
+            error("E802", f"{path} is a file; a SavedModel is written as a directory", None)
+        )
     model = build_module(graph, seed, weights=weights)
-    model.save(str(path))
+    if saved_model:
+        model.export(str(target), format="tf_saved_model", verbose=False)
+    else:
+        model.save(str(target))
     return model
+
+
+def needs_nasc(graph: Graph) -> list[IROp]:
+    """The graph's ops whose Keras layer is nasc's own: a `.keras` file of the graph
+    needs nasc to load (a SavedModel never does)."""
+    return [op for op in IROp if op in graph.ops() and op.value in NEEDS_NASC]

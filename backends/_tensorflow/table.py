@@ -4,17 +4,22 @@ Inside the model, tensors of the ``channels`` layout are channels-last
 ([N, *spatial, C], what TensorFlow's CPU kernels run); sequences [N, L, D] and
 vectors [N, D] are as in nasc. Keras's `same` padding is TensorFlow's:
 ceil(size / stride) outputs, the odd pad at the end, padded positions not
-counted by average pooling — nasc's own semantics.
+counted by average pooling. It serves where it equals the padding nasc asks
+for (`nasc.compiler.ops.padding`); elsewhere the tensor is padded explicitly
+(zeros for convolutions, -inf for max pools) and the window runs `valid`,
+average pools then rescaled so that padded positions are not counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import keras
 import numpy as np
+from keras import ops
 
 from nasc.backends._tensorflow.builder import (
     AS_IS,
@@ -32,11 +37,10 @@ from nasc.backends._tensorflow.layers import (
     FirstToken,
     PosEmbed,
     Scaled,
-    Subsample,
-    Zeros,
 )
 from nasc.backends.weights import SCALAR_INIT, Array
 from nasc.compiler.graph import IROp, Node
+from nasc.compiler.ops import padding as padding_of
 from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 
@@ -65,10 +69,27 @@ _GAP = {
 }
 
 
-def _same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
-    reach = (kernel - 1) * dilation + 1
-    total = max((-(-size // stride) - 1) * stride + reach - size, 0)
-    return total // 2, total - total // 2
+Pads = tuple[tuple[int, int], ...]
+
+
+def _pads(source: Shape, kernel: int, stride: int, dilation: int, mode: str) -> Pads:
+    return tuple(padding_of(n, kernel, stride, dilation, mode) for n in source.extent)
+
+
+def _keras_padding(
+    source: Shape, kernel: int, stride: int, dilation: int, mode: str
+) -> tuple[str, Pads]:
+    """Keras's padding word for the window, and the explicit pads needed first (or none)."""
+    pads = _pads(source, kernel, stride, dilation, mode)
+    if pads == _pads(source, kernel, stride, dilation, "same_tf"):
+        return "same", ()
+    if all(before == after == 0 for before, after in pads):
+        return "valid", ()
+    return "valid", pads
+
+
+def _zero_pad(b: KerasBuilder, i: int, part: str, x: Tensor, pads: Pads) -> Tensor:
+    return b.layer(_PAD[len(pads)], i, part, padding=pads[0] if len(pads) == 1 else pads)(x)
 
 
 def _conv(
@@ -84,15 +105,21 @@ def _conv(
     dilation: int = 1,
     bias: bool = False,
     prefix: str = "",
+    padding: str = "symmetric",
 ) -> Tensor:
     rank = source.rank
     config: dict[str, Any] = {"groups": groups, "use_bias": bias, "dilation_rate": dilation}
     if stride > 1 and dilation > 1:  # Keras cannot stride a dilated convolution
-        pads = tuple(_same_padding(n, kernel, stride, dilation) for n in source.extent)
-        x = b.layer(_PAD[rank], i, part + "_pad", padding=pads[0] if rank == 1 else pads)(x)
+        pads = _pads(source, kernel, stride, dilation, padding)
+        if any(before or after for before, after in pads):
+            x = _zero_pad(b, i, part + "_pad", x, pads)
         conv = b.layer(_CONV[rank], i, part, filters=out.features, kernel_size=kernel, **config)
-        y = Subsample(stride, out.extent, name=f"n{i}_{part}_stride", dtype=b.dtype)(conv(x))
+        # every stride-th position: a 1-wide max pool with that stride
+        y = b.layer(_MAX[rank], i, part + "_stride", pool_size=1, strides=stride)(conv(x))
     else:
+        word, pads = _keras_padding(source, kernel, stride, dilation, padding)
+        if pads:
+            x = _zero_pad(b, i, part + "_pad", x, pads)
         conv = b.layer(
             _CONV[rank],
             i,
@@ -100,7 +127,7 @@ def _conv(
             filters=out.features,
             kernel_size=kernel,
             strides=stride,
-            padding="same",
+            padding=word,
             **config,
         )
         y = conv(x)
@@ -123,6 +150,7 @@ def conv(
         node.int_attr("groups"),
         node.int_attr("dilation"),
         node.attr("bias") is True,
+        padding=str(node.attr("padding")),
     )
 
 
@@ -185,23 +213,47 @@ def groupnorm(
 def layernorm(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
-    """Over the last axis: the features, or the channels at every position."""
-    layer = b.layer(
-        keras.layers.LayerNormalization, i, "ln", axis=-1, epsilon=node.float_attr("eps")
-    )
-    return _affine(b, i, layer, xs[0])
+    """Over the last axis: the features, or the channels at every position; with
+    ``over="all"`` over every axis but the batch, the affine elementwise (its arrays
+    channels-last inside Keras)."""
+    eps, source = node.float_attr("eps"), shapes[0]
+    if node.attr("over") != "all":
+        layer = b.layer(keras.layers.LayerNormalization, i, "ln", axis=-1, epsilon=eps)
+        return _affine(b, i, layer, xs[0])
+    axes = list(range(1, len(source.dims) + 1))
+    layer = b.layer(keras.layers.LayerNormalization, i, "ln", axis=axes, epsilon=eps)
+    y = layer(xs[0])
+    layout = AS_IS
+    if source.layout == "channels":
+        layout = (
+            partial(np.moveaxis, source=0, destination=-1),
+            partial(np.moveaxis, source=-1, destination=0),
+        )
+    b.load_parts(layer, i, [("weight", layout), ("bias", layout)])
+    return y
 
 
 def pool(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
+    source, x = shapes[0], xs[0]
+    kernel, stride = node.int_attr("kernel"), node.int_attr("stride")
+    word, pads = _keras_padding(source, kernel, stride, 1, str(node.attr("padding")))
     kind = _MAX if node.op is IROp.MAX_POOL else _AVG
-    config = {
-        "pool_size": node.int_attr("kernel"),
-        "strides": node.int_attr("stride"),
-        "padding": "same",
-    }
-    return b.layer(kind[shapes[0].rank], i, "pool", **config)(xs[0])
+    layer = b.layer(kind[source.rank], i, "pool", pool_size=kernel, strides=stride, padding=word)
+    if not pads:
+        return layer(x)
+    widths = [(0, 0), *pads, (0, 0)]
+    if node.op is IROp.MAX_POOL:
+        return layer(ops.pad(x, widths, constant_values=-np.inf))
+    # an average over the padded tensor, rescaled by the window's share of real positions
+    real = np.pad(np.ones(source.extent), pads)
+    windows = np.lib.stride_tricks.sliding_window_view(real, (kernel,) * source.rank)
+    steps = tuple(slice(None, None, stride) for _ in pads)
+    counts = windows[steps].sum(axis=tuple(range(source.rank, 2 * source.rank)))
+    counts = counts[tuple(slice(0, n) for n in node.shape.extent)]
+    scale = (kernel**source.rank / counts)[None, ..., None].astype(b.dtype)
+    return ops.multiply(layer(ops.pad(x, widths)), scale)
 
 
 def global_avg_pool(
@@ -237,7 +289,7 @@ def resnet_basic(
     source, out, stride, x = shapes[0], node.shape, node.int_attr("stride"), xs[0]
     y = _conv(b, i, "conv_a", x, source, out, 3, stride, prefix="conv_a.")
     y = _batchnorm(b, i, "bn_a", y, "bn_a.", 1e-5, 0.1)
-    y = b.layer(Elementwise, i, "relu_a", function="relu")(y)
+    y = b.layer(keras.layers.ReLU, i, "relu_a")(y)
     y = _conv(b, i, "conv_b", y, out, out, 3, prefix="conv_b.")
     y = _batchnorm(b, i, "bn_b", y, "bn_b.", 1e-5, 0.1)
     skip = x
@@ -245,7 +297,30 @@ def resnet_basic(
         skip = _conv(b, i, "shortcut_conv", x, source, out, 1, stride, prefix="shortcut.conv.")
         skip = _batchnorm(b, i, "shortcut_bn", skip, "shortcut.bn.", 1e-5, 0.1)
     y = b.layer(keras.layers.Add, i, "add")([y, skip])
-    return b.layer(Elementwise, i, "relu", function="relu")(y)
+    return b.layer(keras.layers.ReLU, i, "relu")(y)
+
+
+def nb201_basic(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """NAS-Bench-201's block: relu-conv-bn twice, a pooled or projected shortcut, no relu."""
+    source, out, stride, x = shapes[0], node.shape, node.int_attr("stride"), xs[0]
+    y = b.layer(keras.layers.ReLU, i, "relu_a")(x)
+    y = _conv(b, i, "conv_a", y, source, out, 3, stride, prefix="conv_a.")
+    y = _batchnorm(b, i, "bn_a", y, "bn_a.", 1e-5, 0.1)
+    y = b.layer(keras.layers.ReLU, i, "relu_b")(y)
+    y = _conv(b, i, "conv_b", y, out, out, 3, prefix="conv_b.")
+    y = _batchnorm(b, i, "bn_b", y, "bn_b.", 1e-5, 0.1)
+    skip = x
+    if stride != 1:
+        skip = b.layer(_AVG[source.rank], i, "shortcut_pool", pool_size=2, strides=2)(x)
+        pooled = Shape("channels", source.features, out.extent)
+        skip = _conv(b, i, "shortcut_conv", skip, pooled, out, 1, prefix="shortcut.conv.")
+    elif source.features != out.features:
+        skip = b.layer(keras.layers.ReLU, i, "shortcut_relu")(x)
+        skip = _conv(b, i, "shortcut_conv", skip, source, out, 1, prefix="shortcut.conv.")
+        skip = _batchnorm(b, i, "shortcut_bn", skip, "shortcut.bn.", 1e-5, 0.1)
+    return b.layer(keras.layers.Add, i, "add")([y, skip])
 
 
 def attention(
@@ -293,9 +368,7 @@ def mlp(b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list
     hidden = int(Fraction(str(node.attr("ratio"))) * width)
     dropout = node.float_attr("dropout")
     y = _dense(b, i, "up", xs[0], hidden, "up.")
-    y = b.layer(keras.layers.Dropout, i, "drop_a", rate=dropout)(
-        b.layer(Elementwise, i, "gelu", function="gelu")(y)
-    )
+    y = b.layer(keras.layers.Dropout, i, "drop_a", rate=dropout)(UNARY["gelu"](y))
     y = _dense(b, i, "down", y, width, "down.")
     return b.layer(keras.layers.Dropout, i, "drop_b", rate=dropout)(y)
 
@@ -310,10 +383,14 @@ def scaled(
 
 
 def _elementwise(name: str) -> Emitter:
+    """An elementwise operation as `keras.ops` on the model's tensors: saved in the
+    model's graph, it loads back with Keras alone."""
+    fn = UNARY.get(name) or BINARY[name]
+
     def emit(
         b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
     ) -> Tensor:
-        return b.layer(Elementwise, i, name, function=name)(xs if len(xs) > 1 else xs[0])
+        return fn(*xs)
 
     return emit
 
@@ -321,10 +398,14 @@ def _elementwise(name: str) -> Emitter:
 def zero(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
-    """Zeros in the node's Keras layout; ``xs`` holds the model's input (for the batch)."""
+    """Zeros in the node's Keras layout; ``xs`` holds the model's input (for the batch):
+    its first value repeated to the node's size, zeroed and reshaped, in Keras's own
+    layers and ops."""
     shape = node.shape
     dims = (*shape.extent, shape.features) if shape.layout == "channels" else shape.dims
-    return b.layer(Zeros, i, "zeros", dims=dims)(xs[0])
+    first = b.layer(keras.layers.Flatten, i, "batch")(xs[0])[:, :1]
+    zeros = ops.zeros_like(ops.repeat(first, shape.size, axis=1))
+    return b.layer(keras.layers.Reshape, i, "zeros", target_shape=dims)(zeros)
 
 
 def concat(
@@ -454,6 +535,7 @@ TABLE: dict[IROp, Emitter] = {
     IROp.FLATTEN: flatten,
     IROp.DROPOUT: dropout,
     IROp.RESNET_BASIC: resnet_basic,
+    IROp.NB201_BASIC: nb201_basic,
     IROp.ATTENTION: attention,
     IROp.MLP: mlp,
     IROp.UPSAMPLE: upsample,

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from nasc.backends._torch.model import build_module
+from nasc.backends.outputs import check_suffix
 from nasc.compiler.graph import Graph
 
 
@@ -28,7 +29,9 @@ def export(
     """Export ``module`` (by default the graph's freshly built model) in eval mode to ``path``.
 
     The batch dimension is dynamic; the per-sample shape is the space's input.
+    ``path`` must end in `.pt2` (E802 otherwise).
     """
+    check_suffix(path, ".pt2", "torch.export program")
     model = module if module is not None else build_module(graph, seed)
     model.eval()
     batch = torch.export.Dim("batch", min=2, max=1 << 16)

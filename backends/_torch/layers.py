@@ -1,8 +1,8 @@
 """Layers of the op table as small torch modules, built fast and initialised like torch's.
 
-Convolutions and pools use TensorFlow-style `same` padding: the output size is
-ceil(size / stride); when the total padding is odd the extra goes at the end,
-applied with an explicit pad. Layers with tensors take an `Initial`
+Convolutions and pools pad as `nasc.compiler.ops.padding` says: PyTorch's
+symmetric padding by default, TensorFlow-style `same` (the odd pad at the end,
+applied with an explicit pad) when asked. Layers with tensors take an `Initial`
 that makes them once the whole model exists; a layer built on its own makes
 its own, seeded from torch's global generator. Weights are drawn as torch's
 defaults draw them (uniform in ±1/sqrt(fan_in)).
@@ -20,25 +20,19 @@ from torch import Tensor, nn
 
 from nasc.backends._torch.initial import Initial
 from nasc.backends._torch.module_state import attach, init_module, register_buffer
+from nasc.compiler.ops import padding as padding_of
 
 _CONV = (F.conv1d, F.conv2d, F.conv3d)
 _AVG = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)
 _MAX = (F.max_pool1d, F.max_pool2d, F.max_pool3d)
 
 
-def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
-    """(before, after) padding that makes the output ceil(size / stride) long."""
-    reach = (kernel - 1) * dilation + 1
-    total = max((math.ceil(size / stride) - 1) * stride + reach - size, 0)
-    return total // 2, total - total // 2
-
-
 @cache
 def _pads(
-    extent: tuple[int, ...], kernel: int, stride: int, dilation: int = 1
+    extent: tuple[int, ...], kernel: int, stride: int, dilation: int = 1, mode: str = "symmetric"
 ) -> tuple[tuple[int, ...], tuple[int, ...] | None]:
     """Symmetric padding per dimension, or None and the explicit F.pad list (last dim first)."""
-    pads = [same_padding(n, kernel, stride, dilation) for n in extent]
+    pads = [padding_of(n, kernel, stride, dilation, mode) for n in extent]
     if all(before == after for before, after in pads):
         return tuple(before for before, _ in pads), None
     explicit = tuple(p for before_after in reversed(pads) for p in before_after)
@@ -46,7 +40,7 @@ def _pads(
 
 
 class Conv(nn.Module):
-    """Convolution over 1-3 spatial dimensions with `same` padding; no bias by default."""
+    """Convolution over 1-3 spatial dimensions, padded as ``padding`` says; no bias by default."""
 
     def __init__(
         self,
@@ -59,11 +53,12 @@ class Conv(nn.Module):
         dilation: int = 1,
         bias: bool = False,
         initial: Initial | None = None,
+        padding_mode: str = "symmetric",
     ) -> None:
         init_module(self)
         rank = len(extent)
         fan_in = (c_in // groups) * kernel**rank
-        padding, pre_pad = _pads(tuple(extent), kernel, stride, dilation)
+        padding, pre_pad = _pads(tuple(extent), kernel, stride, dilation, padding_mode)
         making = initial or Initial.standalone()
         params = self._parameters
         making.uniform(params, "weight", (c_out, c_in // groups, *(kernel,) * rank), fan_in)
@@ -145,7 +140,7 @@ class Affine(nn.Module):
 
     def __init__(
         self,
-        channels: int,
+        channels: int | tuple[int, ...],
         norm: Callable[[Tensor, Tensor, Tensor], Tensor],
         initial: Initial | None = None,
     ) -> None:
@@ -164,10 +159,12 @@ class Affine(nn.Module):
         return self.norm(x, self.weight, self.bias)
 
 
-def _scale_and_shift(module: nn.Module, channels: int, initial: Initial) -> None:
-    """A normalisation's learned ``weight`` (ones) and ``bias`` (zeros)."""
-    initial.constant(module._parameters, "weight", (channels,), 1.0)
-    initial.constant(module._parameters, "bias", (channels,), 0.0)
+def _scale_and_shift(module: nn.Module, channels: int | tuple[int, ...], initial: Initial) -> None:
+    """A normalisation's learned ``weight`` (ones) and ``bias`` (zeros): one per channel, or
+    of the shape given."""
+    shape = (channels,) if isinstance(channels, int) else channels
+    initial.constant(module._parameters, "weight", shape, 1.0)
+    initial.constant(module._parameters, "bias", shape, 0.0)
 
 
 def instance_norm(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
@@ -179,7 +176,8 @@ def group_norm(x: Tensor, weight: Tensor, bias: Tensor, *, groups: int, eps: flo
 
 
 def layer_norm_features(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
-    """Layer norm over the last dimension (sequences and vectors)."""
+    """Layer norm over the last dimensions, as many as the weight has: the features of
+    sequences and vectors, or every dimension of a sample (``over="all"``)."""
     return F.layer_norm(x, weight.shape, weight, bias, eps)
 
 
@@ -193,14 +191,21 @@ def layer_norm_channels(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) 
 
 
 class Pool(nn.Module):
-    """Average (padded positions not counted) or max pooling with `same` padding."""
+    """Average (padded positions not counted) or max pooling, padded as ``padding_mode`` says."""
 
-    def __init__(self, kind: str, kernel: int, stride: int, extent: Sequence[int]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        kernel: int,
+        stride: int,
+        extent: Sequence[int],
+        padding_mode: str = "symmetric",
+    ) -> None:
         init_module(self)
         rank = len(extent)
-        padding, pre_pad = _pads(tuple(extent), kernel, stride)
+        padding, pre_pad = _pads(tuple(extent), kernel, stride, 1, padding_mode)
         if any(2 * p > kernel for p in padding):  # beyond what torch's pools can pad
-            padding, pre_pad = (0,) * rank, _pads_explicit(extent, kernel, stride)
+            padding, pre_pad = (0,) * rank, _pads_explicit(extent, kernel, stride, padding_mode)
         pool = (_AVG if kind == "avg" else _MAX)[rank - 1]
         if kind == "avg" and pre_pad is not None:
             # torch counts explicit padding: divide by the count of real positions instead
@@ -237,8 +242,8 @@ class Pool(nn.Module):
         return f"{self.kind}, kernel={self.kernel}, stride={self.stride}"
 
 
-def _pads_explicit(extent: Sequence[int], kernel: int, stride: int) -> tuple[int, ...]:
-    pads = [same_padding(n, kernel, stride) for n in extent]
+def _pads_explicit(extent: Sequence[int], kernel: int, stride: int, mode: str) -> tuple[int, ...]:
+    pads = [padding_of(n, kernel, stride, 1, mode) for n in extent]
     return tuple(p for before_after in reversed(pads) for p in before_after)
 
 
@@ -255,7 +260,7 @@ class ResNetBasic(nn.Module):
     ) -> None:
         init_module(self)
         making = initial or Initial.standalone()
-        inner = [math.ceil(n / stride) for n in extent]
+        inner = [(n - 1) // stride + 1 for n in extent]
         modules = self._modules
         modules["conv_a"] = Conv(c_in, c_out, 3, extent, stride, initial=making)
         modules["bn_a"] = BatchNorm(c_out, initial=making)
@@ -280,6 +285,54 @@ class ResNetBasic(nn.Module):
         y = self.bn_b(self.conv_b(F.relu(self.bn_a(self.conv_a(x)))))
         skip = x if self.shortcut is None else self.shortcut(x)
         return F.relu(y + skip)
+
+
+class NB201Basic(nn.Module):
+    """NAS-Bench-201's residual block: relu-conv3x3(stride)-bn, relu-conv3x3-bn, plus a
+    shortcut (stride 2: 2x2 average pool then a 1x1 conv; new channels: relu-conv1x1-bn);
+    no final relu. Padding is PyTorch's (``padding=1``)."""
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        stride: int,
+        extent: Sequence[int],
+        initial: Initial | None = None,
+    ) -> None:
+        init_module(self)
+        making = initial or Initial.standalone()
+        inner = [n // stride for n in extent]
+        modules = self._modules
+        modules["conv_a"] = Conv(c_in, c_out, 3, extent, stride, initial=making)
+        modules["bn_a"] = BatchNorm(c_out, initial=making)
+        modules["conv_b"] = Conv(c_out, c_out, 3, inner, initial=making)
+        modules["bn_b"] = BatchNorm(c_out, initial=making)
+        modules["shortcut"] = None
+        if stride != 1:  # the pool is applied in `forward`; the conv is `shortcut.0`
+            modules["shortcut"] = _sequential(Conv(c_in, c_out, 1, inner, initial=making))
+        elif c_in != c_out:
+            modules["shortcut"] = _sequential(
+                Conv(c_in, c_out, 1, extent, initial=making), BatchNorm(c_out, initial=making)
+            )
+        if initial is None:
+            making.finish()
+        attach(self, stride=stride, pool=_AVG[len(extent) - 1])
+
+    conv_a: Conv
+    bn_a: BatchNorm
+    conv_b: Conv
+    bn_b: BatchNorm
+    shortcut: nn.Sequential | None
+    stride: int
+    pool: Callable[..., Tensor]
+
+    def forward(self, x: Tensor) -> Tensor:
+        y: Tensor = self.bn_b(self.conv_b(F.relu(self.bn_a(self.conv_a(F.relu(x))))))
+        if self.shortcut is None:
+            return y + x
+        skip: Tensor = self.shortcut(self.pool(x, 2, 2) if self.stride != 1 else F.relu(x))
+        return y + skip
 
 
 def _sequential(*layers: nn.Module) -> nn.Sequential:

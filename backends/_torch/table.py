@@ -29,6 +29,7 @@ from nasc.backends._torch.layers import (
     ConvTranspose,
     Function,
     Linear,
+    NB201Basic,
     Pool,
     PosEmbed,
     ResNetBasic,
@@ -104,6 +105,7 @@ def _conv(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
         node.int_attr("dilation"),
         node.attr("bias") is True,
         initial,
+        str(node.attr("padding")),
     )
 
 
@@ -115,6 +117,8 @@ def _norm(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
         norm = partial(instance_norm, eps=eps)
     elif node.op is IROp.GROUPNORM:
         norm = partial(group_norm, groups=node.int_attr("groups"), eps=eps)
+    elif node.attr("over") == "all":
+        return Affine(source.dims, partial(layer_norm_features, eps=eps), initial)
     elif source.layout == "channels":
         norm = partial(layer_norm_channels, eps=eps)
     else:
@@ -124,7 +128,13 @@ def _norm(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
 
 def _pool(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     kind = "avg" if node.op is IROp.AVG_POOL else "max"
-    return Pool(kind, node.int_attr("kernel"), node.int_attr("stride"), inputs[0].extent)
+    return Pool(
+        kind,
+        node.int_attr("kernel"),
+        node.int_attr("stride"),
+        inputs[0].extent,
+        str(node.attr("padding")),
+    )
 
 
 def _mlp(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
@@ -171,6 +181,9 @@ TABLE: dict[IROp, Factory] = {
     IROp.FLATTEN: _function("flatten", _flatten),
     IROp.DROPOUT: lambda node, inputs, initial: nn.Dropout(node.float_attr("p")),
     IROp.RESNET_BASIC: lambda node, inputs, initial: ResNetBasic(
+        inputs[0].features, node.shape.features, node.int_attr("stride"), inputs[0].extent, initial
+    ),
+    IROp.NB201_BASIC: lambda node, inputs, initial: NB201Basic(
         inputs[0].features, node.shape.features, node.int_attr("stride"), inputs[0].extent, initial
     ),
     IROp.ATTENTION: lambda node, inputs, initial: Attention(

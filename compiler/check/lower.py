@@ -839,6 +839,7 @@ def lower(
     connected = False
     budgets: list[tuple[str, float]] = []
     limits: list[EdgeLimit] = []
+    prune_unreachable = False
     depth: dict[str, int] = {}
     shared: set[str] = set()
     rule_names = {rule.name for rule in rules} | set(state.templates)
@@ -897,6 +898,8 @@ def lower(
                         shared.update(state.instances.get(name, ()))
                     else:
                         shared.add(name)
+            elif kind == "Prune":
+                prune_unreachable = True
             elif kind == "Constraint":
                 if statement.kind == "connected":
                     connected = True
@@ -958,6 +961,7 @@ def lower(
         params=tuple(state.params.values()),
         input=input_spec,
         connected=connected,
+        prune_unreachable=prune_unreachable,
         depth_bounds=tuple(sorted(depth.items())),
         shared=frozenset(shared),
         edge_limits=tuple(limits),

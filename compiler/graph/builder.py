@@ -6,8 +6,10 @@ apply, topologies to flatten into their nodes), with the index of each child
 derivation and the scope name of each nonterminal worked out beforehand.
 Building then walks the derivation through these plans from the space's input.
 A value on the way is a node index, or `_Zero` for a path that `zero` edges cut
-off: sums drop such paths, other consumers get a constant zero node. Nodes that
-do not feed the output are removed last.
+off: sums drop such paths, other consumers get a constant zero node. An op fed
+only by such a path is built on that zero node (NAS-Bench-201's semantics), or,
+in a space that declares `prune unreachable`, pruned: its output is a `_Zero`
+too. Nodes that do not feed the output are removed last.
 """
 
 from __future__ import annotations
@@ -205,6 +207,7 @@ class _Builder:
         self.rows: list[Node] = [Node(IROp.INPUT, (), shape, (), "input", "")]
         self.shapes: list[Shape] = [shape]
         self.plans = self.compiler.plans
+        self.prune = space.prune_unreachable
 
     # ---- errors
 
@@ -300,6 +303,8 @@ class _Builder:
         return ref.shape if isinstance(ref, _Zero) else self.shapes[ref]
 
     def apply(self, step: _Apply, ref: Ref, scope: str) -> Ref:
+        if type(ref) is not int and self.prune:
+            return self.pruned(step.prim, self.shape(ref), scope)
         source = ref if type(ref) is int else self.materialize(ref, scope)
         shape = self.shapes[source]
         prim = step.prim
@@ -320,6 +325,15 @@ class _Builder:
         self.rows.append(_node((ir_op, (source,), out, attrs, scope, prim.text)))
         self.shapes.append(out)
         return len(self.rows) - 1
+
+    def pruned(self, prim: Prim, shape: Shape, scope: str) -> _Zero:
+        """What an op the input cannot reach leaves under `prune unreachable`: zeros of
+        the shape it would have made."""
+        try:
+            out = OPS[prim.op].shape(shape, prim.param_dict)
+        except ShapeError as exc:
+            raise self.fail(f"'{prim.text}' cannot take its input {shape}: {exc}", scope) from None
+        return _Zero(self.compiler.shape(out))
 
     def merge(
         self,

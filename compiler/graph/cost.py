@@ -47,6 +47,12 @@ def _affine(node: Node, source: Shape) -> tuple[int, int]:
     return 2 * source.features, 0
 
 
+def _layernorm(node: Node, source: Shape) -> tuple[int, int]:
+    if node.attr("over") == "all":  # an elementwise affine over the whole sample
+        return 2 * source.size, 0
+    return 2 * source.features, 0
+
+
 def _resnet_basic(node: Node, source: Shape) -> tuple[int, int]:
     c_in, c_out, rank = source.features, node.shape.features, source.rank
     positions = _positions(node.shape)
@@ -56,6 +62,19 @@ def _resnet_basic(node: Node, source: Shape) -> tuple[int, int]:
         weights += c_in * c_out
         params += c_in * c_out + 2 * c_out
     return params, weights * positions
+
+
+def _nb201_basic(node: Node, source: Shape) -> tuple[int, int]:
+    c_in, c_out, rank = source.features, node.shape.features, source.rank
+    weights = 3**rank * c_in * c_out + 3**rank * c_out * c_out
+    params = weights + 4 * c_out
+    if node.int_attr("stride") != 1:  # 2x2 average pool, then a 1x1 conv
+        weights += c_in * c_out
+        params += c_in * c_out
+    elif c_in != c_out:  # relu-conv1x1-bn
+        weights += c_in * c_out
+        params += c_in * c_out + 2 * c_out
+    return params, weights * _positions(node.shape)
 
 
 def _attention(node: Node, source: Shape) -> tuple[int, int]:
@@ -106,9 +125,10 @@ COSTS.update(
         IROp.LINEAR: _linear,
         IROp.BATCHNORM: _affine,
         IROp.INSTANCENORM: _affine,
-        IROp.LAYERNORM: _affine,
+        IROp.LAYERNORM: _layernorm,
         IROp.GROUPNORM: _affine,
         IROp.RESNET_BASIC: _resnet_basic,
+        IROp.NB201_BASIC: _nb201_basic,
         IROp.ATTENTION: _attention,
         IROp.MLP: _mlp,
         IROp.CONV_TRANSPOSE: _conv_transpose,

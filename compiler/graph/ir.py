@@ -41,6 +41,7 @@ class IROp(enum.StrEnum):
     FLATTEN = "flatten"
     DROPOUT = "dropout"
     RESNET_BASIC = "resnet_basic"
+    NB201_BASIC = "nb201_basic"
     ATTENTION = "attention"
     MLP = "mlp"
     UPSAMPLE = "upsample"

@@ -193,6 +193,8 @@ def complete(space: Space | None, path: str, text: str, offset: int) -> list[typ
             _item("params", Kind.Keyword, 0, "params <= 5e6"),
             _item("macs", Kind.Keyword, 0, "macs <= 600e6"),
         ]
+    if previous == "prune":
+        return [_item("unreachable", Kind.Keyword, 0, "ops fed only by zero edges are pruned")]
     if previous in ("start", "shared") or keyword == "shared" or (owners and owners[-1] == "depth"):
         return names.nonterminals()
     if owners and owners[-1] is not None:

@@ -22,6 +22,10 @@ KEYWORD_DOCS = {
     "constraint": "`constraint edges(T) <= k`, `inputs(T) == k`, `params <= N`, `macs <= N`, "
     "`constraint connected` (zero edges never cut a topology's input from its "
     "output) or `constraint depth(NAME) <= k` (a bound on recursion).",
+    "prune": "`prune unreachable`: an op fed only by zero edges, which the input cannot "
+    "reach, is pruned and carries zeros on (the hNB201 paper's semantics); without it such "
+    "ops are built on zeros, as NAS-Bench-201's code builds them.",
+    "unreachable": "Ops fed only by zero edges are pruned.",
     "op": "`op name = primitive(args)`: an alias binding parameters of a primitive.",
     "primitive": "`primitive name(param=default, ...)`: declares a primitive of the op table.",
     "topology": "`topology Name(a, b, ...) edges (0,1) ... [merge concat|param]`: argument i "

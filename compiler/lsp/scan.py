@@ -17,7 +17,7 @@ from nasc.dsl.tokens import KEYWORDS
 
 # After these a value follows: a keyword there is a name, not a new statement.
 _VALUE_BEFORE = frozenset({"(", ",", "=", "|", "::=", "<=", "[", ":", "*"})
-_CONSTRAINTS = ("connected", "depth", "edges", "inputs", "params", "macs")
+_CONSTRAINTS = ("connected", "depth", "edges", "inputs", "params", "macs", "unreachable")
 _DEFINING = {"param": "param", "op": "alias", "primitive": "primitive", "topology": "topology"}
 
 
@@ -182,7 +182,7 @@ class _Scanner:
                 return Occurrence(name, start, end, "import")
             if keyword in _DEFINING:
                 return Occurrence(name, start, end, "definition", _DEFINING[keyword])
-            if keyword in ("input", "constraint"):
+            if keyword in ("input", "constraint", "prune"):
                 return None
         if keyword == "rule" and owners and previous in ("(", ",") and self._in_head(index):
             topology_params.add(name)

@@ -1,4 +1,4 @@
-"""Semantics of single ops: same padding, pools, layer norm on channels, elementwise safety."""
+"""Semantics of single ops: padding, pools, layer norm on channels, elementwise safety."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ torch = pytest.importorskip(
 import torch.nn.functional as F  # noqa: E402
 
 from nasc.backends._torch import elementwise as ew  # noqa: E402
-from nasc.backends._torch.layers import Conv, Pool, layer_norm_channels, same_padding  # noqa: E402
+from nasc.backends._torch.layers import Conv, Pool, layer_norm_channels  # noqa: E402
+from nasc.compiler.ops import padded_size, padding  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -25,18 +26,54 @@ from nasc.backends._torch.layers import Conv, Pool, layer_norm_channels, same_pa
         (32, 1, 2, 1, (0, 0)),
     ],
 )
-def test_same_padding_is_tensorflow_style(
+def test_same_tf_padding_is_tensorflow_style(
     size: int, kernel: int, stride: int, dilation: int, expected: tuple[int, int]
 ) -> None:
-    assert same_padding(size, kernel, stride, dilation) == expected
+    assert padding(size, kernel, stride, dilation, "same_tf") == expected
 
 
-def test_strided_conv_pads_the_extra_at_the_end() -> None:
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "dilation"),
+    [
+        (32, 3, 1, 1),
+        (32, 3, 2, 1),
+        (33, 3, 2, 1),
+        (40, 4, 1, 1),
+        (40, 3, 1, 2),
+        (32, 1, 2, 1),
+        (7, 5, 3, 1),
+        (9, 2, 2, 1),
+        (16, 3, 2, 3),
+    ],
+)
+def test_symmetric_padding_is_pytorchs(size: int, kernel: int, stride: int, dilation: int) -> None:
+    before, after = padding(size, kernel, stride, dilation)
+    assert before == after == (kernel - 1) * dilation // 2
+    conv = torch.nn.Conv1d(1, 1, kernel, stride, before, dilation)
+    assert conv(torch.zeros(1, 1, size)).shape[-1] == padded_size(size, kernel, stride, dilation)
+
+
+def test_strided_conv_pads_as_pytorch_does() -> None:
     conv = Conv(2, 3, 3, (8, 8), stride=2)
+    x = torch.randn(1, 2, 8, 8)
+    torch.testing.assert_close(conv(x), F.conv2d(x, conv.weight, stride=2, padding=1))
+    assert conv(x).shape == (1, 3, 4, 4)
+
+
+def test_strided_same_tf_conv_pads_the_extra_at_the_end() -> None:
+    conv = Conv(2, 3, 3, (8, 8), stride=2, padding_mode="same_tf")
     x = torch.randn(1, 2, 8, 8)
     expected = F.conv2d(F.pad(x, (0, 1, 0, 1)), conv.weight, stride=2)
     torch.testing.assert_close(conv(x), expected)
     assert conv(x).shape == (1, 3, 4, 4)
+
+
+def test_symmetric_pools_are_pytorchs() -> None:
+    x = torch.randn(2, 3, 9, 8)
+    avg = torch.nn.AvgPool2d(3, 2, 1, count_include_pad=False)
+    torch.testing.assert_close(Pool("avg", 3, 2, (9, 8))(x), avg(x))
+    torch.testing.assert_close(Pool("max", 3, 2, (9, 8))(x), torch.nn.MaxPool2d(3, 2, 1)(x))
+    torch.testing.assert_close(Pool("avg", 2, 2, (9, 8))(x), torch.nn.AvgPool2d(2, 2)(x))
 
 
 def test_depthwise_and_dilated_convs_keep_the_size() -> None:
@@ -46,7 +83,7 @@ def test_depthwise_and_dilated_convs_keep_the_size() -> None:
 
 def test_average_pool_does_not_count_padding_even_when_asymmetric() -> None:
     x = torch.arange(16.0).reshape(1, 1, 4, 4)
-    pooled = Pool("avg", 2, 1, (4, 4))(x)  # padding (0, 1): last row and column see 2 or 1 values
+    pooled = Pool("avg", 2, 1, (4, 4), "same_tf")(x)  # padding (0, 1): the last row sees 2 or 1
     assert pooled.shape == (1, 1, 4, 4)
     assert pooled[0, 0, 0, 0] == (0 + 1 + 4 + 5) / 4
     assert pooled[0, 0, 3, 3] == 15  # only itself
@@ -57,7 +94,8 @@ def test_average_pool_does_not_count_padding_even_when_asymmetric() -> None:
 
 def test_max_pool_pads_with_minus_infinity() -> None:
     x = -torch.ones(1, 1, 5)
-    assert torch.equal(Pool("max", 2, 2, (5,))(x), -torch.ones(1, 1, 3))
+    assert torch.equal(Pool("max", 2, 2, (5,), "same_tf")(x), -torch.ones(1, 1, 3))
+    assert torch.equal(Pool("max", 3, 2, (5,))(x), -torch.ones(1, 1, 3))
 
 
 def test_layer_norm_on_channels_normalises_each_position() -> None:

@@ -1,4 +1,7 @@
-"""Fixed architectures written by hand in plain PyTorch: same parameter count, same function."""
+"""Fixed architectures written by hand in plain PyTorch: same parameter count, same function.
+
+NAS-Bench-201 and hNB201 have their own, fuller reference in test_nb201_reference.py.
+"""
 
 from __future__ import annotations
 
@@ -15,25 +18,15 @@ from nasc.backends._torch import build_module  # noqa: E402
 from nasc.compiler.graph import build  # noqa: E402
 from nasc.compiler.graph.cost import summarize  # noqa: E402
 from tests.compiler.graph_cases import (  # noqa: E402
-    CONV1,
-    CONV3,
-    ID,
-    POOL,
     UMAX,
-    ZERO,
     activation,
     example,
     mnist1d,
-    nb201,
 )
 
 
 def _conv_bn(c_in: int, c_out: int, kernel: int, stride: int = 1) -> list[nn.Module]:
-    if stride == 2 and kernel == 3:  # `same` padding of an even size: the extra row at the end
-        conv = [nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(c_in, c_out, 3, 2, bias=False)]
-    else:
-        conv = [nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False)]
-    return [*conv, nn.BatchNorm2d(c_out)]
+    return [nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False), nn.BatchNorm2d(c_out)]
 
 
 class BasicBlock(nn.Module):
@@ -54,35 +47,6 @@ class BasicBlock(nn.Module):
         return self.act(self.b(self.act(self.a(x))) + skip)
 
 
-class NB201Cell(nn.Module):
-    """The cell (conv3, id, conv1, avg_pool, conv3, zero): node 2 only feeds a zero edge."""
-
-    def __init__(self, c: int) -> None:
-        super().__init__()
-        self.a = nn.Sequential(nn.ReLU(), *_conv_bn(c, c, 3))
-        self.e = nn.Sequential(nn.ReLU(), *_conv_bn(c, c, 3))
-        self.pool = nn.AvgPool2d(3, 1, 1, count_include_pad=False)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.pool(x) + self.e(self.a(x))
-
-
-class NB201(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        layers: list[nn.Module] = _conv_bn(3, 16, 3)
-        for stage, c in enumerate((16, 32, 64)):
-            if stage:
-                layers.append(BasicBlock(c // 2, c, 2))
-            layers.extend(NB201Cell(c) for _ in range(5))
-        layers += [nn.BatchNorm2d(64), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-        self.body = nn.Sequential(*layers, nn.Linear(64, 10))
-
-    def forward(self, x: Tensor) -> Tensor:
-        out: Tensor = self.body(x)
-        return out
-
-
 class ResNet20(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -101,7 +65,7 @@ class ResNet20(nn.Module):
 
 
 class MNIST1D(nn.Module):
-    """Stem, then twice relu-conv3-bn and a stride-2 conv whose `same` padding is (0, 1)."""
+    """Stem, then twice relu-conv3-bn and a stride-2 conv with PyTorch's padding=1."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -109,7 +73,7 @@ class MNIST1D(nn.Module):
         stages: list[nn.Module] = []
         for c in (32, 64):
             stages += [nn.ReLU(), nn.Conv1d(c, c, 3, padding=1, bias=False), nn.BatchNorm1d(c)]
-            stages += [nn.ConstantPad1d((0, 1), 0.0), nn.Conv1d(c, 2 * c, 3, 2, bias=False)]
+            stages.append(nn.Conv1d(c, 2 * c, 3, 2, 1, bias=False))
             stages.append(nn.BatchNorm1d(2 * c))
         self.body = nn.Sequential(*stages)
         self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.1), nn.Linear(128 * 10, 10))
@@ -120,7 +84,6 @@ class MNIST1D(nn.Module):
 
 
 CASES = {
-    "nb201": (NB201, "nb201", nb201((CONV3, ID, CONV1, POOL, CONV3, ZERO))),
     "resnet20": (ResNet20, "activation", activation(binop=None, unops=(UMAX,))),
     "mnist1d": (MNIST1D, "mnist1d", mnist1d(block=0, down=2, head=1)),
 }

@@ -13,6 +13,7 @@ from tests.conftest import EXAMPLES
 def test_there_are_examples() -> None:
     names = {path.name for path in EXAMPLES}
     assert {"hnb201.nas", "nb201.nas", "activation.nas", "transformer.nas", "mnist1d.nas"} <= names
+    assert {"hmnist1d.nas", "mnist1d_cnn.nas"} <= names
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

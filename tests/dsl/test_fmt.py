@@ -75,6 +75,12 @@ def test_rules_align_and_spacing_is_normalised() -> None:
     )
 
 
+def test_prune_unreachable_is_a_statement_of_its_own() -> None:
+    assert format_text("import std\nA ::= relu\nprune   unreachable\n") == (
+        "import std\nA ::= relu\nprune unreachable\n"
+    )
+
+
 def test_another_statement_ends_a_run_of_aligned_rules() -> None:
     text = "A ::= B\nLONGER ::= x\nparam p = 1\nB ::= y\n"
     assert format_text(text) == "A      ::= B\nLONGER ::= x\nparam p = 1\nB ::= y\n"

@@ -72,6 +72,7 @@ def test_every_name_in_an_example_is_classified(path: Path) -> None:
 
 KEYWORDS = {
     "import",
+    "prune",
     "input",
     "param",
     "start",
@@ -105,6 +106,8 @@ KEYWORDS = {
         ("constraint connected", "connected", Name.Builtin),
         ("constraint depth(BLOCKS) <= 6", "BLOCKS", Name.Variable),
         ("constraint depth(BLOCKS) <= 6", "<=", Operator),
+        ("prune unreachable", "prune", Keyword),
+        ("prune unreachable", "unreachable", Name.Builtin),
         ("op conv3x3 = conv(kernel=3)", "op", Keyword.Declaration),
         ("op conv3x3 = conv(kernel=3)", "conv3x3", Name.Function),
         ("op conv3x3 = conv(kernel=3)", "kernel", Name.Attribute),

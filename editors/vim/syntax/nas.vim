@@ -54,7 +54,7 @@ syntax region nasRuleParams matchgroup=nasDelimiter start="\%(^\s*\h\w*\s*\)\@<=
 " ---- statements -----------------------------------------------------------------
 syntax match nasInclude     "^\s*\zsimport\>" nextgroup=nasModule skipwhite
 syntax match nasModule      "\<\h\w*\>" contained
-syntax match nasStatement   "^\s*\zs\%(input\|start\|shared\|constraint\)\>"
+syntax match nasStatement   "^\s*\zs\%(input\|start\|shared\|constraint\|prune\)\>"
 syntax match nasLayout      "\%(\<input\s\+\)\@<=\%(sequence\|vector\|channels\)\>"
 syntax match nasStatement   "^\s*\zsparam\>" nextgroup=nasParamName skipwhite
 syntax match nasParamName   "\<\h\w*\>" contained
@@ -70,6 +70,7 @@ syntax match nasStatement   "\<edges\>"
 syntax match nasStatement   "\<merge\>" nextgroup=nasMerge skipwhite
 syntax match nasMerge       "\<\h\w*\>" contained
 syntax match nasConstraint  "\%(\<constraint\s\+\)\@<=\%(connected\|depth\|edges\|inputs\|params\|macs\)\>"
+syntax match nasConstraint  "\%(\<prune\s\+\)\@<=unreachable\>"
 
 " ---- strings and comments ---------------------------------------------------------
 syntax match nasEscape      "\\." contained

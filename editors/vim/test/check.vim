@@ -67,6 +67,8 @@ let s:cases = [
       \ ['constraint depth(BLOCKS) <= 6', 'depth', 1, 'nasConstraint'],
       \ ['constraint depth(BLOCKS) <= 6', 'BLOCKS', 1, 'nasNonterminal'],
       \ ['constraint depth(BLOCKS) <= 6', '<=', 1, 'nasOperator'],
+      \ ['prune unreachable', 'prune', 1, 'nasStatement'],
+      \ ['prune unreachable', 'unreachable', 1, 'nasConstraint'],
       \ ['op conv3x3 = conv(kernel=3)', 'op', 1, 'nasStatement'],
       \ ['op conv3x3 = conv(kernel=3)', 'conv3x3', 1, 'nasDeclared'],
       \ ['op conv3x3 = conv(kernel=3)', 'kernel', 1, 'nasParameter'],

@@ -27,6 +27,8 @@ const CASES = [
   ['constraint depth(BLOCKS) <= 6', 'BLOCKS', 0, 'entity.name.type.nonterminal.nas'],
   ['constraint depth(BLOCKS) <= 6', '<=', 0, 'keyword.operator.comparison.nas'],
   ['constraint depth(BLOCKS) <= 6', '6', 0, 'constant.numeric.integer.nas'],
+  ['prune unreachable', 'prune', 0, 'keyword.other.prune.nas'],
+  ['prune unreachable', 'unreachable', 0, 'support.function.constraint.nas'],
   ['op conv3x3 = conv(kernel=3)', 'op', 0, 'keyword.other.op.nas'],
   ['op conv3x3 = conv(kernel=3)', 'conv3x3', 0, 'entity.name.function.primitive.nas'],
   ['op conv3x3 = conv(kernel=3)', 'conv', 1, 'entity.name.function.primitive.nas'],

@@ -53,7 +53,7 @@ def test_nb201_resolution_and_channels_follow_the_resblocks() -> None:
     graph = _built("nb201", nb201((CONV3,) * 6))
     shapes = {node.shape.dims for node in graph.nodes if node.op is IROp.CONV}
     assert shapes == {(16, 32, 32), (32, 16, 16), (64, 8, 8)}
-    blocks = [n for n in graph.nodes if n.op is IROp.RESNET_BASIC]
+    blocks = [n for n in graph.nodes if n.op is IROp.NB201_BASIC]
     assert [n.attr("channels") for n in blocks] == [32, 64]
 
 
@@ -94,7 +94,7 @@ def test_shared_cell_has_the_same_structure_at_every_position() -> None:
 
 def test_hnb201_down_block_halves_resolution_and_doubles_channels() -> None:
     graph = _built("hnb201", hnb201(hnb201_op(act=2, conv=2, norm=2)))
-    blocks = [n for n in graph.nodes if n.op is IROp.RESNET_BASIC]
+    blocks = [n for n in graph.nodes if n.op is IROp.NB201_BASIC]
     assert [n.shape.dims for n in blocks] == [(32, 16, 16), (64, 8, 8)]
     depthwise = [n for n in graph.nodes if n.op is IROp.CONV and n.text == "dconv3x3"]
     assert depthwise and all(n.attr("groups") == n.shape.features for n in depthwise)
@@ -179,3 +179,50 @@ def test_a_network_cut_by_zero_edges_outputs_zeros(tmp_path: Path) -> None:
     graph = build(result.space, D("NET", 0))
     assert [n.op for n in graph.nodes] == [IROp.INPUT, IROp.ZERO, IROp.CONV]  # conv(2) is dead
     assert graph.output_shape.dims == (3, 4) and verify(graph) == []
+
+
+ZERO_FED = """import std
+input [2, 8, 8]
+NET  ::= Sequential(conv(4), CELL, global_avg_pool)
+CELL ::= Cell(zero, id, Sequential(relu, conv3x3, batchnorm), id, Sequential(relu, conv3x3, batchnorm), id)
+"""
+
+
+def _zero_fed(tmp_path: Path, statement: str) -> Graph:
+    """Cell edges (0,1)=zero (0,2)=id (1,2)=conv (0,3)=id (1,3)=conv (2,3)=id: node 1
+    carries zeros, so both convs are fed only by a zero edge."""
+    path = tmp_path / "zero_fed.nas"
+    path.write_text(ZERO_FED + statement)
+    result = check(str(path))
+    assert result.space is not None and result.ok, result.format()
+    cell = D("CELL", 0)
+    return build(result.space, D("NET", 0, (cell,)))
+
+
+def test_ops_fed_only_by_zero_edges_are_built_by_default_as_nas_bench_201_does(
+    tmp_path: Path,
+) -> None:
+    graph = _zero_fed(tmp_path, "")
+    assert IROp.ZERO in graph.ops()
+    convs = [n for n in graph.nodes if n.op is IROp.CONV and n.text == "conv3x3"]
+    relus = [n for n in graph.nodes if n.op is IROp.RELU]
+    assert len(convs) == 2 and len(relus) == 2
+    assert all(graph.nodes[n.inputs[0]].op is IROp.ZERO for n in relus)
+    # stem conv 2*4*9, two zero-fed convs 4*4*9 each with batch norm 2*4
+    assert summarize(graph).total_params == 72 + 2 * (144 + 8)
+
+
+def test_prune_unreachable_drops_ops_fed_only_by_zero_edges(tmp_path: Path) -> None:
+    graph = _zero_fed(tmp_path, "prune unreachable\n")
+    assert IROp.ZERO not in graph.ops()
+    assert [n.op for n in graph.nodes if n.op is IROp.CONV] == [IROp.CONV]  # the stem only
+    assert summarize(graph).total_params == 72
+    assert verify(graph) == []
+
+
+def test_prune_unreachable_is_a_property_of_the_space(tmp_path: Path) -> None:
+    assert example("hnb201").prune_unreachable
+    assert not example("nb201").prune_unreachable
+    path = tmp_path / "zero_fed.nas"
+    path.write_text(ZERO_FED + "prune unreachable\nprune unreachable\n")
+    assert check(str(path)).ok  # saying it twice is harmless

@@ -247,8 +247,11 @@ def test_hover_documents_primitives_parameters_and_keywords(lsp: Session) -> Non
     assert relu is not None and "primitive relu" in relu and "max(x, 0)" in relu
     kernel = lsp.hover(uri, *at(text, "kernel"))
     assert kernel == "Parameter `kernel` of `conv`, default `3`."
-    resblock = lsp.hover(uri, *at(text, "resblock"))
-    assert resblock is not None and "op resblock = resnet_basic(stride=2, channels=*2)" in resblock
+    resblock = lsp.hover(uri, *at(text, "nb201_resblock"))
+    assert (
+        resblock is not None
+        and "op nb201_resblock = nb201_basic(stride=2, channels=*2)" in resblock
+    )
     cell = lsp.hover(uri, *at(text, "Cell("))
     assert cell is not None and "edges (0,1) (0,2)" in cell
     constraint = lsp.hover(uri, *at(text, "constraint"))
@@ -265,7 +268,9 @@ def test_completion_works_while_the_file_has_a_syntax_error(lsp: Session, tmp_pa
     keys = lsp.complete(uri, 3, len("B ::= relu | conv("))
     assert {"kernel=", "stride=", "channels="} <= set(keys)
     fresh = lsp.complete(uri, *at(text, "input"))  # a new statement may start here
-    assert {"primitive", "topology", "constraint", "B", "relu"} <= set(fresh)
+    assert {"primitive", "topology", "constraint", "prune", "B", "relu"} <= set(fresh)
+    lsp.change(uri, text + "prune ")
+    assert lsp.complete(uri, 4, len("prune ")) == ["unreachable"]
     assert lsp.complete(uri, *at(text, "std")) == ["std"]
 
 

@@ -1,0 +1,219 @@
+"""Search quality on a hierarchical 1-D space: BO (hWL) vs BO (WL) vs evolution vs random
+vs AREA at equal budget, and the surrogate study (Kendall τ, Spearman ρ).
+
+Usage:
+  python benchmarks/search_quality.py search [--space examples/hmnist1d.nas]
+      [--strategies bo bo-wl evolution random area] [--seeds 5] [--budget 60]
+      [--epochs 1] [--out build/quality]
+  python benchmarks/search_quality.py surrogate [--table build/quality/trained.json]
+      [--train 10 25 50 100 200] [--test 100] [--repeats 5]
+  python benchmarks/search_quality.py plot [--out build/quality]
+
+``search`` runs every strategy for every seed on MNIST-1D with short training, writes
+each run's curve (best validation error after each evaluation) and the test error of
+its final best to OUT/results.json, and adds every trained architecture to the table
+OUT/trained.json (term -> validation error), which the surrogate study reuses.
+``surrogate`` samples (or reads from the table) architectures, trains those missing
+from the table, then fits BO's GP (hWL and WL) on n_train of them and reports Kendall τ
+and Spearman ρ between its predictions and the true validation errors of the held-out
+ones, mean ± standard deviation over repeats. ``plot`` draws mean ± spread curves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def trained_table(path: Path) -> dict[str, float]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save_table(path: Path, table: dict[str, float]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(table, indent=0, sort_keys=True))
+
+
+def search(args: argparse.Namespace) -> None:
+    from nasc.search import Study
+    from nasc.search.data import load_dataset
+    from nasc.search.training import RECIPES, Trainer
+
+    data = load_dataset("mnist1d")
+    trainer = Trainer(data, replace(RECIPES["default"], epochs=args.epochs))
+    out = Path(args.out)
+    table = trained_table(out / "trained.json")
+    results_path = out / "results.json"
+    results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
+    for strategy in args.strategies:
+        for seed in range(args.seeds):
+            key = f"{strategy}/{seed}"
+            if key in results:
+                continue
+            start = time.perf_counter()
+            study = Study(args.space, strategy, seed=seed, dataset=data)
+            study.optimize(trainer, budget=args.budget)
+            curve, best = [], float("inf")
+            best_record = None
+            for record in study.trials:
+                if record.value is not None:
+                    table[record.term] = record.value
+                    if record.value < best:
+                        best, best_record = record.value, record
+                curve.append(best)
+            test = best_record.metrics.get("test_error") if best_record else None
+            results[key] = {
+                "curve": curve,
+                "best": best,
+                "test_error": test,
+                "seconds": time.perf_counter() - start,
+            }
+            out.mkdir(parents=True, exist_ok=True)
+            results_path.write_text(json.dumps(results, indent=1))
+            save_table(out / "trained.json", table)
+            print(
+                f"{key}: best val {best:.4f} test {test} ({results[key]['seconds']:.0f}s)",
+                flush=True,
+            )
+    summarise(results, args.strategies)
+
+
+def summarise(results: dict[str, Any], strategies: list[str]) -> None:
+    print(f"{'strategy':>10} {'runs':>5} {'best val (mean ± sd)':>22} {'test of best':>18}")
+    for strategy in strategies:
+        runs = [r for k, r in results.items() if k.split("/")[0] == strategy]
+        if not runs:
+            continue
+        best = [r["best"] for r in runs]
+        test = [r["test_error"] for r in runs if r["test_error"] is not None]
+        sd = statistics.stdev(best) if len(best) > 1 else 0.0
+        tsd = statistics.stdev(test) if len(test) > 1 else 0.0
+        tmean = statistics.mean(test) if test else float("nan")
+        print(
+            f"{strategy:>10} {len(runs):>5} {statistics.mean(best):>13.4f} ± {sd:.4f}"
+            f" {tmean:>10.4f} ± {tsd:.4f}"
+        )
+
+
+def surrogate(args: argparse.Namespace) -> None:
+    from scipy.stats import kendalltau, spearmanr
+
+    from nasc.compiler import load, parse_term
+    from nasc.search.bo.features import FeatureStore
+    from nasc.search.bo.gp import fit_gp
+    from nasc.search.bo.views import SINGLE_WL, ViewSpec
+
+    space = load(args.space)
+    table_path = Path(args.table)
+    table = trained_table(table_path)
+    needed = max(args.train) + args.test
+    if len(table) < needed:
+        train_missing(args.space, table, needed, table_path, args.epochs)
+    terms = sorted(table)
+    print(f"{len(terms)} trained architectures in {table_path}")
+    print(f"{'n_train':>8} {'kernel':>6} {'Kendall tau':>16} {'Spearman rho':>16}")
+    for n in args.train:
+        for name, spec in (("hWL", ViewSpec()), ("WL", SINGLE_WL)):
+            taus, rhos = [], []
+            for r in range(args.repeats):
+                rng = random.Random(r)
+                picked = rng.sample(terms, min(len(terms), n + args.test))
+                train, test = picked[:n], picked[n:]
+                store = FeatureStore(space, spec)
+                xs = [parse_term(space, t) for t in train]
+                fitted = fit_gp(store, xs, [table[t] for t in train])
+                predicted = fitted.predict_value([parse_term(space, t) for t in test])
+                truth = [table[t] for t in test]
+                taus.append(kendalltau(predicted, truth).statistic)
+                rhos.append(spearmanr(predicted, truth).statistic)
+            print(
+                f"{n:>8} {name:>6} {statistics.mean(taus):>8.3f} ± {statistics.pstdev(taus):.3f}"
+                f" {statistics.mean(rhos):>8.3f} ± {statistics.pstdev(rhos):.3f}",
+                flush=True,
+            )
+
+
+def train_missing(
+    space: str, table: dict[str, float], needed: int, path: Path, epochs: int
+) -> None:
+    """Train uniform samples of the space until the table holds ``needed`` architectures."""
+    from nasc.search import Study
+    from nasc.search.data import load_dataset
+    from nasc.search.training import RECIPES, Trainer
+
+    data = load_dataset("mnist1d")
+    trainer = Trainer(data, replace(RECIPES["default"], epochs=epochs))
+    study = Study(space, "random", seed=999, dataset=data)
+    while len(table) < needed:
+        trial = study.ask()
+        result = trainer(trial)
+        study.tell(trial, result)
+        table[trial.term] = result["val_error"]
+        if len(table) % 10 == 0:
+            save_table(path, table)
+            print(f"trained {len(table)}/{needed}", flush=True)
+    save_table(path, table)
+
+
+def plot(args: argparse.Namespace) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    out = Path(args.out)
+    results = json.loads((out / "results.json").read_text())
+    strategies = sorted({k.split("/")[0] for k in results})
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for strategy in strategies:
+        curves = [r["curve"] for k, r in results.items() if k.split("/")[0] == strategy]
+        length = min(len(c) for c in curves)
+        data = np.asarray([c[:length] for c in curves])
+        mean, sd = data.mean(axis=0), data.std(axis=0)
+        x = np.arange(1, length + 1)
+        axis.plot(x, mean, label=f"{strategy} ({len(curves)} seeds)")
+        axis.fill_between(x, mean - sd, mean + sd, alpha=0.2)
+    axis.set_xlabel("evaluations")
+    axis.set_ylabel("best validation error")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(out / "search_quality.png", dpi=120)
+    print(f"wrote {out / 'search_quality.png'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("search")
+    s.add_argument("--space", default=str(ROOT / "examples" / "hmnist1d.nas"))
+    s.add_argument(
+        "--strategies", nargs="+", default=["bo", "bo-wl", "evolution", "random", "area"]
+    )
+    s.add_argument("--seeds", type=int, default=5)
+    s.add_argument("--budget", type=int, default=60)
+    s.add_argument("--epochs", type=int, default=1)
+    s.add_argument("--out", default="build/quality")
+    g = sub.add_parser("surrogate")
+    g.add_argument("--space", default=str(ROOT / "examples" / "hmnist1d.nas"))
+    g.add_argument("--table", default="build/quality/trained.json")
+    g.add_argument("--train", type=int, nargs="+", default=[10, 25, 50, 100, 200])
+    g.add_argument("--test", type=int, default=100)
+    g.add_argument("--repeats", type=int, default=5)
+    g.add_argument("--epochs", type=int, default=1)
+    p = sub.add_parser("plot")
+    p.add_argument("--out", default="build/quality")
+    args = parser.parse_args()
+    {"search": search, "surrogate": surrogate, "plot": plot}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""A minimal trial with the fields of the search's Trial, for testing the trainer alone."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from nasc.compiler import (
+    Derivation,
+    Graph,
+    Space,
+    Summary,
+    build,
+    format_term,
+    load_backend,
+    sample,
+    summarize,
+)
+
+
+@dataclass
+class StandInTrial:
+    space: Space
+    derivation: Derivation
+    seed: int = 0
+    device: str = "cpu"
+    id: int = 0
+    kept: list[Any] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    @classmethod
+    def sampled(cls, space: Space, index: int = 0, **fields: Any) -> StandInTrial:
+        return cls(space, sample(space, random.Random(index)), **fields)
+
+    @property
+    def term(self) -> str:
+        return format_term(self.space, self.derivation)
+
+    @cached_property
+    def graph(self) -> Graph:
+        return build(self.space, self.derivation)
+
+    @cached_property
+    def summary(self) -> Summary:
+        return summarize(self.graph)
+
+    def model(self, backend: str = "torch") -> Any:
+        return load_backend(backend).build_module(self.graph, self.seed)
+
+    def keep_model(self, model: Any, backend: str = "torch") -> None:
+        self.kept.append(model)
+
+    def log(self, message: str) -> None:
+        self.messages.append(message)

@@ -21,7 +21,7 @@ demo: $(BIN)/.installed
 	$(BIN)/python -c "import torch; model = torch.export.load('build/demo/hnb201.pt2').module(); \
 		logits = model(torch.randn(8, 3, 32, 32)); print('ran a batch of 8:', tuple(logits.shape))"
 	rm -rf build/demo/search
-	$(BIN)/nasc search examples/mnist1d.nas --dataset mnist1d --strategy evolution --budget 6 \
+	$(BIN)/nasc search examples/hmnist1d.nas --dataset mnist1d --strategy evolution --budget 8 \
 		--epochs 1 --device cpu --out build/demo/search
 	$(BIN)/nasc report build/demo/search --top 3
 	$(BIN)/nasc export build/demo/search --backend onnx -o build/demo/best.onnx

@@ -18,7 +18,7 @@ def shorten(term: str, width: int = 72) -> str:
     """A term cut in the middle to at most ``width`` characters.
 
     >>> shorten("Sequential(" + "relu, " * 30 + "linear(10))", 30)
-    'Sequential(relu, r … linear(10))'
+    'Sequential(relu, r … near(10))'
     """
     if len(term) <= width:
         return term

@@ -5,7 +5,8 @@ runs an objective over a budget of trials through an executor.
 
 >>> study = Study("examples/nb201.nas", "random", seed=0)
 >>> trial = study.ask()
->>> study.tell(trial, 0.25)
+>>> study.tell(trial, 0.25).status
+'done'
 >>> study.best.value
 0.25
 """
@@ -269,8 +270,9 @@ class Study:
                 if progress is not None:
                     progress.tick(executor.running())
         except BaseException:
-            self.store.interrupt(list(running))
+            # every running trial is this search's: the store's lock says it is the only one
             executor.shutdown(cancel=True)
+            self.store.interrupt_running()
             raise
         executor.shutdown()
         return self.best

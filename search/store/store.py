@@ -190,6 +190,13 @@ class RunStore:
                 [(i,) for i in trial_ids],
             )
 
+    def interrupt_running(self) -> list[int]:
+        """Mark every running trial interrupted (the search holding the run stops); their ids."""
+        with self._write():
+            ids = [r[0] for r in self._db.execute("SELECT id FROM trials WHERE status = 'running'")]
+            self._db.execute("UPDATE trials SET status = 'interrupted' WHERE status = 'running'")
+        return ids
+
     def rerun(self, trial_id: int) -> None:
         """A running or interrupted trial starts again (one more attempt)."""
         with self._write():

@@ -409,7 +409,7 @@ def test_a_node_lost_mid_search_costs_no_trial(cluster: Any, digits: Any, tmp_pa
     objective = ray_probe.TrainDigits(str(tmp_path), hold=60.0)
     thread, failures = _search_in_background(tmp_path / "run", digits, objective, executor)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while len(list(tmp_path.glob("started-*"))) < 2:
             assert time.monotonic() < deadline and not failures, failures
             time.sleep(0.1)

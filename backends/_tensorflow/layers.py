@@ -1,10 +1,11 @@
-"""The elementwise operations of std.nas in `keras.ops`, and the one Keras layer
-nasc adds: `Scaled`, an operation with a learned scalar.
+"""The elementwise operations of std.nas in `keras.ops`, and the Keras layers nasc
+adds: `Scaled`, an operation with a learned scalar, and `ClsToken` and `PosEmbed`,
+learned tensors joined to a sequence.
 
 Models apply the functions of `UNARY` and `BINARY` to their tensors directly, so
 those ops are saved in the model's graph and a `.keras` file of them loads with
-Keras alone. Only the ops of `NEEDS_NASC` (learned scalars, which Keras has no
-layer for) make a `.keras` file that needs ``import nasc.backends._tensorflow``
+Keras alone. Only the ops of `NEEDS_NASC` (learned scalars and tokens, which Keras
+has no layer for) make a `.keras` file that needs ``import nasc.backends._tensorflow``
 before ``keras.saving.load_model``; a SavedModel never needs nasc. `Elementwise`,
 `Zeros` and `Subsample` are no longer emitted; they stay registered so that
 `.keras` files written by earlier versions still load. The functions follow
@@ -87,9 +88,9 @@ SCALED: dict[str, Fn] = {
 }
 
 
-NEEDS_NASC = tuple(SCALED)
-"""The ops whose Keras layer is nasc's own (`Scaled`): a `.keras` file holding one of
-them loads only after ``import nasc.backends._tensorflow``."""
+NEEDS_NASC = (*SCALED, "cls_token", "pos_embed")
+"""The ops whose Keras layer is nasc's own (`Scaled`, `ClsToken`, `PosEmbed`): a
+`.keras` file holding one of them loads only after ``import nasc.backends._tensorflow``."""
 
 
 @keras.saving.register_keras_serializable(package="nasc")
@@ -198,11 +199,3 @@ class PosEmbed(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "length": self.length, "width": self.width}
-
-
-@keras.saving.register_keras_serializable(package="nasc")
-class FirstToken(keras.layers.Layer):
-    """The first token of a sequence: [N, L, D] -> [N, D]."""
-
-    def call(self, inputs: Any) -> Any:
-        return inputs[:, 0]

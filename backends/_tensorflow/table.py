@@ -34,7 +34,6 @@ from nasc.backends._tensorflow.layers import (
     UNARY,
     ClsToken,
     Elementwise,
-    FirstToken,
     PosEmbed,
     Scaled,
 )
@@ -546,7 +545,7 @@ TABLE: dict[IROp, Emitter] = {
     IROp.CLS_TOKEN: cls_token,
     IROp.POS_EMBED: pos_embed,
     IROp.SQUEEZE_EXCITE: squeeze_excite,
-    IROp.CLS_POOL: lambda b, i, node, shapes, xs: b.layer(FirstToken, i, "first")(xs[0]),
+    IROp.CLS_POOL: lambda b, i, node, shapes, xs: xs[0][:, 0],  # the first token, [N, D]
 }
 TABLE.update({IROp(name): _elementwise(name) for name in (*UNARY, *BINARY)})
 TABLE.update({IROp(name): scaled for name in SCALED})

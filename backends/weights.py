@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from nasc.backends.weight_files import reading, unreadable, weight_file
 from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
 from nasc.compiler.graph import Graph, IROp, Node
+from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import Diagnostic, error
@@ -165,6 +166,21 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
         return [*_dense(index, "up.", width, hidden), *_dense(index, "down.", hidden, width)]
     if op in SCALAR_INIT:
         return [ParamSpec(index, "b", (), init="const", value=SCALAR_INIT[op])]
+    if op is IROp.CONV_TRANSPOSE:  # weight [in, out, *kernel], as torch and ONNX keep it
+        kernel = (node.int_attr("kernel"),) * source.rank
+        fan_in = c_out * math.prod(kernel)  # torch's ConvTranspose draws with this fan-in
+        specs = [ParamSpec(index, "weight", (source.features, c_out, *kernel), fan_in=fan_in)]
+        if node.attr("bias") is True:
+            specs.append(ParamSpec(index, "bias", (c_out,), fan_in=fan_in))
+        return specs
+    if op is IROp.SQUEEZE_EXCITE:
+        width = source.features
+        hidden = se_hidden(width, node.attr("ratio"))
+        return [*_dense(index, "down.", width, hidden), *_dense(index, "up.", hidden, width)]
+    if op is IROp.CLS_TOKEN:
+        return [ParamSpec(index, "token", (c_out,), init="const")]
+    if op is IROp.POS_EMBED:
+        return [ParamSpec(index, "embedding", source.dims, fan_in=source.features)]
     return []
 
 

@@ -318,6 +318,87 @@ def _mlp(shape: Shape, p: Params) -> Shape:
     return shape
 
 
+def _upsample(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "upsample")
+    scale = _int(p["scale"])
+    return Shape("channels", shape.features, tuple(size * scale for size in shape.extent))
+
+
+def _conv_transpose(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "conv_transpose")
+    kernel, stride = _int(p["kernel"]), _int(p["stride"])
+    if kernel < stride or (kernel - stride) % 2:
+        raise ShapeError(
+            f"conv_transpose needs kernel >= stride with an even difference (so that the "
+            f"output is exactly stride times the input), got kernel={kernel}, stride={stride}"
+        )
+    channels = out_channels(p["channels"], shape.features)
+    return Shape("channels", channels, tuple(size * stride for size in shape.extent))
+
+
+def _channel_shuffle(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "channel_shuffle")
+    if shape.features % _int(p["groups"]):
+        raise ShapeError(
+            f"channel_shuffle with groups={p['groups']} needs the {shape.features} channels "
+            "to divide into equal groups"
+        )
+    return shape
+
+
+def _tokens(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "tokens")
+    return Shape("sequence", shape.features, (math.prod(shape.extent),))
+
+
+def _to_image(shape: Shape, p: Params) -> Shape:
+    _need(shape, "sequence", what="to_image")
+    rank, length = _int(p["rank"]), shape.extent[0]
+    side = round(length ** (1 / rank))
+    if not 1 <= rank <= 3 or side**rank != length:
+        raise ShapeError(
+            f"to_image(rank={rank}) needs a sequence of side^{rank} tokens, got {length} tokens"
+        )
+    return Shape("channels", shape.features, (side,) * rank)
+
+
+def _cls_token(shape: Shape, p: Params) -> Shape:
+    _need(shape, "sequence", what="cls_token")
+    return Shape("sequence", shape.features, (shape.extent[0] + 1,))
+
+
+def _sequence(name: str) -> ShapeRule:
+    def rule(shape: Shape, p: Params) -> Shape:
+        _need(shape, "sequence", what=name)
+        return shape
+
+    return rule
+
+
+def _cls_pool(shape: Shape, p: Params) -> Shape:
+    _need(shape, "sequence", what="cls_pool")
+    return Shape("vector", shape.features)
+
+
+def se_hidden(features: int, ratio: Value) -> int:
+    """The squeeze width of `squeeze_excite`: ratio * C rounded down, at least 1."""
+    return max(1, int(Fraction(str(ratio)) * features))
+
+
+def _squeeze_excite(shape: Shape, p: Params) -> Shape:
+    _spatial(shape, "squeeze_excite")
+    return shape
+
+
+def _zero(shape: Shape, p: Params) -> Shape:
+    """`zero(stride=2)`: DARTS' none on a reduction edge, zeros of the strided shape."""
+    stride = _int(p["stride"])
+    if stride == 1:
+        return shape
+    _spatial(shape, "zero with a stride")
+    return Shape("channels", shape.features, _strided(shape.extent, stride))
+
+
 def _same(shape: Shape, p: Params) -> Shape:
     return shape
 
@@ -387,7 +468,7 @@ BINARY_OPS = [
     "bgaussian_abs",
     "wavg",
 ]
-ACTIVATIONS = ["relu", "gelu", "silu", "hardswish", "mish"]
+ACTIVATIONS = ["relu", "gelu", "silu", "hardswish", "mish", "relu6"]
 
 _LAYERS = (
     _op(
@@ -430,11 +511,28 @@ _LAYERS = (
     _op("nb201_basic", "layer", _nb201_basic, channels=_channels, stride=_stride_1_or_2),
     _op("attention", "layer", _attention, heads=_positive_int, dropout=_probability),
     _op("mlp", "layer", _mlp, ratio=_positive_number, dropout=_probability),
+    _op("upsample", "layer", _upsample, scale=_positive_int),
+    _op(
+        "conv_transpose",
+        "layer",
+        _conv_transpose,
+        channels=_channels,
+        kernel=_positive_int,
+        stride=_positive_int,
+        bias=_boolean,
+    ),
+    _op("channel_shuffle", "layer", _channel_shuffle, groups=_positive_int),
+    _op("tokens", "layer", _tokens),
+    _op("to_image", "layer", _to_image, rank=_positive_int),
+    _op("cls_token", "layer", _cls_token),
+    _op("pos_embed", "layer", _sequence("pos_embed")),
+    _op("cls_pool", "layer", _cls_pool),
+    _op("squeeze_excite", "layer", _squeeze_excite, ratio=_unit_interval),
 )
 
 OPS: dict[str, OpDef] = {op.name: op for op in _LAYERS}
 OPS.update({name: _op(name, "activation") for name in ACTIVATIONS})
 OPS.update({name: _op(name, "unary") for name in UNARY_OPS})
 OPS["id"] = _op("id", "identity")
-OPS["zero"] = _op("zero", "zero")
+OPS["zero"] = _op("zero", "zero", _zero, stride=_positive_int)
 OPS.update({name: _op(name, "binary") for name in BINARY_OPS})

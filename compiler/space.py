@@ -108,6 +108,49 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueRule:
+    """``K ::= 3 | 5``: a choice of values for primitive and rule arguments.
+
+    A call with a value choice among its arguments (``conv(16, kernel=K)``) stands
+    for a nonterminal of that name whose alternatives are the calls with each value;
+    a value choice is thus counted, sampled and mutated like any other choice.
+    """
+
+    name: str
+    options: tuple[tuple[Value, float], ...]
+    doc: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTemplate:
+    """``B(width, stride) ::= ...``: a rule with value parameters.
+
+    Each use with values (``B(16, 2)``) is the rule of that name, its body with the
+    parameters replaced; a `shared` parametrised rule ties the uses that have the
+    same values (one derivation per scope the values name).
+    """
+
+    name: str
+    params: tuple[str, ...]
+    doc: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+    body: str = field(default="", compare=False)  # the alternatives as written
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeLimit:
+    """``constraint edges(T) <= k`` (``kind`` "edges": at most k edges of each use of T
+    are not `zero`) or ``constraint inputs(T) == k`` ("inputs": every node of T but its
+    input and output has exactly k incoming edges that are not `zero`)."""
+
+    topology: str
+    kind: str
+    bound: int
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
     """Edge ``source -> target`` of a topology, labelled by argument ``arg``."""
 
@@ -202,6 +245,10 @@ class Space:
     connected: bool = False
     depth_bounds: tuple[tuple[str, int], ...] = ()
     shared: frozenset[str] = frozenset()
+    edge_limits: tuple[EdgeLimit, ...] = ()
+    budgets: tuple[tuple[str, float], ...] = ()  # ("params" | "macs", upper bound)
+    value_rules: tuple[ValueRule, ...] = ()
+    rule_templates: tuple[RuleTemplate, ...] = ()
     # `prune unreachable`: ops fed only by zero edges carry zeros onward instead of being
     # built (the hNB201 paper's semantics); by default they are built (NAS-Bench-201's)
     prune_unreachable: bool = False
@@ -220,6 +267,24 @@ class Space:
 
     def topology(self, name: str) -> Topology:
         return self.topology_map[name]
+
+    @cached_property
+    def zero_patterns(self) -> bool:
+        """Whether some constraint restricts which edges of a topology may be `zero`
+        (`connected`, `edges(T) <= k`, `inputs(T) == k`): then a topology application
+        is counted, sampled and changed per allowed zero pattern."""
+        return self.connected or bool(self.edge_limits)
+
+    def constrains(self, topology: str) -> bool:
+        """Whether the zero patterns of this topology's applications are restricted."""
+        return self.connected or topology in self.limits_of
+
+    @cached_property
+    def limits_of(self) -> dict[str, tuple[EdgeLimit, ...]]:
+        found: dict[str, list[EdgeLimit]] = {}
+        for limit in self.edge_limits:
+            found.setdefault(limit.topology, []).append(limit)
+        return {name: tuple(limits) for name, limits in found.items()}
 
     @cached_property
     def depth_bound(self) -> dict[str, int]:
@@ -248,7 +313,9 @@ class Space:
     @cached_property
     def docs(self) -> dict[str, str]:
         """Documentation of every named thing that has some (for hover and `nasc show`)."""
-        named: list[Rule | Topology | PrimitiveDecl | Alias | Param] = [
+        named: list[Rule | Topology | PrimitiveDecl | Alias | Param | ValueRule | RuleTemplate] = [
+            *self.value_rules,
+            *self.rule_templates,
             *self.primitives,
             *self.aliases,
             *self.topologies,

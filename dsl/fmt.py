@@ -92,7 +92,8 @@ class Statement:
     doc: Token | None = None
     pieces: list[Piece] = field(default_factory=list)
     trailing: Token | None = None
-    rule_name: str | None = None
+    rule_name: str | None = None  # the rule's head as laid out: ``B`` or ``B(width, stride)``
+    head: int = 1  # pieces in the rule's head
     blank_before: bool = False
 
 
@@ -170,7 +171,7 @@ class _Reader:
         first = self.peek()
         if first is None:
             raise _Unformattable("a doc string with no statement after it")
-        if first.kind == "name" and self.at("::=", 1):
+        if first.kind == "name" and (self.at("::=", 1) or self._parametrised_head()):
             self.rule()
             return
         keyword = self.take(False, "name").text
@@ -216,10 +217,18 @@ class _Reader:
         self.take(brk is not None, "number", brk)
 
     def constraint(self) -> None:
-        if self.take(True, "name").text == "depth":
+        kind = self.take(True, "name").text
+        if kind in ("depth", "edges", "inputs"):
             self.take(False, "(")
             self.take(False, "name")
             self.take(False, ")")
+            if self.at("="):  # `inputs(T) == k`
+                self.take(True, "=")
+                self.take(False, "=")
+            else:
+                self.take(True, "<=")
+            self.take(True, "number")
+        elif kind in ("params", "macs"):
             self.take(True, "<=")
             self.take(True, "number")
 
@@ -246,8 +255,28 @@ class _Reader:
                 item("arg")
         self.take(False, close)
 
+    def _parametrised_head(self) -> bool:
+        """Whether the tokens ahead read ``NAME(a, b) ::=``."""
+        if not self.at("(", 1):
+            return False
+        ahead = 2
+        while True:
+            token = self.peek(ahead)
+            if token is None or token.text == "(":
+                return False
+            if token.text == ")":
+                return self.at("::=", ahead + 1)
+            ahead += 1
+
     def rule(self) -> None:
-        self.current.rule_name = self.take(False, "name").text
+        start = len(self.current.pieces)
+        name = self.take(False, "name").text
+        if self.at("("):
+            self.sequence("(", ")", lambda brk: self.take(brk is not None, "name"), False)
+            head = [p for p in self.current.pieces[start:] if p.token.kind != "comment"]
+            name = "".join(" " * p.space * (i > 0) + p.token.text for i, p in enumerate(head))
+        self.current.rule_name = name
+        self.current.head = len(self.current.pieces) - start
         self.take(True, "::=")
         self.alternative()
         while self.at("|"):
@@ -259,7 +288,7 @@ class _Reader:
         if first is not None and first.kind == "number" and self.at(":", 1):
             self.take(True, "number")
             self.take(False, ":")
-        self.call(True)
+        self.value(True)
 
     def call(self, space: bool, brk: str | None = None) -> None:
         self.take(space, "name", brk)
@@ -280,6 +309,13 @@ class _Reader:
         if token is not None and token.text == "*":
             self.take(space, "*", brk)
             self.take(False, "number")
+        elif token is not None and token.text == "(":
+            self.take(space, "(", brk)
+            self.value(False)
+            while self.at("|"):
+                self.take(True, "|")
+                self.value(True)
+            self.take(False, ")")
         elif token is not None and token.kind in ("number", "string"):
             self.take(space, None, brk)
         else:
@@ -341,7 +377,9 @@ class _Layout:
                     lines.append(_after_code(line, token.text))
                 fresh = True
                 continue
-            text = token.text.ljust(self.width) if index == 0 and self.rule else token.text
+            text = token.text
+            if self.rule and index == self.statement.head - 1:
+                text += " " * (self.width - len(self.statement.rule_name or ""))
             if not fresh and (
                 index in breaks
                 or (fill and piece.brk and len(line) + self.segment(index, breaks) > LINE_LIMIT)

@@ -115,6 +115,30 @@ class NasLexer(RegexLexer):
                 ),
             ),
             (
+                r"(constraint)(\s+)(edges|inputs)(\s*)(\()(\s*)("
+                + NAME
+                + r")(\s*)(\))(\s*)(<=|==)(\s*)(\d+)",
+                bygroups(
+                    Keyword,
+                    Whitespace,
+                    Name.Builtin,
+                    Whitespace,
+                    Punctuation,
+                    Whitespace,
+                    Name.Class,
+                    Whitespace,
+                    Punctuation,
+                    Whitespace,
+                    Operator,
+                    Whitespace,
+                    Number.Integer,
+                ),
+            ),
+            (
+                r"(constraint)(\s+)(params|macs)(\s*)(<=)",
+                bygroups(Keyword, Whitespace, Name.Builtin, Whitespace, Operator),
+            ),
+            (
                 r"(constraint)\b(?:(\s+)(connected|depth)\b)?",
                 bygroups(Keyword, Whitespace, Name.Builtin),
             ),
@@ -168,6 +192,12 @@ class NasLexer(RegexLexer):
             include("space"),
             include("string"),
             (r"(" + NAME + r")(\s*)(::=)", bygroups(Name.Variable, Whitespace, Operator)),
+            # a parametrised rule's head: `B(width, stride) ::=`
+            (
+                r"(" + NAME + r")(\s*)(\()(?=[^()]*\)\s*::=)",
+                bygroups(Name.Variable, Whitespace, Punctuation),
+                "declared-parameters",
+            ),
             include("calls"),
             include("literal"),
             (r"[A-Z][A-Za-z0-9_]*", Name.Variable),
@@ -196,6 +226,7 @@ class NasLexer(RegexLexer):
         # the arguments of a primitive: values and compile-time parameters
         "arguments": [
             (r"\)", Punctuation, "#pop"),
+            (r"\(", Punctuation, "choice"),
             include("space"),
             include("string"),
             include("calls"),
@@ -212,6 +243,17 @@ class NasLexer(RegexLexer):
             include("string"),
             include("literal"),
             (NAME, Name.Attribute),
+            include("punctuation"),
+        ],
+        # a choice of values in argument position: `kernel=(3 | 5)`
+        "choice": [
+            (r"\)", Punctuation, "#pop"),
+            include("space"),
+            include("string"),
+            include("literal"),
+            (r"\|", Operator),
+            (r"[a-z_][A-Za-z0-9_]*", Name.Constant),
+            (r"[A-Z][A-Za-z0-9_]*", Name.Variable),
             include("punctuation"),
         ],
         "shared": [

@@ -74,8 +74,8 @@ primitive mish
 
 "The identity, x. In a topology an `id` edge is folded away."
 primitive id
-"The zero function. In a topology a `zero` edge is removed; `constraint connected` keeps zero edges from cutting a topology's input from its output."
-primitive zero
+"The zero function. In a topology a `zero` edge is removed; `constraint connected` keeps zero edges from cutting a topology's input from its output. `zero(stride=2)` is zero at the strided resolution (DARTS' none on a reduction edge)."
+primitive zero(stride=1)
 "-x"
 primitive neg
 "|x|"
@@ -188,3 +188,35 @@ topology Unary(f) edges (0,1)
 
 "op(a(x), b(x)): two paths merged by the binary operation op."
 topology Binary(op, a, b) edges (0,1) (0,1) merge op
+
+# ---- Upsampling, shuffling, tokens ------------------------------------------
+
+"min(max(x, 0), 6)"
+primitive relu6
+
+"Nearest-neighbour upsampling: every spatial size multiplied by `scale`."
+primitive upsample(scale=2)
+
+"Transposed convolution: every spatial size multiplied by `stride` (kernel >= stride, with an even difference; padding (kernel - stride) / 2 each side). No bias by default."
+primitive conv_transpose(channels=*1, kernel=2, stride=2, bias=false)
+
+"Channel shuffle (ShuffleNet): the channels split into `groups` groups and interleaved."
+primitive channel_shuffle(groups=2)
+
+"An image as a token sequence: [C, H, W] becomes [H*W, C], positions in row-major order. A patch embedding is `Sequential(conv(D, kernel=P, stride=P), tokens)`."
+primitive tokens
+
+"A token sequence as an image, the inverse of `tokens`: [L, D] becomes [D, s, s] for L = s*s tokens (`rank=1`: [D, L]; `rank=3`: [D, s, s, s])."
+primitive to_image(rank=2)
+
+"Prepends a learned class token to a sequence: [L, D] becomes [L + 1, D]; initialised to zeros."
+primitive cls_token
+
+"Adds a learned positional embedding, one vector per position, to a sequence [L, D]; initialised uniform in +-1/sqrt(D)."
+primitive pos_embed
+
+"The first token of a sequence (the class token): [L, D] becomes the vector [D]."
+primitive cls_pool
+
+"Squeeze-and-excitation: x times sigmoid(up(relu(down(mean of x over its positions)))), a gate per channel; the squeeze has ratio * C channels (rounded down, at least 1)."
+primitive squeeze_excite(ratio=0.25)

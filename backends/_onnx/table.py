@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from nasc.backends._onnx import elementwise as ew
 from nasc.backends._onnx.builder import OnnxBuilder, onnx_pads
 from nasc.compiler.graph import IROp, Node
@@ -211,6 +213,74 @@ def concat(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: li
     return b.op("Concat", xs, axis=1 if node.shape.layout == "channels" else -1)
 
 
+def upsample(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+    """Nearest neighbour: output position j reads input position floor(j / scale)."""
+    scale = float(node.int_attr("scale"))
+    scales = b.const(np.array([1.0, 1.0] + [scale] * shapes[0].rank, dtype=np.float32))
+    return b.op(
+        "Resize",
+        [xs[0], "", scales],
+        mode="nearest",
+        coordinate_transformation_mode="asymmetric",
+        nearest_mode="floor",
+    )
+
+
+def conv_transpose(
+    b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
+) -> str:
+    source, kernel, stride = shapes[0], node.int_attr("kernel"), node.int_attr("stride")
+    bias = [b.weight(i, "bias")] if node.attr("bias") is True else []
+    pad = (kernel - stride) // 2
+    return b.op(
+        "ConvTranspose",
+        [xs[0], b.weight(i, "weight"), *bias],
+        kernel_shape=[kernel] * source.rank,
+        strides=[stride] * source.rank,
+        pads=[pad] * (2 * source.rank),
+    )
+
+
+def channel_shuffle(
+    b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
+) -> str:
+    source, groups = shapes[0], node.int_attr("groups")
+    extent = list(source.extent)
+    split = b.op("Reshape", [xs[0], b.const([0, groups, source.features // groups, *extent])])
+    perm = [0, 2, 1, *range(3, source.rank + 3)]
+    swapped = b.op("Transpose", [split], perm=perm)
+    return b.op("Reshape", [swapped, b.const([0, source.features, *extent])])
+
+
+def tokens(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+    flat = b.op("Reshape", [xs[0], b.const([0, shapes[0].features, -1])])
+    return b.op("Transpose", [flat], perm=[0, 2, 1])
+
+
+def to_image(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+    swapped = b.op("Transpose", [xs[0]], perm=[0, 2, 1])
+    return b.op("Reshape", [swapped, b.const([0, *node.shape.dims])])
+
+
+def cls_token(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+    width = shapes[0].features
+    token = b.op("Reshape", [b.weight(i, "token"), b.const([1, 1, width])])
+    batch = b.op("Shape", [xs[0]], start=0, end=1)
+    tiled = b.op("Expand", [token, b.op("Concat", [batch, b.const([1, width])], axis=0)])
+    return b.op("Concat", [tiled, xs[0]], axis=1)
+
+
+def squeeze_excite(
+    b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
+) -> str:
+    rank = shapes[0].rank
+    squeezed = b.op("ReduceMean", [xs[0], b.const(list(range(2, rank + 2)))], keepdims=0)
+    hidden = b.op("Relu", [_dense(b, squeezed, i, "down.")])
+    gate = b.op("Sigmoid", [_dense(b, hidden, i, "up.")])
+    gate = b.op("Unsqueeze", [gate, b.const(list(range(2, rank + 2)))])
+    return b.op("Mul", [xs[0], gate])
+
+
 def _unary(name: str) -> Emitter:
     fn = ew.UNARY[name]
     return lambda b, i, node, shapes, xs: fn(b, xs[0])
@@ -250,6 +320,18 @@ TABLE: dict[IROp, Emitter] = {
     IROp.NB201_BASIC: nb201_basic,
     IROp.ATTENTION: attention,
     IROp.MLP: mlp,
+    IROp.RELU6: lambda b, i, node, shapes, xs: b.op("Clip", [xs[0], b.const(0.0), b.const(6.0)]),
+    IROp.UPSAMPLE: upsample,
+    IROp.CONV_TRANSPOSE: conv_transpose,
+    IROp.CHANNEL_SHUFFLE: channel_shuffle,
+    IROp.TOKENS: tokens,
+    IROp.TO_IMAGE: to_image,
+    IROp.CLS_TOKEN: cls_token,
+    IROp.POS_EMBED: lambda b, i, node, shapes, xs: b.op("Add", [xs[0], b.weight(i, "embedding")]),
+    IROp.SQUEEZE_EXCITE: squeeze_excite,
+    IROp.CLS_POOL: lambda b, i, node, shapes, xs: b.op(
+        "Gather", [xs[0], b.const(np.array(0))], axis=1
+    ),
 }
 TABLE.update({IROp(name): _unary(name) for name in ew.UNARY})
 TABLE.update({IROp(name): _binary(name) for name in ew.BINARY})

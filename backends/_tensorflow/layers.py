@@ -1,10 +1,11 @@
-"""The elementwise operations of std.nas in `keras.ops`, and the one Keras layer
-nasc adds: `Scaled`, an operation with a learned scalar.
+"""The elementwise operations of std.nas in `keras.ops`, and the Keras layers nasc
+adds: `Scaled`, an operation with a learned scalar, and `ClsToken` and `PosEmbed`,
+learned tensors joined to a sequence.
 
 Models apply the functions of `UNARY` and `BINARY` to their tensors directly, so
 those ops are saved in the model's graph and a `.keras` file of them loads with
-Keras alone. Only the ops of `NEEDS_NASC` (learned scalars, which Keras has no
-layer for) make a `.keras` file that needs ``import nasc.backends._tensorflow``
+Keras alone. Only the ops of `NEEDS_NASC` (learned scalars and tokens, which Keras
+has no layer for) make a `.keras` file that needs ``import nasc.backends._tensorflow``
 before ``keras.saving.load_model``; a SavedModel never needs nasc. `Elementwise`,
 `Zeros` and `Subsample` are no longer emitted; they stay registered so that
 `.keras` files written by earlier versions still load. The functions follow
@@ -64,6 +65,7 @@ UNARY: dict[str, Fn] = {
     "silu": ops.silu,
     "hardswish": ops.hard_swish,
     "mish": lambda x: x * ops.tanh(ops.softplus(x)),
+    "relu6": ops.relu6,
 }
 
 BINARY: dict[str, Fn] = {
@@ -86,9 +88,9 @@ SCALED: dict[str, Fn] = {
 }
 
 
-NEEDS_NASC = tuple(SCALED)
-"""The ops whose Keras layer is nasc's own (`Scaled`): a `.keras` file holding one of
-them loads only after ``import nasc.backends._tensorflow``."""
+NEEDS_NASC = (*SCALED, "cls_token", "pos_embed")
+"""The ops whose Keras layer is nasc's own (`Scaled`, `ClsToken`, `PosEmbed`): a
+`.keras` file holding one of them loads only after ``import nasc.backends._tensorflow``."""
 
 
 @keras.saving.register_keras_serializable(package="nasc")
@@ -160,3 +162,40 @@ class Subsample(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "stride": self.stride, "size": list(self.size)}
+
+
+@keras.saving.register_keras_serializable(package="nasc")
+class ClsToken(keras.layers.Layer):
+    """Prepends a learned token ``token`` [D] to a sequence [N, L, D]."""
+
+    def __init__(self, width: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.width = width
+        self.token = self.add_weight(shape=(width,), initializer="zeros", name="token")
+
+    def call(self, inputs: Any) -> Any:
+        token = ops.broadcast_to(
+            ops.reshape(self.token, (1, 1, self.width)), (ops.shape(inputs)[0], 1, self.width)
+        )
+        return ops.concatenate([ops.cast(token, inputs.dtype), inputs], axis=1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "width": self.width}
+
+
+@keras.saving.register_keras_serializable(package="nasc")
+class PosEmbed(keras.layers.Layer):
+    """Adds a learned embedding [L, D] to a sequence [N, L, D]."""
+
+    def __init__(self, length: int, width: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.length, self.width = length, width
+        self.embedding = self.add_weight(
+            shape=(length, width), initializer="zeros", name="embedding"
+        )
+
+    def call(self, inputs: Any) -> Any:
+        return inputs + self.embedding
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "length": self.length, "width": self.width}

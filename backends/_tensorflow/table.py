@@ -28,10 +28,19 @@ from nasc.backends._tensorflow.builder import (
     dense_parts,
     norm_parts,
 )
-from nasc.backends._tensorflow.layers import BINARY, SCALED, UNARY, Scaled
+from nasc.backends._tensorflow.layers import (
+    BINARY,
+    SCALED,
+    UNARY,
+    ClsToken,
+    Elementwise,
+    PosEmbed,
+    Scaled,
+)
 from nasc.backends.weights import SCALAR_INIT, Array
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.ops import padding as padding_of
+from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 
 Tensor = Any
@@ -45,6 +54,13 @@ _AVG = {
     3: keras.layers.AveragePooling3D,
 }
 _MAX = {1: keras.layers.MaxPooling1D, 2: keras.layers.MaxPooling2D, 3: keras.layers.MaxPooling3D}
+_UP = {1: keras.layers.UpSampling1D, 2: keras.layers.UpSampling2D, 3: keras.layers.UpSampling3D}
+_CONV_T = {
+    1: keras.layers.Conv1DTranspose,
+    2: keras.layers.Conv2DTranspose,
+    3: keras.layers.Conv3DTranspose,
+}
+_CROP = {1: keras.layers.Cropping1D, 2: keras.layers.Cropping2D, 3: keras.layers.Cropping3D}
 _GAP = {
     1: keras.layers.GlobalAveragePooling1D,
     2: keras.layers.GlobalAveragePooling2D,
@@ -409,6 +425,99 @@ def dropout(
     return b.layer(keras.layers.Dropout, i, "dropout", rate=node.float_attr("p"))(xs[0])
 
 
+def upsample(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    return b.layer(_UP[shapes[0].rank], i, "up", size=node.int_attr("scale"))(xs[0])
+
+
+def conv_transpose(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Keras's `valid` transposed convolution, cropped by (kernel - stride) / 2 each side."""
+    rank, kernel, stride = shapes[0].rank, node.int_attr("kernel"), node.int_attr("stride")
+    bias = node.attr("bias") is True
+    layer = b.layer(
+        _CONV_T[rank],
+        i,
+        "conv_t",
+        filters=node.shape.features,
+        kernel_size=kernel,
+        strides=stride,
+        padding="valid",
+        use_bias=bias,
+    )
+    y = layer(xs[0])
+    b.load_parts(layer, i, conv_parts("", bias))  # [in, out, *k] -> [*k, out, in]
+    crop = (kernel - stride) // 2
+    if crop:
+        y = b.layer(_CROP[rank], i, "crop", cropping=crop)(y)
+    return y
+
+
+def channel_shuffle(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Channels-last: [*spatial, C] -> [*spatial, g, C/g] -> [*spatial, C/g, g] -> back."""
+    source, groups = shapes[0], node.int_attr("groups")
+    extent, rank = source.extent, source.rank
+    y = b.layer(
+        keras.layers.Reshape, i, "split", target_shape=(*extent, groups, source.features // groups)
+    )(xs[0])
+    y = b.layer(keras.layers.Permute, i, "swap", dims=(*range(1, rank + 1), rank + 2, rank + 1))(y)
+    return b.layer(keras.layers.Reshape, i, "merge", target_shape=(*extent, source.features))(y)
+
+
+def tokens(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Channels-last [*spatial, C] is already position-major: [positions, C]."""
+    return b.layer(keras.layers.Reshape, i, "tokens", target_shape=node.shape.dims)(xs[0])
+
+
+def to_image(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    target = (*node.shape.extent, node.shape.features)
+    return b.layer(keras.layers.Reshape, i, "image", target_shape=target)(xs[0])
+
+
+def cls_token(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    layer = b.layer(ClsToken, i, "cls", width=shapes[0].features)
+    y = layer(xs[0])
+    b.load_parts(layer, i, [("token", AS_IS)])
+    return y
+
+
+def pos_embed(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    source = shapes[0]
+    layer = b.layer(PosEmbed, i, "pos", length=source.extent[0], width=source.features)
+    y = layer(xs[0])
+    b.load_parts(layer, i, [("embedding", AS_IS)])
+    return y
+
+
+def squeeze_excite(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """Channels-last: the gate [N, C] reshaped to [N, 1, ..., 1, C] and multiplied."""
+    source = shapes[0]
+    hidden = se_hidden(source.features, node.attr("ratio"))
+    squeezed = b.layer(_GAP[source.rank], i, "squeeze")(xs[0])
+    y = _dense(b, i, "down", squeezed, hidden, "down.")
+    y = b.layer(Elementwise, i, "relu", function="relu")(y)
+    y = _dense(b, i, "up", y, source.features, "up.")
+    y = b.layer(Elementwise, i, "sigmoid", function="sigmoid")(y)
+    gate = b.layer(
+        keras.layers.Reshape, i, "gate", target_shape=(*(1,) * source.rank, source.features)
+    )(y)
+    return b.layer(keras.layers.Multiply, i, "excite")([xs[0], gate])
+
+
 TABLE: dict[IROp, Emitter] = {
     IROp.ZERO: zero,
     IROp.SUM: total,
@@ -428,6 +537,15 @@ TABLE: dict[IROp, Emitter] = {
     IROp.NB201_BASIC: nb201_basic,
     IROp.ATTENTION: attention,
     IROp.MLP: mlp,
+    IROp.UPSAMPLE: upsample,
+    IROp.CONV_TRANSPOSE: conv_transpose,
+    IROp.CHANNEL_SHUFFLE: channel_shuffle,
+    IROp.TOKENS: tokens,
+    IROp.TO_IMAGE: to_image,
+    IROp.CLS_TOKEN: cls_token,
+    IROp.POS_EMBED: pos_embed,
+    IROp.SQUEEZE_EXCITE: squeeze_excite,
+    IROp.CLS_POOL: lambda b, i, node, shapes, xs: xs[0][:, 0],  # the first token, [N, D]
 }
 TABLE.update({IROp(name): _elementwise(name) for name in (*UNARY, *BINARY)})
 TABLE.update({IROp(name): scaled for name in SCALED})

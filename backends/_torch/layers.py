@@ -410,3 +410,117 @@ class Function(nn.Module):
 
     def extra_repr(self) -> str:
         return self.name
+
+
+_CONV_T = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)
+
+
+class ConvTranspose(nn.Module):
+    """Transposed convolution: sizes times ``stride``, padding (kernel - stride) / 2."""
+
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        kernel: int,
+        rank: int,
+        stride: int,
+        bias: bool,
+        initial: Initial | None = None,
+    ) -> None:
+        init_module(self)
+        fan_in = c_out * kernel**rank  # what torch's ConvTranspose draws with
+        making = initial or Initial.standalone()
+        params = self._parameters
+        making.uniform(params, "weight", (c_in, c_out, *(kernel,) * rank), fan_in)
+        if bias:
+            making.uniform(params, "bias", (c_out,), fan_in)
+        else:
+            params["bias"] = None
+        if initial is None:
+            making.finish()
+        attach(self, stride=stride, padding=(kernel - stride) // 2, conv=_CONV_T[rank - 1])
+
+    weight: nn.Parameter
+    bias: nn.Parameter | None
+    stride: int
+    padding: int
+    conv: Callable[..., Tensor]
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.conv(x, self.weight, self.bias, self.stride, self.padding)
+
+
+class ClsToken(nn.Module):
+    """Prepends a learned token to a sequence [N, L, D]."""
+
+    def __init__(self, width: int, initial: Initial | None = None) -> None:
+        init_module(self)
+        making = initial or Initial.standalone()
+        making.constant(self._parameters, "token", (width,), 0.0)
+        if initial is None:
+            making.finish()
+
+    token: nn.Parameter
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cat([self.token.expand(x.shape[0], 1, -1), x], dim=1)
+
+
+class PosEmbed(nn.Module):
+    """Adds a learned embedding [L, D] to a sequence [N, L, D]."""
+
+    def __init__(self, length: int, width: int, initial: Initial | None = None) -> None:
+        init_module(self)
+        making = initial or Initial.standalone()
+        making.uniform(self._parameters, "embedding", (length, width), width)
+        if initial is None:
+            making.finish()
+
+    embedding: nn.Parameter
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.embedding
+
+
+def upsample(x: Tensor, *, scale: int) -> Tensor:
+    """Nearest-neighbour upsampling of [N, C, ...] by an integer factor."""
+    for axis in range(2, x.dim()):
+        x = x.repeat_interleave(scale, dim=axis)
+    return x
+
+
+def channel_shuffle(x: Tensor, *, groups: int) -> Tensor:
+    n, c = x.shape[0], x.shape[1]
+    rest = x.shape[2:]
+    return x.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+def tokens(x: Tensor) -> Tensor:
+    """[N, C, ...] -> [N, positions, C]."""
+    return x.flatten(2).transpose(1, 2)
+
+
+def to_image(x: Tensor, *, extent: tuple[int, ...]) -> Tensor:
+    """[N, L, D] -> [N, D, *extent]."""
+    return x.transpose(1, 2).reshape(x.shape[0], x.shape[2], *extent)
+
+
+def first_token(x: Tensor) -> Tensor:
+    return x[:, 0]
+
+
+class SqueezeExcite(nn.Module):
+    """x * sigmoid(up(relu(down(mean over positions of x)))) on [N, C, ...]."""
+
+    def __init__(self, width: int, hidden: int, initial: Initial | None = None) -> None:
+        super().__init__()
+        making = initial or Initial.standalone()
+        self.down = Linear(width, hidden, bias=True, initial=making)
+        self.up = Linear(hidden, width, bias=True, initial=making)
+        if initial is None:
+            making.finish()
+
+    def forward(self, x: Tensor) -> Tensor:
+        gate = torch.sigmoid(self.up(F.relu(self.down(x.flatten(2).mean(-1)))))
+        return x * gate.reshape(*gate.shape, *(1,) * (x.dim() - 2))

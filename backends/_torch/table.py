@@ -24,18 +24,28 @@ from nasc.backends._torch.layers import (
     Affine,
     Attention,
     BatchNorm,
+    ClsToken,
     Conv,
+    ConvTranspose,
     Function,
     Linear,
     NB201Basic,
     Pool,
+    PosEmbed,
     ResNetBasic,
+    SqueezeExcite,
+    channel_shuffle,
+    first_token,
     group_norm,
     instance_norm,
     layer_norm_channels,
     layer_norm_features,
+    to_image,
+    tokens,
+    upsample,
 )
 from nasc.compiler.graph import IROp, Node
+from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 
 Factory = Callable[[Node, tuple[Shape, ...], Initial], nn.Module]
@@ -185,6 +195,34 @@ TABLE: dict[IROp, Factory] = {
     IROp.SILU: _function("silu", F.silu),
     IROp.HARDSWISH: _function("hardswish", F.hardswish),
     IROp.MISH: _function("mish", F.mish),
+    IROp.RELU6: _function("relu6", F.relu6),
+    IROp.UPSAMPLE: lambda node, inputs, initial: Function(
+        "upsample", partial(upsample, scale=node.int_attr("scale"))
+    ),
+    IROp.CONV_TRANSPOSE: lambda node, inputs, initial: ConvTranspose(
+        inputs[0].features,
+        node.shape.features,
+        node.int_attr("kernel"),
+        inputs[0].rank,
+        node.int_attr("stride"),
+        node.attr("bias") is True,
+        initial,
+    ),
+    IROp.CHANNEL_SHUFFLE: lambda node, inputs, initial: Function(
+        "channel_shuffle", partial(channel_shuffle, groups=node.int_attr("groups"))
+    ),
+    IROp.TOKENS: _function("tokens", tokens),
+    IROp.TO_IMAGE: lambda node, inputs, initial: Function(
+        "to_image", partial(to_image, extent=node.shape.extent)
+    ),
+    IROp.CLS_TOKEN: lambda node, inputs, initial: ClsToken(inputs[0].features, initial),
+    IROp.POS_EMBED: lambda node, inputs, initial: PosEmbed(
+        inputs[0].extent[0], inputs[0].features, initial
+    ),
+    IROp.CLS_POOL: _function("cls_pool", first_token),
+    IROp.SQUEEZE_EXCITE: lambda node, inputs, initial: SqueezeExcite(
+        inputs[0].features, se_hidden(inputs[0].features, node.attr("ratio")), initial
+    ),
 }
 TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.UNARY.items()})
 TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.BINARY.items()})
@@ -194,6 +232,7 @@ TABLE.update({IROp(name): _scalar(ew.SCALED_BINARY) for name in ew.SCALED_BINARY
 SHAREABLE = frozenset(
     {IROp.SUM, IROp.CONCAT, IROp.GLOBAL_AVG_POOL, IROp.FLATTEN, IROp.DROPOUT, IROp.ZERO}
     | {IROp.AVG_POOL, IROp.MAX_POOL, IROp.RELU, IROp.GELU, IROp.SILU, IROp.HARDSWISH, IROp.MISH}
+    | {IROp.RELU6, IROp.UPSAMPLE, IROp.CHANNEL_SHUFFLE, IROp.TOKENS, IROp.TO_IMAGE, IROp.CLS_POOL}
     | {IROp(name) for name in (*ew.UNARY, *ew.BINARY)}
 )
 TORCH_RNG = frozenset({IROp.ATTENTION})

@@ -8,7 +8,17 @@ from collections.abc import Callable, Iterator
 
 from nasc.compiler.nonterminals import closure, reachable, recursive_components, references
 from nasc.compiler.ops import OPS
-from nasc.compiler.space import NT, Edge, Prim, Space, Topo, nonterminals_in
+from nasc.compiler.space import (
+    NT,
+    SEQUENTIAL,
+    Edge,
+    Prim,
+    Space,
+    Template,
+    Topo,
+    nonterminals_in,
+    template_text,
+)
 from nasc.dsl import Diagnostic
 from nasc.dsl.diagnostics import error, warning
 
@@ -284,6 +294,64 @@ def has_input(space: Space) -> list[Diagnostic]:
     ]
 
 
+def _zeroable(space: Space) -> set[str]:
+    """Nonterminals that can derive exactly `zero`."""
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for rule in space.rules:
+            if rule.name in found:
+                continue
+            for alt in rule.alternatives:
+                t = alt.template
+                if (isinstance(t, Prim) and t.op == "zero") or (
+                    isinstance(t, NT) and t.name in found
+                ):
+                    found.add(rule.name)
+                    changed = True
+                    break
+    return found
+
+
+def zero_in_sequence(space: Space) -> list[Diagnostic]:
+    """Under `connected`, a chain holding `zero` is zero too, but only an edge that is
+    `zero` itself counts as cut: say so instead of counting such cells as connected."""
+    if not space.connected:
+        return []
+    zeroable = _zeroable(space)
+    found = []
+    for rule in space.rules:
+        for alt in rule.alternatives:
+            for t, _ in _arguments_of(alt.template):
+                if not isinstance(t, Topo) or t.name != SEQUENTIAL:
+                    continue
+                for arg in t.args:
+                    if (isinstance(arg, Prim) and arg.op == "zero") or (
+                        isinstance(arg, NT) and arg.name in zeroable
+                    ):
+                        found.append(
+                            warning(
+                                "W505",
+                                f"'{template_text(t)}' is zero whenever "
+                                f"'{template_text(arg)}' is, but `constraint connected` "
+                                "only treats an edge that is itself `zero` as cut",
+                                alt.span,
+                                "write a strided zero directly, e.g. `zero(stride=2)` for "
+                                "DARTS' none on a reduction edge",
+                            )
+                        )
+                        break
+    return found
+
+
+def _arguments_of(template: Template) -> Iterator[tuple[Template, bool]]:
+    yield template, True
+    if isinstance(template, Topo):
+        for arg in template.args:
+            yield from _arguments_of(arg)
+
+
 CHECKS: tuple[Callable[[Space], list[Diagnostic]], ...] = (
     duplicate_alternatives,
     non_productive,
@@ -292,4 +360,5 @@ CHECKS: tuple[Callable[[Space], list[Diagnostic]], ...] = (
     topology_shapes,
     merges,
     has_input,
+    zero_in_sequence,
 )

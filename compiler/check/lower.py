@@ -20,19 +20,22 @@ from nasc.compiler.space import (
     Alias,
     Alternative,
     Edge,
+    EdgeLimit,
     InputSpec,
     Param,
     Prim,
     PrimitiveDecl,
     Rule,
+    RuleTemplate,
     Space,
     Template,
     Topo,
     Topology,
+    ValueRule,
 )
 from nasc.compiler.values import Relative, Value, format_value
 from nasc.dsl import STD_DISPLAY_PATH, Diagnostic, Source, Span
-from nasc.dsl.diagnostics import error, suggest
+from nasc.dsl.diagnostics import error, suggest, warning
 from nasc.dsl.modules import ModuleSet
 
 SEQUENTIAL_TOPOLOGY = Topology(
@@ -95,6 +98,12 @@ class Lowering:
     primitives: dict[str, PrimitiveDecl] = field(default_factory=dict)
     aliases: dict[str, Alias] = field(default_factory=dict)
     topologies: dict[str, Topology] = field(default_factory=dict)
+    value_rules: dict[str, ValueRule] = field(default_factory=dict)
+    templates: dict[str, RuleTemplate] = field(default_factory=dict)
+    made: dict[str, Rule] = field(default_factory=dict)
+    instances: dict[str, list[str]] = field(default_factory=dict)
+    env: dict[str, Value] = field(default_factory=dict)
+    used_values: set[str] = field(default_factory=set)
     _resolving: set[str] = field(default_factory=set)
 
     # ---- positions
@@ -188,18 +197,58 @@ class Lowering:
         return float(text) if any(c in text for c in ".eE") else int(text)
 
     def value(self, obj: Any, source: Source) -> Value | None:
-        if _kind(obj) != "Call":
-            return self.constant(obj)
-        span = source.span_of(obj)
-        if obj.args or obj.name not in self.params:
-            what = "a value (a number, string, true/false, *factor or a param)"
+        """One value (a constant, a param, a rule parameter); a choice is an error here."""
+        found = self.options(obj, source)
+        if found is None:
+            return None
+        if len(found) != 1:
             self.report(
                 "E203",
-                f"expected {what}, found '{obj.name}'" + suggest(obj.name, self.params),
-                span,
+                "a choice of values is not allowed here; write one value",
+                source.span_of(obj),
             )
             return None
-        return self.params[obj.name].value
+        return found[0][0]
+
+    def options(self, obj: Any, source: Source) -> list[tuple[Value, float]] | None:
+        """The values an argument can take, with their weights: one for a constant or a
+        param, several for a value choice (``K`` with ``K ::= 3 | 5``, or ``(3 | 5)``)."""
+        kind = _kind(obj)
+        if kind == "Choice":
+            found: list[tuple[Value, float]] = []
+            for option in obj.options:
+                got = self.options(option, source)
+                if got is None:
+                    return None
+                for value, weight in got:
+                    if any(value == v and type(value) is type(v) for v, _ in found):
+                        self.report(
+                            "E301",
+                            f"the choice lists the value {format_value(value)} twice",
+                            source.span_of(option),
+                        )
+                        continue
+                    found.append((value, weight))
+            return found
+        if kind != "Call":
+            return [(self.constant(obj), 1.0)]
+        span = source.span_of(obj)
+        if not obj.args:
+            if obj.name in self.env:
+                return [(self.env[obj.name], 1.0)]
+            if obj.name in self.value_rules:
+                self.used_values.add(obj.name)
+                return list(self.value_rules[obj.name].options)
+            if obj.name in self.params:
+                return [(self.params[obj.name].value, 1.0)]
+        what = "a value (a number, string, true/false, *factor, a param or a value choice)"
+        candidates = [*self.params, *self.value_rules, *self.env]
+        self.report(
+            "E203",
+            f"expected {what}, found '{obj.name}'" + suggest(obj.name, candidates),
+            span,
+        )
+        return None
 
     def lower_primitives(self) -> None:
         for name, declared in list(self.names.items()):
@@ -246,13 +295,27 @@ class Lowering:
                 )
             self.primitives[name] = PrimitiveDecl(name, tuple(params), _doc(obj), span)
 
-    def prim(self, obj: Any, source: Source) -> Prim | None:
-        """A call of a primitive or alias, with every parameter resolved."""
-        resolved = self.call(obj, source)
-        return None if resolved is None else resolved[0]
-
     def call(self, obj: Any, source: Source) -> tuple[Prim, dict[str, Value]] | None:
-        """The primitive a call makes, and the parameters the call itself gives."""
+        """The primitive a call with fixed values makes, and the parameters it gives."""
+        made = self.call_options(obj, source)
+        if made is None:
+            return None
+        if len(made) != 1:
+            self.report(
+                "E203",
+                f"op '{obj.name}': an alias binds fixed values, not a choice",
+                source.span_of(obj),
+                "write the choice where the op is used, or make a rule of the alternatives",
+            )
+            return None
+        prim, given, _ = made[0]
+        return prim, given
+
+    def call_options(
+        self, obj: Any, source: Source
+    ) -> list[tuple[Prim, dict[str, Value], float]] | None:
+        """Every primitive a call of a primitive or alias makes (several when an argument
+        is a value choice), with the parameters the call gives and the choice's weight."""
         declared = self.names[obj.name]
         span = source.span_of(obj)
         if declared.kind == "OpAlias":
@@ -265,7 +328,7 @@ class Lowering:
                 return None
             op_name, params, bound = obj.name, dict(self.primitives[obj.name].params), {}
         free = [name for name, _ in self.primitives[op_name].params if name not in bound]
-        given: dict[str, Value] = {}
+        given: dict[str, list[tuple[Value, float]]] = {}
         ok = True
         for index, arg in enumerate(obj.args):
             if arg.key is None:
@@ -295,23 +358,74 @@ class Lowering:
                 self.report("E203", f"parameter '{key}' is given twice", source.span_of(arg))
                 ok = False
                 continue
-            value = self.value(arg.value, source)
-            if value is None:
+            found = self.options(arg.value, source)
+            if found is None:
                 ok = False
                 continue
-            problem = OPS[op_name].check(key, value)
-            if problem:
-                self.report("E203", f"'{obj.name}': {key} {problem}", source.span_of(arg.value))
-                ok = False
-                continue
-            given[key] = value
+            for value, _ in found:
+                problem = OPS[op_name].check(key, value)
+                if problem:
+                    self.report("E203", f"'{obj.name}': {key} {problem}", source.span_of(arg.value))
+                    ok = False
+            given[key] = found
         if not ok:
             return None
-        params.update(given)
-        text = obj.name
-        if given:
-            text += "(" + ", ".join(_arg_text(obj.args, free, given)) + ")"
-        return Prim(op_name, tuple(params.items()), text, span), given
+        made: list[tuple[Prim, dict[str, Value], float]] = []
+        for chosen, weight in self.tied_combinations(obj.args, free, given):
+            text = obj.name
+            if chosen:
+                text += "(" + ", ".join(_arg_text(obj.args, free, chosen)) + ")"
+            made.append(
+                (Prim(op_name, tuple({**params, **chosen}.items()), text, span), chosen, weight)
+            )
+        return made
+
+    def tied_combinations(
+        self, args: Any, keys: list[str], given: dict[str, list[tuple[Value, float]]]
+    ) -> list[tuple[dict[str, Value], float]]:
+        """Every way of choosing the arguments' values; the arguments of one call that
+        name the same value choice (``conv(kernel=P, stride=P)``) take one value."""
+        source: dict[str, str] = {}
+        for index, arg in enumerate(args):
+            key = arg.key or (keys[index] if index < len(keys) else None)
+            if key is None or key not in given:
+                continue
+            value = arg.value
+            named = _kind(value) == "Call" and not value.args and value.name in self.value_rules
+            source[key] = f"rule {value.name}" if named and value.name not in self.env else key
+        groups = list(dict.fromkeys(source[key] for key in given))
+        options = [given[next(k for k in given if source[k] == group)] for group in groups]
+        found = []
+        for values, weight in _combinations(options):
+            picked = dict(zip(groups, values, strict=True))
+            found.append(({key: picked[source[key]] for key in given}, weight))
+        return found
+
+    def choice_name(self, obj: Any, keys: list[str]) -> str:
+        """The name of the nonterminal a call with value choices stands for, as written
+        in canonical form (``conv(16, kernel=K)``, ``B(16, (1 | 2))``)."""
+        parts: list[str] = []
+        positional = True
+        for index, arg in enumerate(obj.args):
+            text = self.argument_text(arg.value)
+            if arg.key is None and positional:
+                parts.append(text)
+            else:
+                positional = False
+                parts.append(f"{arg.key or keys[index]}={text}")
+        return f"{obj.name}({', '.join(parts)})"
+
+    def argument_text(self, obj: Any) -> str:
+        kind = _kind(obj)
+        if kind == "Choice":
+            return "(" + " | ".join(self.argument_text(o) for o in obj.options) + ")"
+        if kind != "Call":
+            return format_value(self.constant(obj))
+        if obj.name in self.env:
+            return format_value(self.env[obj.name])
+        if obj.name in self.params and obj.name not in self.value_rules:
+            return format_value(self.params[obj.name].value)
+        return str(obj.name)
 
     def alias(self, name: str) -> Alias | None:
         if name in self.aliases:
@@ -432,10 +546,21 @@ class Lowering:
     # ---- templates and rules
 
     def template(self, obj: Any, source: Source) -> Template | None:
+        if _kind(obj) != "Call":
+            self.report(
+                "E203",
+                f"expected a term, found the value {_literal_text(obj)}",
+                source.span_of(obj),
+                "a rule's alternatives are all terms or all values (`K ::= 3 | 5`)",
+            )
+            return None
         name = obj.name
         span = source.span_of(obj)
         declared = self.names.get(name)
         if declared is None:
+            if name in self.env:
+                self.report("E203", f"'{name}' is a value parameter of the rule, not a term", span)
+                return None
             hint = ""
             if name in OPS and STD_DISPLAY_PATH not in self.modules.modules:
                 hint = "add `import std` to use the standard library"
@@ -443,12 +568,32 @@ class Lowering:
             self.report("E200", f"unknown name '{name}'" + suggest(name, self.names), span, *notes)
             return None
         if declared.kind == "Rule":
+            if name in self.value_rules:
+                self.used_values.add(name)
+                self.report(
+                    "E203",
+                    f"'{name}' is a choice of values; use it as an argument, e.g. conv(kernel={name})",
+                    span,
+                )
+                return None
+            if name in self.templates:
+                return self.rule_call(obj, source)
             if obj.args:
                 self.report("E202", f"'{name}' is a nonterminal and takes no arguments", span)
                 return None
             return NT(name, span)
         if declared.kind in ("Primitive", "OpAlias"):
-            return self.prim(obj, source)
+            made = self.call_options(obj, source)
+            if made is None:
+                return None
+            if len(made) == 1:
+                return made[0][0]
+            free = self.free_params(name)
+            return self.chooser(
+                self.choice_name(obj, free),
+                [Alternative(prim, weight, span) for prim, _, weight in made],
+                span,
+            )
         topology = self.topologies.get(name)
         if topology is None:
             return None
@@ -487,35 +632,203 @@ class Lowering:
             return None
         return Topo(name, tuple(args), span) if ok else None
 
-    def rules(self) -> list[Rule]:
-        rules: list[Rule] = []
+    def free_params(self, name: str) -> list[str]:
+        """The parameters of a primitive or alias that a call may still give."""
+        if name in self.aliases:
+            alias = self.aliases[name]
+            bound = dict(alias.bound)
+            return [p for p, _ in self.primitives[alias.prim.op].params if p not in bound]
+        return [p for p, _ in self.primitives[name].params]
+
+    def chooser(self, name: str, alternatives: list[Alternative], span: Span) -> NT:
+        """The nonterminal that stands for a value choice: one alternative per value."""
+        if name not in self.made:
+            self.made[name] = Rule(name, tuple(alternatives), None, span)
+        return NT(name, span)
+
+    def rule_call(self, obj: Any, source: Source) -> Template | None:
+        """``B(16, K)`` of a parametrised rule ``B(width, kernel) ::= ...``: the rule
+        instantiated with the values; a nonterminal choosing among instances when an
+        argument is a value choice."""
+        rule = self.templates[obj.name]
+        self.used_values.add(obj.name)
+        span = source.span_of(obj)
+        given: dict[str, list[tuple[Value, float]]] = {}
+        ok = True
+        for index, arg in enumerate(obj.args):
+            key = arg.key
+            if key is None:
+                if index >= len(rule.params):
+                    self.report(
+                        "E202",
+                        f"'{obj.name}' takes {len(rule.params)} argument"
+                        f"{'s' * (len(rule.params) != 1)}, got {len(obj.args)}",
+                        source.span_of(arg),
+                        f"{obj.name}({', '.join(rule.params)})",
+                    )
+                    ok = False
+                    continue
+                key = rule.params[index]
+            elif key not in rule.params:
+                self.report(
+                    "E201",
+                    f"rule '{obj.name}' has no parameter '{key}'" + suggest(key, rule.params),
+                    source.span_of(arg),
+                    f"{obj.name}({', '.join(rule.params)})",
+                )
+                ok = False
+                continue
+            if key in given:
+                self.report("E203", f"parameter '{key}' is given twice", source.span_of(arg))
+                ok = False
+                continue
+            found = self.options(arg.value, source)
+            if found is None:
+                ok = False
+                continue
+            given[key] = found
+        missing = [p for p in rule.params if p not in given]
+        if ok and missing:
+            self.report(
+                "E202",
+                f"'{obj.name}' needs a value for {', '.join(missing)}",
+                span,
+                f"{obj.name}({', '.join(rule.params)})",
+            )
+            return None
+        if not ok:
+            return None
+        instances: list[Alternative] = []
+        for chosen, weight in self.tied_combinations(obj.args, list(rule.params), given):
+            name = self.instance(rule, tuple(chosen[p] for p in rule.params))
+            instances.append(Alternative(NT(name, span), weight, span))
+        if len(instances) == 1:
+            return instances[0].template
+        return self.chooser(self.choice_name(obj, list(rule.params)), instances, span)
+
+    def instance(self, rule: RuleTemplate, values: tuple[Value, ...]) -> str:
+        """The rule ``B(16, 3)``: a parametrised rule with its parameters bound."""
+        name = f"{rule.name}({', '.join(format_value(v) for v in values)})"
+        if name in self.made or name in self._resolving:
+            return name
+        self._resolving.add(name)
+        self.instances.setdefault(rule.name, []).append(name)
+        declared = self.names[rule.name]
+        saved, self.env = self.env, dict(zip(rule.params, values, strict=True))
+        alternatives = self.alternatives(declared.obj, declared.source)
+        self.env = saved
+        self._resolving.discard(name)
+        self.made[name] = Rule(name, tuple(alternatives), rule.doc, rule.span)
+        return name
+
+    def alternatives(self, obj: Any, source: Source) -> list[Alternative]:
+        alternatives = []
+        for alt in obj.alternatives:
+            template = self.template(alt.term, source)
+            if template is None:
+                continue
+            alt_span = source.span_of(alt.term)
+            alternatives.append(Alternative(template, self.weight(alt, source), alt_span))
+        return alternatives
+
+    def weight(self, alt: Any, source: Source) -> float:
+        """An alternative's sampling weight (1 when none is written); E203 when it is not
+        in (0, MAX_WEIGHT]."""
+        weight = float(alt.weight) if alt.weight else 1.0
+        if not 0 < weight <= MAX_WEIGHT:
+            self.report(
+                "E203",
+                f"a weight must be greater than 0 and at most {MAX_WEIGHT:g}, got {weight:.3g}",
+                source.span_of(alt),
+                "weights are relative: scale them all down"
+                if weight > 0
+                else "leave the alternative out instead",
+            )
+            return 1.0
+        return weight
+
+    def classify_rules(self) -> None:
+        """Value rules (``K ::= 3 | 5``) and parametrised rules (``B(w, s) ::= ...``)."""
         for name, declared in self.names.items():
             if declared.kind != "Rule":
                 continue
             obj, source = declared.obj, declared.source
-            alternatives = []
-            for alt in obj.alternatives:
-                template = self.template(alt.term, source)
-                if template is None:
-                    continue
-                weight = float(alt.weight) if alt.weight else 1.0
-                alt_span = source.span_of(alt.term)
-                if not 0 < weight <= MAX_WEIGHT:
-                    self.report(
-                        "E203",
-                        f"a weight must be greater than 0 and at most {MAX_WEIGHT:g}, got "
-                        f"{weight:.3g}",
-                        source.span_of(alt),
-                        "weights are relative: scale them all down"
-                        if weight > 0
-                        else "leave the alternative out instead",
-                    )
-                    weight = 1.0
-                alternatives.append(Alternative(template, weight, alt_span))
+            span = self.name_span(source, obj, name)
+            first = obj.alternatives[0].term
+            if _kind(first) != "Call" or self._names_value(first):  # a choice of values
+                if obj.params:
+                    self.report("E202", f"the value choice '{name}' takes no parameters", span)
+                options: list[tuple[Value, float]] = []
+                for alt in obj.alternatives:
+                    got = self.options(alt.term, source)
+                    if got is None:
+                        continue
+                    weight = self.weight(alt, source)
+                    value = got[0][0]
+                    if any(value == v and type(value) is type(v) for v, _ in options):
+                        self.report(
+                            "E301",
+                            f"'{name}' lists the value {format_value(value)} twice",
+                            source.span_of(alt.term),
+                        )
+                        continue
+                    options.append((value, weight))
+                self.value_rules[name] = ValueRule(name, tuple(options), _doc(obj), span)
+            elif obj.params:
+                params = tuple(str(p) for p in obj.params)
+                if len(set(params)) != len(params):
+                    self.report("E204", f"rule '{name}' names a parameter twice", span)
+                first = obj.alternatives[0]._tx_position
+                body = " ".join(source.text[first : obj._tx_position_end].split())
+                self.templates[name] = RuleTemplate(name, params, _doc(obj), span, body)
+
+    def _names_value(self, term: Any) -> bool:
+        return not term.args and term.name in self.params and term.name not in self.names
+
+    def rules(self) -> list[Rule]:
+        rules: list[Rule] = []
+        for name, declared in self.names.items():
+            if declared.kind != "Rule" or name in self.value_rules or name in self.templates:
+                continue
+            obj, source = declared.obj, declared.source
+            alternatives = self.alternatives(obj, source)
             rules.append(
                 Rule(name, tuple(alternatives), _doc(obj), self.name_span(source, obj, name))
             )
-        return rules
+        self.check_unused_templates()
+        unused: list[ValueRule | RuleTemplate] = [
+            *(v for n, v in self.value_rules.items() if n not in self.used_values),
+            *(t for n, t in self.templates.items() if n not in self.used_values),
+        ]
+        for item in unused:
+            if item.span is not None and item.span.path == self.modules.main:
+                what = "value choice" if isinstance(item, ValueRule) else "parametrised rule"
+                self.diagnostics.append(
+                    warning("W500", f"{what} '{item.name}' is never used", item.span)
+                )
+        return rules + list(self.made.values())
+
+    def check_unused_templates(self) -> None:
+        """A parametrised rule no term instantiates is still checked for its names."""
+        for name, rule in self.templates.items():
+            if name in self.instances:
+                continue
+            declared = self.names[name]
+            kept = len(self.diagnostics)
+            saved, self.env = self.env, {p: 1 for p in rule.params}
+            self.alternatives(declared.obj, declared.source)
+            self.env = saved
+            self.diagnostics[kept:] = [d for d in self.diagnostics[kept:] if d.code != "E203"]
+
+
+def _combinations(
+    choices: list[list[tuple[Value, float]]],
+) -> list[tuple[tuple[Value, ...], float]]:
+    """Every way of picking one value per argument, with the product of the weights."""
+    combos: list[tuple[tuple[Value, ...], float]] = [((), 1.0)]
+    for options in choices:
+        combos = [((*c, v), w * vw) for c, w in combos for v, vw in options]
+    return combos
 
 
 def _arg_text(args: Any, free: list[str], given: dict[str, Value]) -> list[str]:
@@ -534,6 +847,10 @@ def _arg_text(args: Any, free: list[str], given: dict[str, Value]) -> list[str]:
 
 def _literal_text(obj: Any) -> str:
     kind = _kind(obj)
+    if kind == "Choice":
+        return "(" + " | ".join(_literal_text(o) for o in obj.options) + ")"
+    if kind == "Call":
+        return str(obj.name)
     if kind == "Relative":
         return f"*{obj.factor.value}"
     if kind == "Quoted":
@@ -549,6 +866,7 @@ def lower(
     state.declare()
     state.apply_overrides()
     state.lower_primitives()
+    state.classify_rules()
     state.lower_aliases()
     state.lower_topologies()
     rules = state.rules()
@@ -560,10 +878,12 @@ def lower(
     input_spec: InputSpec | None = None
     start: str | None = None
     connected = False
+    budgets: list[tuple[str, float]] = []
+    limits: list[EdgeLimit] = []
     prune_unreachable = False
     depth: dict[str, int] = {}
     shared: set[str] = set()
-    rule_names = {rule.name for rule in rules}
+    rule_names = {rule.name for rule in rules} | set(state.templates)
     for path in modules.order:
         module = modules.modules[path]
         for statement in module.model.statements:
@@ -601,13 +921,22 @@ def lower(
                     start = statement.name
             elif kind == "Shared":
                 for name in statement.names:
-                    if name not in rule_names:
+                    if name in state.value_rules:
+                        state.report(
+                            "E205",
+                            f"shared names the value choice '{name}'; pass it to a "
+                            "parametrised rule to fix one value within a scope",
+                            state.name_span(module.source, statement, name),
+                        )
+                    elif name not in rule_names:
                         state.report(
                             "E205",
                             f"shared names '{name}', which is not a rule"
                             + suggest(name, rule_names),
                             state.name_span(module.source, statement, name),
                         )
+                    elif name in state.templates:
+                        shared.update(state.instances.get(name, ()))
                     else:
                         shared.add(name)
             elif kind == "Prune":
@@ -615,6 +944,27 @@ def lower(
             elif kind == "Constraint":
                 if statement.kind == "connected":
                     connected = True
+                elif statement.kind in ("params", "macs"):
+                    limit = float(statement.limit)
+                    if limit <= 0:
+                        state.report("E203", f"a {statement.kind} budget must be > 0", span)
+                    else:
+                        budgets.append((str(statement.kind), limit))
+                elif statement.kind in ("edges", "inputs"):
+                    target = statement.target
+                    if target not in state.topologies or target == SEQUENTIAL:
+                        state.report(
+                            "E205",
+                            f"constraint {statement.kind} names '{target}', which is not a "
+                            "topology" + suggest(target, state.topologies),
+                            state.name_span(module.source, statement, target),
+                        )
+                    elif statement.kind == "edges" and int(statement.bound) < 1:
+                        state.report("E203", "an edge bound must be at least 1", span)
+                    else:
+                        limits.append(
+                            EdgeLimit(target, str(statement.kind), int(statement.bound), span)
+                        )
                 elif statement.target not in rule_names:
                     state.report(
                         "E205",
@@ -625,11 +975,14 @@ def lower(
                 elif int(statement.bound) < 1:
                     state.report("E203", "a depth bound must be at least 1", span)
                 else:
-                    depth[statement.target] = min(
-                        int(statement.bound), depth.get(statement.target, 10**9)
-                    )
+                    for target in state.instances.get(statement.target, [statement.target]):
+                        depth[target] = min(int(statement.bound), depth.get(target, 10**9))
 
-    main_rules = [s for s in main.model.statements if _kind(s) == "Rule"]
+    main_rules = [
+        s
+        for s in main.model.statements
+        if _kind(s) == "Rule" and s.name not in state.value_rules and s.name not in state.templates
+    ]
     if not main_rules:
         state.report(
             "E300",
@@ -652,9 +1005,25 @@ def lower(
         prune_unreachable=prune_unreachable,
         depth_bounds=tuple(sorted(depth.items())),
         shared=frozenset(shared),
+        edge_limits=tuple(limits),
+        budgets=tuple(budgets),
+        value_rules=tuple(state.value_rules.values()),
+        rule_templates=tuple(state.templates.values()),
         path=modules.main,
     )
-    return space, state.diagnostics
+    return space, _distinct(state.diagnostics)
+
+
+def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each finding once: a parametrised rule's body is lowered once per instance."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for d in diagnostics:
+        key = (d.code, d.message, str(d.span))
+        if key not in seen:
+            seen.add(key)
+            kept.append(d)
+    return kept
 
 
 def _dims_words(layout: str) -> str:

@@ -73,12 +73,15 @@ def count_command(
         fail(exc)
         return
     table = count_table(s) if by_rule else {}
+    rate = _acceptance(s) if s.budgets and total and depth is None else None
     if as_json:
         data: dict[str, object] = {
             "count": decimal(total),
             "digits": decimal_digits(total),
             "log10": round(log10(total), 4) if total else None,
         }
+        if rate is not None:
+            data["budget_acceptance"] = {"accepted": rate[0], "draws": rate[1]}
         if depth is not None:
             data["depth"] = depth
         if by_rule:
@@ -92,6 +95,8 @@ def count_command(
         click.echo(f"log10: -inf (no architecture nests at most {depth} nonterminals)")
     else:
         click.echo("log10: -inf (no architecture satisfies the constraints)")
+    for line in _constraint_lines(s, rate):
+        click.echo(line)
     if by_rule:
         width = max(len(k) for k in table)
         for name, n in table.items():
@@ -105,6 +110,41 @@ def _shown(n: int, all_digits: bool) -> str:
     if all_digits or digits <= SHOWN_DIGITS:
         return decimal(n)
     return f"~1e{log10(n):.2f} ({digits:,} digits; --digits prints them all)"
+
+
+def _acceptance(space: Space, draws: int = 200) -> tuple[int, int] | None:
+    """(accepted, draws): how many of ``draws`` uniform samples keep the budgets."""
+    from nasc.compiler.derive.budget import over_budget
+    from nasc.compiler.derive.sampling import sample_unbudgeted
+
+    rng = random.Random(0)
+    try:
+        picks = [sample_unbudgeted(space, rng) for _ in range(draws)]
+    except NascError:
+        return None
+    return sum(over_budget(space, d) is None for d in picks), draws
+
+
+def _constraint_lines(space: Space, rate: tuple[int, int] | None) -> list[str]:
+    """How each constraint is honoured: exactly by the counts, or by rejection."""
+    lines = []
+    exact = [f"edges({x.topology}) <= {x.bound}" for x in space.edge_limits if x.kind == "edges"]
+    exact += [f"inputs({x.topology}) == {x.bound}" for x in space.edge_limits if x.kind == "inputs"]
+    if exact:
+        lines.append(f"exact: {', '.join(exact)} (counted over zero patterns)")
+    if space.budgets:
+        budgets = ", ".join(f"{metric} <= {limit:g}" for metric, limit in space.budgets)
+        lines.append(
+            f"by rejection: {budgets} (not in the count above; sampling, mutation and "
+            "crossover draw again until an architecture fits)"
+        )
+        if rate is not None:
+            accepted, draws = rate
+            lines.append(
+                f"acceptance: {accepted}/{draws} uniform draws ({100 * accepted / draws:.1f}%), "
+                f"so about {accepted / draws:.3g} of the count keeps the budgets"
+            )
+    return lines
 
 
 def _short(n: int) -> str:

@@ -267,7 +267,7 @@ class Engine:
         args = template.args
         options: list[Option] = []
         total: Table = {}
-        if not self.space.connected:
+        if not self.space.connected and template.name not in self.space.limits_of:
             factors = tuple((arg, ANY, budget) for arg in args)
             tables = tuple(self.template(arg, ANY, budget) for arg in args)
             table = product(list(tables))
@@ -327,6 +327,15 @@ def connects(space: Space, name: str, arity: int, zeros: int) -> bool:
     topology = space.topology(name)
     edges = [e for e in topology.edges_for(arity) if not (e.arg >= 0 and zeros >> e.arg & 1)]
     last = topology.node_count(arity) - 1
+    for limit in space.limits_of.get(name, ()):
+        if limit.kind == "edges" and sum(e.arg >= 0 for e in edges) > limit.bound:
+            return False
+        if limit.kind == "inputs":
+            for node in range(1, last):
+                if sum(e.target == node for e in edges) != limit.bound:
+                    return False
+    if not space.connected:
+        return True
     seen = {0}
     for edge in sorted(edges, key=lambda e: e.source):
         if edge.source in seen:

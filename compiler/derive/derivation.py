@@ -162,12 +162,18 @@ def validate(space: Space, d: Derivation) -> list[Problem]:
                 )
             )
             return
-        if space.connected:
+        if space.zero_patterns:
             _check_connected(space, template, iter(d.children), path, problems)
         for i, child in enumerate(d.children):
             visit(child, (*path, i), seen)
 
     visit(d, (), {})
+    if not problems and space.budgets:
+        from nasc.compiler.derive.budget import over_budget
+
+        why = over_budget(space, d)
+        if why is not None:
+            problems.append(((), why))
     return problems
 
 
@@ -196,7 +202,10 @@ def _check_connected(
             (
                 path,
                 f"zero edges cut the input of '{template.name}' from its output "
-                "(constraint connected)",
+                "(constraint connected)"
+                if template.name not in space.limits_of
+                else f"the zero edges of '{template.name}' break `constraint connected`, "
+                f"`edges({template.name})` or `inputs({template.name})`",
             )
         )
 
@@ -225,7 +234,7 @@ def is_valid(space: Space, d: Derivation) -> bool:
     Without shared nonterminals and depth bounds validity is local, so subtrees
     already found valid are remembered and not checked again.
     """
-    if space.shared or space.depth_bounds:
+    if space.shared or space.depth_bounds or space.budgets:
         return not validate(space, d)
     tables = space.memo.get(_Validity)
     valid, canonical, refs = tables.valid, tables.canonical, tables.child_names
@@ -240,7 +249,7 @@ def is_valid(space: Space, d: Derivation) -> bool:
             return False
         if tuple(c.nt for c in d.children) != names[d.alt]:
             return False
-        if space.connected:
+        if space.zero_patterns:
             problems: list[Problem] = []
             template = space.rule_map[d.nt].alternatives[d.alt].template
             _check_connected(space, template, iter(d.children), (), problems)

@@ -126,7 +126,19 @@ def zero_allowed(space: Space, chain: list[tuple[Derivation, int]], value_root: 
     """Whether the node reached by ``chain`` (ancestors with the child index taken, nearest
     last) may derive ``zero`` without cutting any topology; ``value_root``: the chain
     starts at a shared value, whose zero-ness must not change."""
-    if not space.connected:
+    return _may_be(space, chain, value_root, True)
+
+
+def nonzero_allowed(space: Space, chain: list[tuple[Derivation, int]]) -> bool:
+    """Whether the node reached by ``chain`` may derive something other than ``zero``
+    (`edges(T) <= k` and `inputs(T) == k` can forbid a zero edge to become live)."""
+    return _may_be(space, chain, False, False)
+
+
+def _may_be(
+    space: Space, chain: list[tuple[Derivation, int]], value_root: bool, zero: bool
+) -> bool:
+    if not space.zero_patterns:
         return True
     slots = _slots(space)
     for parent, index in reversed(chain):
@@ -135,12 +147,12 @@ def zero_allowed(space: Space, chain: list[tuple[Derivation, int]], value_root: 
             continue  # the parent is zero exactly when this child is
         if slot.arg < 0:
             return True
-        zeros = slot.fixed_zeros | 1 << slot.arg
+        zeros = slot.fixed_zeros | (1 << slot.arg if zero else 0)
         for arg, child in slot.arg_slots:
             if child != index and is_zero(space, parent.children[child]):
                 zeros |= 1 << arg
         return _connects(space, slot.topology, slot.arity, zeros)
-    return not value_root
+    return not (value_root and zero)
 
 
 # ---- shared values
@@ -273,7 +285,11 @@ def mutate(space: Space, d: Derivation, rng: random.Random) -> Derivation:
     possible derivation in its place), and E710 for an infinite space.
     """
     try:
-        return _mutate(space, d, rng)
+        if not space.budgets:
+            return _mutate(space, d, rng)
+        from nasc.compiler.derive.budget import within_budget
+
+        return within_budget(space, lambda: _mutate(space, d, rng), "mutation")
     except Infinite as exc:
         raise infinite_error(space, exc.nt) from None
 
@@ -353,7 +369,9 @@ def _resample(
     if container is not None and not chain:
         mode = ZERO if is_zero(space, node) else NONZERO
     else:
-        mode = ANY if zero_allowed(space, chain, container is not None) else NONZERO
+        zero_ok = zero_allowed(space, chain, container is not None)
+        live_ok = not space.edge_limits or nonzero_allowed(space, chain)
+        mode = ANY if zero_ok and live_ok else NONZERO if live_ok else ZERO
     budget = _budget_at(space, engine, chain)
     allowed = _allowed_masks(space, engine, values, used, container)
     choice = engine.rule(node.nt, mode, budget)
@@ -426,9 +444,9 @@ def _skeleton(space: Space, d: Derivation) -> list[tuple[Path, Derivation]]:
 
 def _fits(space: Space, d: Derivation, path: Path) -> bool:
     """Whether ``d``, changed only in the subtree at ``path``, is still an architecture."""
-    if space.shared or space.depth_bounds:
+    if space.shared or space.depth_bounds or space.budgets:
         return not validate(space, d)
-    if not space.connected:
+    if not space.zero_patterns:
         return True
     node = d
     for i in path:

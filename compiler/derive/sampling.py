@@ -47,8 +47,18 @@ def sample(space: Space, rng: random.Random, sampler: str = "uniform") -> Deriva
     """One architecture of the space, drawn with ``rng``.
 
     ``uniform``: every architecture of a finite space equally likely. ``pcfg``:
-    alternatives drawn by their weights (works for infinite spaces too).
+    alternatives drawn by their weights (works for infinite spaces too). Budgets
+    (``constraint params <= ...``) are honoured by drawing again (`nasc.compiler.derive.budget`).
     """
+    if space.budgets and sampler in SAMPLERS:
+        from nasc.compiler.derive.budget import within_budget
+
+        return within_budget(space, lambda: sample_unbudgeted(space, rng, sampler), "sample")
+    return sample_unbudgeted(space, rng, sampler)
+
+
+def sample_unbudgeted(space: Space, rng: random.Random, sampler: str = "uniform") -> Derivation:
+    """`sample` without the budgets: what rejection draws from."""
     if sampler == "uniform":
         return _uniform(space, rng)
     if sampler == "pcfg":
@@ -298,7 +308,9 @@ def _rank_template(
         if _arg_is_zero(engine.space, arg, kids):
             zeros |= 1 << i
     for option in choice.options:
-        if option.label == (zeros & _edge_mask(engine, template)) or not engine.space.connected:
+        if option.label == (zeros & _edge_mask(engine, template)) or not engine.space.constrains(
+            template.name
+        ):
             break
     else:
         raise NotInSpace(f"zero edges cut the input of '{template.name}' from its output")
@@ -400,7 +412,7 @@ class _Heights:
         """Modes of a topology's arguments for every zero pattern that keeps it connected."""
         assert isinstance(template, Topo)
         n = len(template.args)
-        if not self.engine.space.connected:
+        if not self.engine.space.constrains(template.name):
             yield [ANY] * n
             return
         edges = self.engine.edge_args(template)

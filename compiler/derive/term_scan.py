@@ -117,7 +117,7 @@ class Scanner:
         elif isinstance(template, Topo):
             zero = False
         checks: list[Check] = []
-        if self.space.connected and isinstance(template, Topo):
+        if self.space.zero_patterns and isinstance(template, Topo):
             _checks(template, iter(range(len(names))), checks)
         return index, steps, zero, checks, {}
 
@@ -282,7 +282,7 @@ class Scanner:
         """The code of one alternative: a ``while True`` block that breaks where the text
         stops matching and returns (derivation, end, is zero) where it matches."""
         index, steps, zero, checks, verdicts = plan
-        connected = self.space.connected
+        connected = self.space.zero_patterns
         track = bool(checks) and self._may_be_zero(steps)  # `hit`: some child is zero
         body = ["at = pos", "hit = False"] if track else ["at = pos"]
         kids: list[str] = []

@@ -67,7 +67,9 @@ class _Apply:
 
 @dataclass(frozen=True, slots=True)
 class _Cut:
-    """A `zero` edge."""
+    """A `zero` edge; a strided one (``zero(stride=2)``) shrinks the shape it carries."""
+
+    stride: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,9 @@ class _Compiler:
             if kind == "identity":
                 return ()
             if kind == "zero":
-                return (_CUT,)
+                stride = t.param_dict.get("stride", 1)
+                assert isinstance(stride, int)
+                return (_CUT,) if stride == 1 else (_Cut(stride),)
             if kind == "binary":
                 return (_Misplaced(t),)
             return (_Apply(t),)
@@ -248,7 +252,10 @@ class _Builder:
             elif isinstance(step, _Flatten):
                 ref = self.flatten(step, children, ref, scope)
             elif isinstance(step, _Cut):
-                ref = _Zero(self.shape(ref))
+                shape = self.shape(ref)
+                if step.stride != 1:
+                    shape = self.compiler.shape(OPS["zero"].shape(shape, {"stride": step.stride}))
+                ref = _Zero(shape)
             else:
                 raise self.fail(
                     f"'{step.prim.text}' is a binary operation used on an edge",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from nasc.compiler.graph.ir import Graph, IROp, Node
+from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
 
 CostRule = Callable[[Node, Shape], tuple[int, int]]
@@ -90,6 +91,26 @@ def _mlp(node: Node, source: Shape) -> tuple[int, int]:
     return params, 2 * width * hidden * _positions(source)
 
 
+def _conv_transpose(node: Node, source: Shape) -> tuple[int, int]:
+    weights = node.int_attr("kernel") ** source.rank * source.features * node.shape.features
+    bias = node.shape.features if node.attr("bias") is True else 0
+    return weights + bias, weights * _positions(source)
+
+
+def _cls_token(node: Node, source: Shape) -> tuple[int, int]:
+    return source.features, 0
+
+
+def _pos_embed(node: Node, source: Shape) -> tuple[int, int]:
+    return source.features * source.extent[0], 0
+
+
+def _squeeze_excite(node: Node, source: Shape) -> tuple[int, int]:
+    width = source.features
+    hidden = se_hidden(width, node.attr("ratio"))
+    return 2 * width * hidden + hidden + width, 2 * width * hidden
+
+
 def _scalar(node: Node, source: Shape) -> tuple[int, int]:
     return 1, 0
 
@@ -110,6 +131,10 @@ COSTS.update(
         IROp.NB201_BASIC: _nb201_basic,
         IROp.ATTENTION: _attention,
         IROp.MLP: _mlp,
+        IROp.CONV_TRANSPOSE: _conv_transpose,
+        IROp.CLS_TOKEN: _cls_token,
+        IROp.POS_EMBED: _pos_embed,
+        IROp.SQUEEZE_EXCITE: _squeeze_excite,
     }
 )
 COSTS.update({op: _scalar for op in (*_LEARNED_SCALAR, *_LEARNED_BINARY)})

@@ -63,15 +63,24 @@ class _Names:
 
     def nonterminals(self) -> list[types.CompletionItem]:
         names = {o.name for o in self.found.definitions.values() if o.kind == "rule"}
+        values: dict[str, str] = {}
         if self.space is not None:
-            names |= set(self.space.rule_map)
+            # the nonterminals a value choice or a parametrised rule's use stands for
+            # (``conv(16, kernel=K)``, ``B(16, 2)``) are named by their text, not written
+            names |= {name for name in self.space.rule_map if name.isidentifier()}
+            for value_rule in self.space.value_rules:
+                values[value_rule.name] = f"value choice, {len(value_rule.options)} values"
+            for rule_template in self.space.rule_templates:
+                values[rule_template.name] = (
+                    f"{rule_template.name}({', '.join(rule_template.params)}): parametrised rule"
+                )
         items = []
-        for name in sorted(names):
+        for name in sorted(names | set(values)):
             rule = self.space.rule_map.get(name) if self.space else None
-            detail = (
+            detail = values.get(name) or (
                 f"nonterminal, {len(rule.alternatives)} alternatives" if rule else "nonterminal"
             )
-            doc = describe(self.space, name, clean=None) if self.space and rule else ""
+            doc = describe(self.space, name, clean=None) if self.space else ""
             items.append(_item(name, Kind.Class, 0, detail, doc or ""))
         return items
 
@@ -101,12 +110,28 @@ class _Names:
         names = {o.name for o in self.found.definitions.values() if o.kind == "param"}
         if self.space is not None:
             names |= {p.name for p in self.space.params}
-        return [_item(name, Kind.Constant, 0, "param") for name in sorted(names)]
+        items = [_item(name, Kind.Constant, 0, "param") for name in sorted(names)]
+        for value_rule in self.space.value_rules if self.space is not None else ():
+            values = " | ".join(format_value(v) for v, _ in value_rule.options)
+            items.append(_item(value_rule.name, Kind.Enum, 0, f"value choice: {values}"))
+        return items
 
     def keys(self, owner: str) -> list[types.CompletionItem] | None:
         """The parameters of the primitive or alias ``owner``; None if it is neither."""
         if self.space is None:
             return None
+        for rule_template in self.space.rule_templates:
+            if rule_template.name == owner:
+                return [
+                    types.CompletionItem(
+                        label=f"{key}=",
+                        kind=Kind.Property,
+                        detail=f"parameter of {owner}({', '.join(rule_template.params)})",
+                        insert_text=f"{key}=",
+                        sort_text=f"0{key}",
+                    )
+                    for key in rule_template.params
+                ] + self.params()
         op = next((a.prim.op for a in self.space.aliases if a.name == owner), owner)
         for primitive in self.space.primitives:
             if primitive.name == op:
@@ -163,6 +188,10 @@ def complete(space: Space | None, path: str, text: str, offset: int) -> list[typ
         return [
             _item("connected", Kind.Keyword, 0),
             _item("depth", Kind.Keyword, 0, "depth(NAME) <= k"),
+            _item("edges", Kind.Keyword, 0, "edges(Topology) <= k"),
+            _item("inputs", Kind.Keyword, 0, "inputs(Topology) == k"),
+            _item("params", Kind.Keyword, 0, "params <= 5e6"),
+            _item("macs", Kind.Keyword, 0, "macs <= 600e6"),
         ]
     if previous == "prune":
         return [_item("unreachable", Kind.Keyword, 0, "ops fed only by zero edges are pruned")]

@@ -19,7 +19,8 @@ KEYWORD_DOCS = {
     "start": "`start NAME`: the start symbol (otherwise the first rule of the main file).",
     "shared": "`shared NAME, ...`: every occurrence of the nonterminal takes the same "
     "sub-derivation.",
-    "constraint": "`constraint connected` (zero edges never cut a topology's input from its "
+    "constraint": "`constraint edges(T) <= k`, `inputs(T) == k`, `params <= N`, `macs <= N`, "
+    "`constraint connected` (zero edges never cut a topology's input from its "
     "output) or `constraint depth(NAME) <= k` (a bound on recursion).",
     "prune": "`prune unreachable`: an op fed only by zero edges, which the input cannot "
     "reach, is pruned and carries zeros on (the hNB201 paper's semantics); without it such "
@@ -29,10 +30,18 @@ KEYWORD_DOCS = {
     "primitive": "`primitive name(param=default, ...)`: declares a primitive of the op table.",
     "topology": "`topology Name(a, b, ...) edges (0,1) ... [merge concat|param]`: argument i "
     "labels edge i; node 0 is the input, the highest node the output.",
-    "edges": "The edges of a topology, `(source,target)`; argument i labels edge i.",
+    "edges": "The edges of a topology, `(source,target)`; argument i labels edge i. "
+    "`constraint edges(T) <= k`: at most k edges of each use of topology T are not `zero` "
+    "(NAS-Bench-101's 9); counted and sampled exactly.",
     "merge": "How a node with several incoming edges merges them: `sum` (default), "
     "`concat`, or a parameter that takes a binary operation.",
     "connected": "Zero edges never cut a topology's input from its output.",
+    "inputs": "`inputs(T) == k`: every node of topology T but its input and output has "
+    "exactly k incoming edges that are not `zero` (DARTS: 2); counted and sampled exactly.",
+    "params": "`params <= N`: a budget on the architecture's learned parameters, honoured "
+    "by rejection (`nasc count` gives the acceptance rate).",
+    "macs": "`macs <= N`: a budget on the architecture's multiply-accumulates, honoured by "
+    "rejection (`nasc count` gives the acceptance rate).",
     "depth": "`depth(NAME) <= k`: NAME nests at most k times.",
 }
 
@@ -89,6 +98,20 @@ def describe(space: Space, name: str, clean: bool | None = True) -> str | None:
         count = "" if clean is None else count_line(space, name, clean)
         parts = [_fence(_rule_text(item)), item.doc or "", count]
         return "\n\n".join(p for p in parts if p)
+    for value_rule in space.value_rules:
+        if value_rule.name == name:
+            values = " | ".join(
+                ("" if w == 1.0 else f"{w:g}: ") + format_value(v) for v, w in value_rule.options
+            )
+            return _join(f"{name} ::= {values}", value_rule.doc) + (
+                f"\n\nA choice of {len(value_rule.options)} values for arguments."
+            )
+    for rule_template in space.rule_templates:
+        if rule_template.name == name:
+            uses = [r for r in space.rules if r.name.startswith(name + "(")]
+            head = f"{name}({', '.join(rule_template.params)}) ::= {rule_template.body}"
+            used = f"\n\nUsed as {', '.join(f'`{r.name}`' for r in uses)}." if uses else ""
+            return _join(head, rule_template.doc) + used
     for param in space.params:
         if param.name == name:
             return _join(f"param {name} = {format_value(param.value)}", param.doc)

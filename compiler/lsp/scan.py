@@ -17,6 +17,7 @@ from nasc.dsl.tokens import KEYWORDS
 
 # After these a value follows: a keyword there is a name, not a new statement.
 _VALUE_BEFORE = frozenset({"(", ",", "=", "|", "::=", "<=", "[", ":", "*"})
+_CONSTRAINTS = ("connected", "depth", "edges", "inputs", "params", "macs", "unreachable")
 _DEFINING = {"param": "param", "op": "alias", "primitive": "primitive", "topology": "topology"}
 
 
@@ -92,13 +93,26 @@ class _Scanner:
             index == 0 or _at_line_start(self.scan.text, token.start)
         ):
             return None
-        if token.kind == "name" and self.text(index + 1) == "::=":
+        if token.kind == "name" and (
+            self.text(index + 1) == "::=" or self._parametrised_head(index)
+        ):
             return "rule"
         if token.kind == "name" and token.text in KEYWORDS and self.text(index + 1) != "::=":
             return token.text
         if token.kind == "string" and depth == 0 and previous not in _VALUE_BEFORE | {"import"}:
             return "doc"
         return None
+
+    def _parametrised_head(self, index: int) -> bool:
+        """Whether ``NAME(a, b) ::=`` starts at this token."""
+        if self.text(index + 1) != "(":
+            return False
+        ahead = index + 2
+        while self.text(ahead) == "," or (
+            ahead < len(self.code) and self.code[ahead].kind == "name"
+        ):
+            ahead += 1
+        return self.text(ahead) == ")" and self.text(ahead + 1) == "::="
 
     def run(self) -> Scan:
         depth = 0
@@ -140,6 +154,16 @@ class _Scanner:
             statement.end = self.code[-1].start + len(self.code[-1].text)
         return self.scan
 
+    def _in_head(self, index: int) -> bool:
+        """Whether a token is inside a rule's head (before its ``::=``)."""
+        for ahead in range(index, len(self.code)):
+            text = self.code[ahead].text
+            if text == ")":
+                return self.text(ahead + 1) == "::="
+            if text != "," and self.code[ahead].kind != "name":
+                return False
+        return False
+
     def classify(
         self,
         index: int,
@@ -160,6 +184,9 @@ class _Scanner:
                 return Occurrence(name, start, end, "definition", _DEFINING[keyword])
             if keyword in ("input", "constraint", "prune"):
                 return None
+        if keyword == "rule" and owners and previous in ("(", ",") and self._in_head(index):
+            topology_params.add(name)
+            return Occurrence(name, start, end, "local", "rule parameter", owner=owners[-1])
         if keyword == "topology" and owners and previous in ("(", ","):
             topology_params.add(name)
             return Occurrence(name, start, end, "local", owner=owners[-1])
@@ -167,13 +194,9 @@ class _Scanner:
             return Occurrence(name, start, end, "local") if name in topology_params else None
         if owners and following == "=" and previous in ("(", ","):
             return Occurrence(name, start, end, "key", owner=owners[-1])
-        if keyword in ("param", "input") or name in (
-            "true",
-            "false",
-            "connected",
-            "depth",
-            "unreachable",
-        ):
+        if keyword == "rule" and name in topology_params and following != "(":
+            return Occurrence(name, start, end, "local", "rule parameter")
+        if keyword in ("param", "input") or name in ("true", "false", *_CONSTRAINTS):
             return None
         return Occurrence(name, start, end, "reference")
 

@@ -295,6 +295,8 @@ def _hover_text(project: Project, path: str, occurrence: Any) -> str | None:
     space = project.space(path)
     if occurrence.role == "import":
         return f"Imports `{occurrence.name}`."
+    if occurrence.role == "local" and occurrence.kind == "rule parameter":
+        return f"Parameter `{occurrence.name}` of the rule: the value its caller gives."
     if occurrence.role == "local":
         owner = f" of topology `{occurrence.owner}`" if occurrence.owner else ""
         return f"Argument `{occurrence.name}`{owner}: it labels the edges at its position."

@@ -32,6 +32,7 @@ from tests.compiler.graph_cases import example  # noqa: E402
 # architectures per example (hNB201 models are deep: slow to build in Keras and to
 # run in float64), and the batch each is compared on
 PER_EXAMPLE = {"hnb201": 1, "nb201": 3, "activation": 3, "transformer": 3, "mnist1d": 3}
+PER_EXAMPLE |= {"vit": 2, "mbconv": 2, "unet": 1}  # unet's per-pixel output is not trained here
 BATCH = {"hnb201": 2}
 CASES = [(name, k) for name, count in PER_EXAMPLE.items() for k in range(count)]
 

@@ -141,6 +141,17 @@ def test_keras_files_of_built_in_layers_and_ops_load_without_nasc(alt: str, tmp_
     assert relative_error(got, _torch_output(graph, x)) < 1e-5
 
 
+def test_learned_tokens_need_nasc_in_a_keras_file_but_not_in_a_saved_model(
+    tmp_path: Path,
+) -> None:
+    graph = _images("Sequential(tokens, cls_token, pos_embed, cls_pool)")
+    assert needs_nasc(graph) == [IROp.CLS_TOKEN, IROp.POS_EMBED]  # cls_pool is Keras's own
+    _tensorflow.export(graph, tmp_path / "model.savedmodel", weights=lively(graph))
+    x = inputs(graph, batch=2)
+    got = _run_without_nasc("savedmodel", tmp_path / "model.savedmodel", x, tmp_path)
+    assert relative_error(got, _torch_output(graph, x)) < 1e-5
+
+
 def test_learned_scalars_need_nasc_in_a_keras_file_but_not_in_a_saved_model(
     tmp_path: Path,
 ) -> None:

@@ -56,7 +56,25 @@ OP  ::= id | zero | relu
 constraint connected
 """
 
+VALUES = """
+NET ::= Sequential(B(16, 1), B(W, 2), conv(kernel=(1 | 3)), OP)
+B(width, stride) ::= Sequential(conv(width, kernel=K, stride=stride), relu)
+                   | conv(width, kernel=1, stride=stride)
+K   ::= 3 | 5
+W   ::= 8 | 16
+OP  ::= id | zero | relu
+"""
+
+SCOPED = """
+NET ::= Sequential(STAGE(8), STAGE(16))
+STAGE(c) ::= Sequential(BLOCK(c), BLOCK(c)) | BLOCK(c)
+BLOCK(c) ::= conv(c, kernel=(3 | 5)) | Residual(conv(c, kernel=1), conv(c, kernel=1), relu)
+shared BLOCK
+"""
+
 SMALL = {
+    "values": VALUES,
+    "scoped": SCOPED,
     "connected": CONNECTED,
     "shared": SHARED,
     "nested_shared": NESTED_SHARED,

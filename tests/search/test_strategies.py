@@ -90,6 +90,8 @@ def test_failures_stay_out_of_the_population(space: Space) -> None:
         ("evolution", {"popsize": 3}, "E960"),
         ("evolution", {"population": "many"}, "E961"),
         ("evolution", {"sample": 0}, "E961"),
+        ("naswot", {}, "E967"),
+        ("area", {}, "E967"),
     ],
 )
 def test_bad_strategy_or_setting_is_a_clear_error(

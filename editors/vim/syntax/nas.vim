@@ -24,10 +24,11 @@ syntax match nasNonterminal "\<[A-Z]\w*\>"
 syntax match nasTopology    "\<[A-Z]\w*\ze\s*("
 syntax match nasParameter   "\<\h\w*\ze\s*=\%(=\)\@!"
 syntax match nasRuleHead    "\<\h\w*\ze\s*::="
+syntax match nasRuleHead    "^\s*\zs\h\w*\ze\s*([^()]*)\s*::="
 
 " ---- literals and operators ---------------------------------------------------
 syntax match nasDelimiter   "[(),\[\]]"
-syntax match nasOperator    "<=\|="
+syntax match nasOperator    "<=\|==\|="
 syntax match nasNumber      "\%(\w\|\.\)\@<![-+]\=\%(\d\+\.\d*\|\.\d\+\|\d\+\)\%([eE][-+]\=\d\+\)\=\%(\w\|\.\)\@!"
 syntax match nasRelative    "\*\ze\s*[-+]\=\.\=\d"
 syntax keyword nasBoolean   true false
@@ -39,9 +40,16 @@ syntax match nasWeightColon ":" contained
 " ---- a primitive's arguments: values, keyword arguments, parameters -----------
 syntax region nasArguments matchgroup=nasDelimiter start="\%(\<[a-z_]\w*\s*\)\@<=(" end=")"
       \ contains=nasParamRef,nasParameter,nasNonterminal,nasTopology,nasArguments,nasTermArguments,
-      \nasNumber,nasRelative,nasBoolean,nasString,nasComment,nasDelimiter,nasOperator
+      \nasNumber,nasRelative,nasBoolean,nasString,nasComment,nasDelimiter,nasOperator,nasChoice
 syntax region nasTermArguments matchgroup=nasDelimiter start="\%(\<[A-Z]\w*\s*\)\@<=(" end=")"
       \ contains=TOP
+" a choice of values in argument position: `kernel=(3 | 5)`
+syntax region nasChoice matchgroup=nasDelimiter start="\%(\w\s*\)\@<!(" end=")" contained
+      \ contains=nasNumber,nasRelative,nasBoolean,nasString,nasAlternative,nasParamRef,nasNonterminal,
+      \nasComment
+" the parameters of a parametrised rule: `B(width, stride) ::= ...`
+syntax region nasRuleParams matchgroup=nasDelimiter start="\%(^\s*\h\w*\s*\)\@<=(\ze[^()]*)\s*::="
+      \ end=")" contains=nasTopologyParam,nasDelimiter
 
 " ---- statements -----------------------------------------------------------------
 syntax match nasInclude     "^\s*\zsimport\>" nextgroup=nasModule skipwhite
@@ -61,7 +69,7 @@ syntax match nasTopologyParam "\<\h\w*\>" contained
 syntax match nasStatement   "\<edges\>"
 syntax match nasStatement   "\<merge\>" nextgroup=nasMerge skipwhite
 syntax match nasMerge       "\<\h\w*\>" contained
-syntax match nasConstraint  "\%(\<constraint\s\+\)\@<=\%(connected\|depth\)\>"
+syntax match nasConstraint  "\%(\<constraint\s\+\)\@<=\%(connected\|depth\|edges\|inputs\|params\|macs\)\>"
 syntax match nasConstraint  "\%(\<prune\s\+\)\@<=unreachable\>"
 
 " ---- strings and comments ---------------------------------------------------------

@@ -98,6 +98,20 @@ let s:cases = [
       \ ['"Doc of a rule."', 'Doc of a rule.', 1, 'nasDocString'],
       \ ['import "blocks.nas"', 'blocks.nas', 1, 'nasString'],
       \ ['ACT ::= relu  # a comment | B', '# a comment | B', 1, 'nasComment'],
+      \ ['constraint edges(Cell) <= 9', 'edges', 1, 'nasConstraint'],
+      \ ['constraint inputs(Cell) == 2', '==', 1, 'nasOperator'],
+      \ ['constraint params <= 5e6', 'params', 1, 'nasConstraint'],
+      \ ['constraint macs <= 600e6', '600e6', 1, 'nasNumber'],
+      \ ['K ::= 3 | 5', 'K', 1, 'nasRuleHead'],
+      \ ['K ::= 3 | 5', '5', 1, 'nasNumber'],
+      \ ['X ::= conv(16, kernel=(3 | 5))', '|', 1, 'nasAlternative'],
+      \ ['X ::= conv(16, kernel=(3 | 5))', '5', 1, 'nasNumber'],
+      \ ['X ::= conv(16, kernel=K)', 'K', 1, 'nasNonterminal'],
+      \ ['X ::= Sequential(conv(kernel=(3 | 5)), relu)', 'relu', 1, 'nasPrimitive'],
+      \ ['B(width, stride) ::= conv(width, stride=stride)', 'B', 1, 'nasRuleHead'],
+      \ ['B(width, stride) ::= conv(width, stride=stride)', 'stride', 1, 'nasTopologyParam'],
+      \ ['B(width, stride) ::= conv(width, stride=stride)', 'width', 2, 'nasParamRef'],
+      \ ['B(width, stride) ::= conv(width, stride=stride)', '::=', 1, 'nasDefine'],
       \ ]
 
 " each snippet on a line of its own, in one buffer highlighted once

@@ -30,3 +30,7 @@ NET ::= conv(6, kernel=3, stride=2, bias=true) | conv(8, kernel=3, groups=2, dil
       | Bin(bmax, neg, sin) | Bin(bmin, neg, sin) | Bin(bsigmoid, neg, sin)
       | Bin(bgaussian_sq, neg, sin) | Bin(bgaussian_abs, neg, sin) | Bin(wavg, neg, sin)
       | Concat(zero, conv1x1) | Residual(conv3x3, id, conv1x1)
+      | relu6 | upsample | upsample(scale=3) | conv_transpose(6) | conv_transpose(3, kernel=4, bias=true)
+      | conv_transpose(5, kernel=3, stride=1) | channel_shuffle | Sequential(conv(6), channel_shuffle(3))
+      | Sequential(tokens, linear(4)) | Sequential(tokens, cls_token, pos_embed, cls_pool)
+      | squeeze_excite | squeeze_excite(ratio=0.5)

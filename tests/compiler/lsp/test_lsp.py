@@ -362,3 +362,29 @@ def test_nasc_lsp_command_serves_over_stdio() -> None:
         assert session.open(uri_of(HNB201), text) == []
     finally:
         session.close()
+
+
+def test_value_choices_and_parametrised_rules_in_the_editor(lsp: Session, tmp_path: Path) -> None:
+    uri = uri_of(tmp_path / "values.nas")
+    text = (
+        "import std\ninput [3, 8, 8]\n"
+        '"Kernel sizes."\nK ::= 3 | 5\n'
+        '"A block."\nB(width, stride) ::= conv(width, kernel=K, stride=stride)\n'
+        "NET ::= Sequential(B(8, 1), B(16, 2))\n"
+    )
+    assert lsp.open(uri, text) == []
+    shown = lsp.hover(uri, *at(text, "K", 1))
+    assert shown is not None and "K ::= 3 | 5" in shown and "Kernel sizes." in shown
+    block = lsp.hover(uri, *at(text, "B", 2))
+    assert block is not None and "B(width, stride) ::= conv(width" in block
+    assert "`B(8, 1)`" in block and "`B(16, 2)`" in block
+    width = lsp.hover(uri, *at(text, "width", 1))
+    assert width is not None and "Parameter `width` of the rule" in width
+    [found] = lsp.definition(uri, *at(text, "width", 1))
+    assert found.range.start == types.Position(line=5, character=2)
+    keys = lsp.complete(uri, 6, len("NET ::= Sequential(B("))
+    assert {"width=", "stride=", "K"} <= set(keys)
+    inside = lsp.complete(uri, 5, len("B(width, stride) ::= conv(width, kernel="))
+    assert "K" in inside
+    terms = lsp.complete(uri, 6, len("NET ::= "))
+    assert "B" in terms and not any("(" in label for label in terms)

@@ -35,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from standin_trial import BenchTrial
 
 from nasc.compiler import load
 from nasc.compiler.derive.sampling import sample_pcfg
@@ -43,6 +42,7 @@ from nasc.dsl import NascError
 from nasc.search.data import Dataset, fit_space, load_dataset
 from nasc.search.data.dataset import RawSplits, make_dataset
 from nasc.search.training import RECIPES, Trainer, resolve_device
+from nasc.search.trial import Trial
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {
@@ -132,9 +132,9 @@ def device_line(device: str) -> str:
 def hnb201_throughput(args: argparse.Namespace, device: str) -> None:
     space = load(str(ROOT / "examples" / "hnb201.nas"))
     data = random_images(args.samples, args.seed)
-    probe = BenchTrial.sampled(space, args.arch, args.seed, device)
+    probe = Trial.sampled(space, args.arch, args.seed, device)
     if args.sampler == "pcfg":
-        probe = BenchTrial(space, sample_pcfg(space, random.Random(args.arch)), args.seed, device)
+        probe = Trial(0, sample_pcfg(space, random.Random(args.arch)), args.seed, space, device)
     summary = probe.summary
     print(
         f"\nhNB201 architecture {args.arch} ({args.sampler}): {summary.total_params:,} params, "
@@ -153,7 +153,7 @@ def hnb201_throughput(args: argparse.Namespace, device: str) -> None:
         try:
             with Utilisation(torch.device(device)) as util:
                 for _ in range(2):
-                    trial = BenchTrial(space, probe.derivation, args.seed, device)
+                    trial = Trial(0, probe.derivation, args.seed, space, device)
                     metrics = trainer(trial)
                     rates.append(metrics["samples_per_second"])
         except Exception as exc:  # a configuration this machine cannot run: say so, go on
@@ -186,7 +186,7 @@ def mnist1d_trials(args: argparse.Namespace, device: str) -> None:
     best = None
     started = time.perf_counter()
     for index in range(args.trials):
-        trial = BenchTrial.sampled(space, index, args.seed + index, device)
+        trial = Trial.sampled(space, index, args.seed + index, device)
         with Utilisation(torch.device(device)) as util:
             metrics = trainer(trial)
         if best is None or metrics["val_error"] < best[0]:

@@ -8,6 +8,7 @@ default); it raises `TrialFailed` (or any exception) for a failed trial.
 from __future__ import annotations
 
 import hashlib
+import random
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from nasc.compiler import (
     build,
     format_term,
     load_backend,
+    sample,
     summarize,
 )
 
@@ -71,6 +73,12 @@ class Trial:
         self.weights: WeightSet | None = None
         self.messages: list[str] = []
         self.started = time.time()
+
+    @classmethod
+    def sampled(cls, space: Space, index: int, seed: int, device: str = "cpu") -> Trial:
+        """Trial ``index``: a uniform draw of ``space`` seeded by ``index``, outside any study
+        (for scripts and benchmarks that time an objective alone)."""
+        return cls(index, sample(space, random.Random(index)), seed, space, device)
 
     @property
     def term(self) -> str:

@@ -27,7 +27,7 @@ from nasc.search.strategies.base import StrategyContext, ask_rng
 from nasc.search.strategies.options import Options, positive
 from nasc.search.strategies.proposals import Proposals
 
-ACTIVATIONS = frozenset({IROp.RELU, IROp.GELU, IROp.SILU, IROp.HARDSWISH, IROp.MISH})
+ACTIVATIONS = frozenset({IROp.RELU, IROp.RELU6, IROp.GELU, IROp.SILU, IROp.HARDSWISH, IROp.MISH})
 DEFAULTS: dict[str, Any] = {"candidates": 100, "batch": 128}
 
 

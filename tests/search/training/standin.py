@@ -1,56 +1,29 @@
-"""A minimal trial with the fields of the search's Trial, for testing the trainer alone."""
+"""The search's own Trial, keeping the trained models it is handed, for testing the trainer
+alone (outside a study)."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from nasc.compiler import (
-    Derivation,
-    Graph,
-    Space,
-    Summary,
-    build,
-    format_term,
-    load_backend,
-    sample,
-    summarize,
-)
+from nasc.compiler import Space
+from nasc.search.trial import Trial
 
 
-@dataclass
-class StandInTrial:
-    space: Space
-    derivation: Derivation
-    seed: int = 0
-    device: str = "cpu"
-    id: int = 0
-    kept: list[Any] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
+class StandInTrial(Trial):
+    """A `Trial` that also keeps every model `keep_model` receives, in ``kept``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept: list[Any] = []
 
     @classmethod
-    def sampled(cls, space: Space, index: int = 0, **fields: Any) -> StandInTrial:
-        return cls(space, sample(space, random.Random(index)), **fields)
-
-    @property
-    def term(self) -> str:
-        return format_term(self.space, self.derivation)
-
-    @cached_property
-    def graph(self) -> Graph:
-        return build(self.space, self.derivation)
-
-    @cached_property
-    def summary(self) -> Summary:
-        return summarize(self.graph)
-
-    def model(self, backend: str = "torch") -> Any:
-        return load_backend(backend).build_module(self.graph, self.seed)
+    def sampled(
+        cls, space: Space, index: int = 0, seed: int = 0, device: str = "cpu"
+    ) -> StandInTrial:
+        trial = super().sampled(space, index, seed, device)
+        assert isinstance(trial, StandInTrial)
+        return trial
 
     def keep_model(self, model: Any, backend: str = "torch") -> None:
+        super().keep_model(model, backend)
         self.kept.append(model)
-
-    def log(self, message: str) -> None:
-        self.messages.append(message)

@@ -29,17 +29,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from nasc.compiler.limits import max_count_bits, too_many
+from nasc.compiler.derive.count_tables import Table, add, product
+from nasc.compiler.derive.pattern_counts import ANY, NONZERO, ZERO, PatternChoice
+from nasc.compiler.derive.zero_patterns import pattern_automaton
 from nasc.compiler.space import NT, Alternative, Prim, Space, Template, Topo
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
-ANY, ZERO, NONZERO = 0, 1, 2
-"""Modes: what a place needs of its derivation (anything, exactly `zero`, not `zero`)."""
 
-Table = dict[int, int]
 Budget = tuple[int, ...]
 Factor = tuple[Template, int, Budget]
+
+ENUMERATED_BITS = 10
+"""Topology applications with at most this many edges that can be zero list one option per
+allowed zero pattern; larger ones are counted over their automaton (`pattern_counts`)."""
 
 INTERN_LIMIT = 4096
 """Nonterminals with at most this many derivations keep them all in a list."""
@@ -130,40 +133,6 @@ class Choice:
         return None
 
 
-def _bounded(n: int) -> int:
-    """``n``, once it is known to be within the count size limit (else NascError E713)."""
-    if n.bit_length() > _COUNT_BITS:
-        raise too_many(n.bit_length())
-    return n
-
-
-_COUNT_BITS = max_count_bits()
-
-
-def product(tables: list[Table]) -> Table:
-    """Counts of independent parts multiplied; shared-use masks unite. A count past the
-    size limit stops counting (E713): doubly exponential spaces end in bounded time."""
-    result: Table = {0: 1}
-    for table in tables:
-        if len(result) == 1 and len(table) == 1:
-            (m1, c1), (m2, c2) = next(iter(result.items())), next(iter(table.items()))
-            result = {m1 | m2: _bounded(c1 * c2)}
-            continue
-        new: Table = {}
-        for m1, c1 in result.items():
-            for m2, c2 in table.items():
-                new[m1 | m2] = _bounded(new.get(m1 | m2, 0) + c1 * c2)
-        result = new
-        if not result:
-            break
-    return result
-
-
-def add(into: Table, table: Table) -> None:
-    for mask, n in table.items():
-        into[mask] = _bounded(into.get(mask, 0) + n)
-
-
 class Engine:
     """Count tables of one space under one assumption about its shared values.
 
@@ -171,8 +140,15 @@ class Engine:
     ``zero``; ``max_depth`` (per-depth counting) bounds every derivation path.
     """
 
-    def __init__(self, space: Space, zero_shared: int = 0, max_depth: int | None = None) -> None:
+    def __init__(
+        self,
+        space: Space,
+        zero_shared: int = 0,
+        max_depth: int | None = None,
+        enumerated_bits: int | None = None,
+    ) -> None:
         self.space = space
+        self.enumerated_bits = ENUMERATED_BITS if enumerated_bits is None else enumerated_bits
         self.zero_shared = zero_shared
         self.max_depth = max_depth
         self.shared = sorted(space.shared)
@@ -185,7 +161,7 @@ class Engine:
         self.full_budget: Budget = tuple(limits)
         self.canonical = canonical_alternatives(space)
         self._rules: dict[tuple[str, int, Budget], Choice] = {}
-        self._topos: dict[tuple[int, Budget], Choice] = {}
+        self._topos: dict[tuple[int, Budget], Choice | PatternChoice] = {}
         self._active: set[tuple[str, int, Budget]] = set()
         self._connected: dict[tuple[str, int, int], bool] = {}
 
@@ -258,8 +234,9 @@ class Engine:
             return {}
         return self.topo(template, budget).total
 
-    def topo(self, template: Topo, budget: Budget) -> Choice:
-        """A topology application; under `connected`, one option per connected zero pattern."""
+    def topo(self, template: Topo, budget: Budget) -> Choice | PatternChoice:
+        """A topology application; under `connected`, one option per connected zero
+        pattern, or, past `ENUMERATED_BITS` edges that can be zero, a `PatternChoice`."""
         key = (id(template), budget)
         found = self._topos.get(key)
         if found is not None:
@@ -282,6 +259,10 @@ class Engine:
             zero_t = {i: self.template(args[i], ZERO, budget) for i in edge_args}
             nonzero_t = {i: self.template(args[i], NONZERO, budget) for i in edge_args}
             zeroable = [i for i in sorted(edge_args) if zero_t[i]]
+            if len(zeroable) > self.enumerated_bits:
+                live_t = {**any_t, **nonzero_t}
+                found = self._topos[key] = self.patterns(template, zero_t, live_t)
+                return found
             for pattern in range(1 << len(zeroable)):
                 zeros = 0
                 for b, i in enumerate(zeroable):
@@ -304,6 +285,19 @@ class Engine:
                     add(total, table)
         choice = self._topos[key] = Choice(options, total)
         return choice
+
+    def patterns(
+        self, template: Topo, zero_t: dict[int, Table], live_t: dict[int, Table]
+    ) -> PatternChoice:
+        """A topology application counted over the paths of its zero-pattern automaton:
+        ``zero_t`` and ``live_t`` are its arguments' tables when zero and when not."""
+        arity = len(template.args)
+        may_zero = sum(1 << i for i, table in zero_t.items() if table)
+        may_live = sum(1 << i for i, table in live_t.items() if table)
+        automaton = pattern_automaton(self.space, template.name, arity, may_zero, may_live)
+        zero = [zero_t.get(i) for i in range(arity)]
+        live = [live_t.get(i) for i in range(arity)]
+        return PatternChoice.build(automaton, zero, live)
 
     # ---- connectivity
 
@@ -371,8 +365,9 @@ class Configuration:
 class Counts:
     """The counting state of one space: engines per assumption, configurations per root."""
 
-    def __init__(self, space: Space) -> None:
+    def __init__(self, space: Space, enumerated_bits: int | None = None) -> None:
         self.space = space
+        self.enumerated_bits = enumerated_bits
         self._engines: dict[tuple[int, int | None], Engine] = {}
         self._configurations: dict[tuple[str, int | None], tuple[list[int], list[Configuration]]]
         self._configurations = {}
@@ -381,7 +376,9 @@ class Counts:
         key = (zero_shared, max_depth)
         found = self._engines.get(key)
         if found is None:
-            found = self._engines[key] = Engine(self.space, zero_shared, max_depth)
+            found = self._engines[key] = Engine(
+                self.space, zero_shared, max_depth, self.enumerated_bits
+            )
         return found
 
     def configurations(

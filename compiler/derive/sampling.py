@@ -32,6 +32,7 @@ from nasc.compiler.derive.counting import (
     infinite_error,
 )
 from nasc.compiler.derive.derivation import Derivation, is_zero
+from nasc.compiler.derive.pattern_counts import PatternChoice
 from nasc.compiler.nonterminals import recursive_components
 from nasc.compiler.space import NT, Prim, Space, Template, Topo, nonterminals_in
 from nasc.dsl import NascError
@@ -121,7 +122,7 @@ def unrank_configuration(config: Configuration, rank: int, root: str) -> Derivat
     return unrank_rule(engine, root, ANY, engine.full_budget, config.root_mask, parts[0], values)
 
 
-_INTERNED, _RULE, _TOPO, _SHARED = 0, 1, 2, 3
+_INTERNED, _RULE, _TOPO, _PATTERNS = 0, 1, 2, 3
 
 
 def _plan(engine: Engine, option: Option, values: Values) -> list[tuple[int, int, Any]]:
@@ -142,7 +143,11 @@ def _plan(engine: Engine, option: Option, values: Values) -> list[tuple[int, int
                 else:
                     plan.append((n, _RULE, (template.name, choice)))
             else:
-                plan.append((n, _TOPO, engine.topo(template, budget)))
+                choice = engine.topo(template, budget)
+                if isinstance(choice, PatternChoice):
+                    plan.append((n, _PATTERNS, (template, budget, choice)))
+                else:
+                    plan.append((n, _TOPO, choice))
         option.plan = plan
     return plan
 
@@ -164,9 +169,12 @@ def _fast_option(
             children: list[Derivation] = []
             _fast_option(engine, sub, part, values, children)
             out.append(Derivation(nt, sub.label, tuple(children)))
-        else:
+        elif kind == _TOPO:
             sub, part = payload.pick(0, part)
             _fast_option(engine, sub, part, values, out)
+        else:
+            template, budget, patterns = payload
+            _unrank_patterns(engine, template, budget, patterns, 0, part, values, out)
 
 
 def unrank_rule(
@@ -234,8 +242,28 @@ def _unrank_template(
         else:
             out.append(unrank_rule(engine, template.name, mode, budget, mask, rank, values))
         return
-    option, rank = engine.topo(template, budget).pick(mask, rank)
+    choice = engine.topo(template, budget)
+    if isinstance(choice, PatternChoice):
+        _unrank_patterns(engine, template, budget, choice, mask, rank, values, out)
+        return
+    option, rank = choice.pick(mask, rank)
     _unrank_option(engine, option, mask, rank, values, out)
+
+
+def _unrank_patterns(
+    engine: Engine,
+    template: Topo,
+    budget: Budget,
+    choice: PatternChoice,
+    mask: int,
+    rank: int,
+    values: Values,
+    out: list[Derivation],
+) -> None:
+    """A topology application counted over its automaton, unranked edge by edge."""
+    parts = choice.unrank(mask, rank)
+    for arg, (mode, sub, part) in zip(template.args, parts, strict=True):
+        _unrank_template(engine, arg, mode, budget, sub, part, values, out)
 
 
 # ---- ranking: the inverse of unranking
@@ -307,6 +335,15 @@ def _rank_template(
     for i, (arg, kids) in enumerate(args):
         if _arg_is_zero(engine.space, arg, kids):
             zeros |= 1 << i
+    if isinstance(choice, PatternChoice):
+        parts = [
+            _rank_template(engine, arg, choice.mode(i, bool(zeros >> i & 1)), budget, iter(kids))
+            for i, (arg, kids) in enumerate(args)
+        ]
+        found = choice.rank(zeros, parts)
+        if found is None:
+            raise NotInSpace(f"zero edges break a constraint of '{template.name}'")
+        return found
     for option in choice.options:
         if option.label == (zeros & _edge_mask(engine, template)) or not engine.space.constrains(
             template.name

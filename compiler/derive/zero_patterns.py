@@ -1,0 +1,231 @@
+"""The allowed zero patterns of a topology, as a layered automaton over its edges.
+
+Under ``constraint connected``, ``edges(T) <= k`` and ``inputs(T) == k``, an application
+of a topology counts once per allowed pattern of its edges that derive exactly ``zero``.
+A topology of E edges has 2^E patterns; NAS-Bench-101's cell, with its operations on
+nodes, has 26 edges. Instead of listing them, the edges are decided one at a time, in
+the order of their target nodes, and a state keeps only what the edges still to come
+need to know: which nodes before the current target are reached from the input and
+still have edges to come, whether the current target is reached yet, how many live
+edges enter it, and how many edges are live in all. Every allowed pattern is one path
+through the layers from the one first state to a last one, and every path is allowed.
+
+A sum over the patterns of a product over their edges (a count, a least height, a pcfg
+weight) is then one pass over the states: linear in the edges, exponential only in the
+number of reached nodes that are done but still have edges to come.
+
+>>> from nasc.compiler import load
+>>> space = load("examples/nb201.nas")
+>>> automaton = pattern_automaton(space, "Cell", 6, may_zero=0b111111, may_live=0b111111)
+>>> automaton.count_patterns()  # the 64 zero patterns of the cell less the 23 that cut it
+41
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from nasc.compiler.space import Space
+from nasc.dsl import NascError
+from nasc.dsl.diagnostics import error
+
+W = TypeVar("W")
+
+MAX_STATES = 1 << 18
+"""The most states one layer may hold before counting stops with E715."""
+
+State = tuple[int, bool, int, int]
+"""(reached nodes still needed, current target reached, live edges into it, live edges)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One argument of the topology: the next state from each state when the argument's
+    edge is ``zero`` and when it is live (-1: not allowed, or no allowed pattern follows).
+
+    ``free``: an argument that labels no edge (a merge operation); it is never ``zero``
+    here, takes any derivation, and leaves the state as it is."""
+
+    arg: int
+    zero: tuple[int, ...]
+    live: tuple[int, ...]
+    free: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Automaton:
+    """The layers of one topology application; layer t's states are 0 .. len(zero)-1,
+    state 0 of the first layer starts every pattern and every state after the last layer
+    ends one (``ends`` of them)."""
+
+    layers: tuple[Layer, ...]
+    ends: int
+
+    def backward(
+        self,
+        one: W,
+        none: W,
+        weight: Callable[[Layer, bool], W | None],
+        combine: Callable[[W, W, W, W], W],
+    ) -> list[list[W]]:
+        """Per layer (and one past the last), per state, the value of the rest of the
+        patterns: ``combine(zero_weight, rest_if_zero, live_weight, rest_if_live)``, with
+        ``none`` for a choice that is not allowed or whose ``weight`` is None."""
+        rest: list[W] = [one] * self.ends
+        values: list[list[W]] = [rest]
+        for layer in reversed(self.layers):
+            w_zero = weight(layer, True)
+            w_live = weight(layer, False)
+            nxt = rest
+            rest = []
+            for z, live in zip(layer.zero, layer.live, strict=True):
+                rz = nxt[z] if z >= 0 and w_zero is not None else none
+                rl = nxt[live] if live >= 0 and w_live is not None else none
+                rest.append(
+                    combine(
+                        none if w_zero is None else w_zero,
+                        rz,
+                        none if w_live is None else w_live,
+                        rl,
+                    )
+                )
+            values.append(rest)
+        values.reverse()
+        return values
+
+    def count_patterns(self) -> int:
+        """How many zero patterns the automaton allows."""
+        values = self.backward(1, 0, lambda layer, zero: 1, lambda wz, rz, wl, rl: rz + rl)
+        return values[0][0] if values[0] else 0
+
+    def path(self, zeros: int) -> list[int] | None:
+        """The states a pattern passes through (``zeros``: its zero arguments), or None
+        when the pattern is not allowed."""
+        state = 0
+        states = [0]
+        for layer in self.layers:
+            state = layer.zero[state] if zeros >> layer.arg & 1 else layer.live[state]
+            if state < 0:
+                return None
+            states.append(state)
+        return states
+
+
+class Automata(dict[tuple[str, int, int, int], Automaton]):
+    """The automata of one space, per (topology, arity, may-be-zero mask, may-live mask)."""
+
+    def __init__(self, space: Space) -> None:
+        super().__init__()
+        self.space = space
+
+
+def pattern_automaton(space: Space, name: str, arity: int, may_zero: int, may_live: int) -> Automaton:
+    """The automaton of ``name`` applied to ``arity`` arguments, where argument i may be
+    ``zero`` when bit i of ``may_zero`` is set and live when bit i of ``may_live`` is
+    (kept in the space's memo)."""
+    automata = space.memo.get(Automata)
+    key = (name, arity, may_zero, may_live)
+    found = automata.get(key)
+    if found is None:
+        found = automata[key] = _build(space, name, arity, may_zero, may_live)
+    return found
+
+
+def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) -> Automaton:
+    topology = space.topology(name)
+    edges = sorted(topology.edges_for(arity), key=lambda e: (e.target, e.source))
+    last = topology.node_count(arity) - 1
+    limits = space.limits_of.get(name, ())
+    connected = space.connected
+    edge_bound = min((lim.bound for lim in limits if lim.kind == "edges"), default=None)
+    input_bounds = {lim.bound for lim in limits if lim.kind == "inputs"}
+    input_bound = next(iter(input_bounds)) if len(input_bounds) == 1 else None
+    impossible = len(input_bounds) > 1 and last > 1
+    targets = {e.target for e in edges}
+    if input_bound:
+        impossible |= any(node not in targets for node in range(1, last))
+    done_after: dict[int, int] = {}  # node -> the last target it has an edge to
+    for e in edges:
+        done_after[e.source] = max(done_after.get(e.source, 0), e.target)
+    edge_args = {e.arg for e in edges}
+    free = [i for i in range(arity) if i not in edge_args]
+
+    def step(state: State, k: int, live: bool) -> State | None:
+        reach, current, inputs, total = state
+        edge = edges[k]
+        if live:
+            if connected and reach >> edge.source & 1:
+                current = True
+            if input_bounds and edge.target < last:
+                inputs += 1
+                if input_bound is None or inputs > input_bound:
+                    return None
+            if edge_bound is not None and edge.arg >= 0:
+                total += 1
+                if total > edge_bound:
+                    return None
+        if k + 1 < len(edges) and edges[k + 1].target == edge.target:
+            return reach, current, inputs, total
+        node = edge.target
+        if input_bounds and 0 < node < last and inputs != input_bound:
+            return None
+        if node == last:
+            return (0, False, 0, 0) if current or not connected else None
+        if current:
+            reach |= 1 << node
+        for source, target in done_after.items():
+            if target <= node and reach >> source & 1:
+                reach &= ~(1 << source)
+        return reach, False, 0, total
+
+    if impossible:
+        return Automaton(tuple(Layer(i, (-1,), (-1,), True) for i in free), 0)
+    layers: list[tuple[int, list[int], list[int], bool]] = [(i, [-1], [0], True) for i in free]
+    states: dict[State, int] = {(1 if connected else 0, False, 0, 0): 0}
+    for k, edge in enumerate(edges):
+        arg = edge.arg
+        can_zero = arg >= 0 and bool(may_zero >> arg & 1)
+        can_live = arg < 0 or bool(may_live >> arg & 1)
+        following: dict[State, int] = {}
+        zero_next: list[int] = []
+        live_next: list[int] = []
+        for state in states:
+            for can, live, out in ((can_zero, False, zero_next), (can_live, True, live_next)):
+                nxt = step(state, k, live) if can else None
+                if nxt is None:
+                    out.append(-1)
+                else:
+                    out.append(following.setdefault(nxt, len(following)))
+        if len(following) > MAX_STATES:
+            raise too_wide(name, len(edges))
+        layers.append((arg, zero_next, live_next, False))
+        states = following
+    return Automaton(_prune(layers, len(states)), len(states))
+
+
+def _prune(layers: Sequence[tuple[int, list[int], list[int], bool]], ends: int) -> tuple[Layer, ...]:
+    """The layers with every move into a state that no allowed pattern leaves cut (-1)."""
+    alive = [True] * ends
+    kept: list[Layer] = []
+    for arg, zero, live, free in reversed(layers):
+        zero = [z if z >= 0 and alive[z] else -1 for z in zero]
+        live = [v if v >= 0 and alive[v] else -1 for v in live]
+        alive = [z >= 0 or v >= 0 for z, v in zip(zero, live, strict=True)]
+        kept.append(Layer(arg, tuple(zero), tuple(live), free))
+    kept.reverse()
+    return tuple(kept)
+
+
+def too_wide(name: str, edges: int) -> NascError:
+    return NascError(
+        error(
+            "E715",
+            f"topology '{name}' is too wide to count its zero patterns: its {edges} edges "
+            f"keep more than {MAX_STATES:,} states of reached nodes at once",
+            None,
+            "split the topology into smaller ones in a row, or drop `constraint connected` "
+            "and the edge constraints on it",
+        )
+    )

@@ -36,7 +36,6 @@ from nasc.compiler.space import NT, Alternative, Prim, Space, Template, Topo
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
-
 Budget = tuple[int, ...]
 Factor = tuple[Template, int, Budget]
 

@@ -43,10 +43,13 @@ class PatternChoice:
         """Counts from each argument's tables when ``zero`` and when live (per argument;
         None or empty: the argument cannot be that)."""
         weights = [
-            (zero[layer.arg] or None, live[layer.arg] or None) for layer in automaton.layers
+            (zero[layer.arg] or None, live[layer.arg] or None) if layer.arg >= 0 else (None, {0: 1})
+            for layer in automaton.layers
         ]
         rest: list[list[Table]] = [[{0: 1}] * automaton.ends]
-        for layer, (w_zero, w_live) in zip(reversed(automaton.layers), reversed(weights), strict=True):
+        for layer, (w_zero, w_live) in zip(
+            reversed(automaton.layers), reversed(weights), strict=True
+        ):
             nxt = rest[-1]
             row: list[Table] = []
             for z, v in zip(layer.zero, layer.live, strict=True):
@@ -94,8 +97,9 @@ class PatternChoice:
                 n = na * nb
                 if rank < n:
                     rank, own = divmod(rank, na)
-                    mode = ANY if layer.free else ZERO if is_zero else NONZERO
-                    parts[layer.arg] = (mode, a, own)
+                    if layer.arg >= 0:
+                        mode = ANY if layer.free else ZERO if is_zero else NONZERO
+                        parts[layer.arg] = (mode, a, own)
                     state, mask = nxt, b
                     break
                 rank -= n
@@ -112,8 +116,8 @@ class PatternChoice:
         mask, rank = 0, 0
         for t in reversed(range(len(self.automaton.layers))):
             layer = self.automaton.layers[t]
-            is_zero = not layer.free and bool(zeros >> layer.arg & 1)
-            a, own = parts[layer.arg]
+            is_zero = not layer.free and layer.arg >= 0 and bool(zeros >> layer.arg & 1)
+            a, own = parts[layer.arg] if layer.arg >= 0 else (0, 0)
             whole = a | mask
             offset = 0
             for way in self._ways(t, path[t], whole):

@@ -33,6 +33,7 @@ from nasc.compiler.derive.counting import (
 )
 from nasc.compiler.derive.derivation import Derivation, is_zero
 from nasc.compiler.derive.pattern_counts import PatternChoice
+from nasc.compiler.derive.zero_patterns import Automaton, Layer, pattern_automaton
 from nasc.compiler.nonterminals import recursive_components
 from nasc.compiler.space import NT, Prim, Space, Template, Topo, nonterminals_in
 from nasc.dsl import NascError
@@ -394,6 +395,20 @@ MAX_DRAW_NODES = 100_000
 _INF = 1 << 30
 
 
+def _least_height(wz: int, rz: int, wl: int, rl: int) -> int:
+    return min(max(wz, rz), max(wl, rl))
+
+
+def _weigh(wz: float, rz: float, wl: float, rl: float) -> float:
+    return wz * rz + wl * rl
+
+
+def _rescale(row: list[float]) -> list[float]:
+    """A layer's weights scaled to a largest of 1: only their ratios matter."""
+    top = max(row, default=0.0)
+    return [w / top for w in row] if top > 0 else row
+
+
 class _Heights:
     """Least nesting depth of any derivation of a rule in a mode and budget (by fixpoint),
     so that pcfg sampling only takes choices that can still finish."""
@@ -436,6 +451,17 @@ class _Heights:
             return self.rule(template.name, mode, budget)
         if mode == ZERO:
             return _INF
+        automaton = self.automaton(template)
+        if automaton is not None:
+
+            def height(layer: Layer, zero: bool) -> int | None:
+                if layer.arg < 0:
+                    return None if zero else 0
+                arg_mode = ANY if layer.free else ZERO if zero else NONZERO
+                return self.template(template.args[layer.arg], arg_mode, budget)
+
+            rest = automaton.backward(0, _INF, height, _least_height)
+            return rest[0][0] if rest[0] else _INF
         best = _INF
         for modes in self.patterns(template):
             worst = max(
@@ -444,6 +470,17 @@ class _Heights:
             )
             best = min(best, worst)
         return best
+
+    def automaton(self, template: Topo) -> Automaton | None:
+        """The zero-pattern automaton of a constrained topology application with more than
+        `ENUMERATED_BITS` edges (None: its patterns are few enough to list)."""
+        if not self.engine.space.constrains(template.name):
+            return None
+        edges = self.engine.edge_args(template)
+        if len(edges) <= self.engine.enumerated_bits:
+            return None
+        every = sum(1 << i for i in edges)
+        return pattern_automaton(self.engine.space, template.name, len(template.args), every, every)
 
     def patterns(self, template: Template) -> Iterator[list[int]]:
         """Modes of a topology's arguments for every zero pattern that keeps it connected."""
@@ -521,6 +558,8 @@ class _Pcfg:
         self.expansions = 0
         self.cache: dict[tuple[int, int, Budget], bool] = {}
         self.patterns: dict[tuple[int, Budget], tuple[list[list[int]], list[float]]] = {}
+        self.walks: dict[tuple[int, Budget], list[list[float]]] = {}  # zero_chances
+        self.uniform: set[tuple[int, Budget]] = set()
 
     def draw(self) -> Derivation:
         self.expansions = 0
@@ -583,6 +622,10 @@ class _Pcfg:
             else:
                 out.append(self.rule(name, mode, budget))
             return
+        automaton = self.heights.automaton(template)
+        if automaton is not None:
+            self.walk(template, budget, automaton, out)
+            return
         key = (id(template), budget)
         found = self.patterns.get(key)
         if found is None:
@@ -600,6 +643,63 @@ class _Pcfg:
         modes = self.rng.choices(patterns, weights)[0] if len(patterns) > 1 else patterns[0]
         for arg, m in zip(template.args, modes, strict=True):
             self.template(arg, m, budget, out)
+
+    def walk(
+        self, template: Topo, budget: Budget, automaton: Automaton, out: list[Derivation]
+    ) -> None:
+        """A zero pattern drawn edge by edge through the automaton, each allowed pattern
+        as likely as `weight` makes it (uniformly among them when no weight is positive)."""
+        key = (id(template), budget)
+        chances = self.walks.get(key)
+        if chances is None:
+            chances = self.walks[key] = self.zero_chances(template, budget, automaton)
+        modes = [ANY] * len(template.args)
+        state = 0
+        random = self.rng.random
+        for layer, chance in zip(automaton.layers, chances, strict=True):
+            p = chance[state]
+            zero = p >= 1.0 or (p > 0.0 and random() < p)
+            state = layer.zero[state] if zero else layer.live[state]
+            if layer.arg >= 0 and not layer.free:
+                modes[layer.arg] = ZERO if zero else NONZERO
+        for arg, m in zip(template.args, modes, strict=True):
+            self.template(arg, m, budget, out)
+
+    def zero_chances(
+        self, template: Topo, budget: Budget, automaton: Automaton
+    ) -> list[list[float]]:
+        """Per layer and state, the probability that the edge is zero, given the state."""
+
+        def weight(layer: Layer, zero: bool) -> float:
+            return self.choice_weight(template, budget, layer, zero)
+
+        rest = automaton.backward(1.0, 0.0, weight, _weigh, _rescale)
+        if not rest[0] or rest[0][0] <= 0:
+            self.uniform.add((id(template), budget))
+            rest = automaton.backward(1.0, 0.0, weight, _weigh, _rescale)
+        chances = []
+        for t, layer in enumerate(automaton.layers):
+            w_zero, w_live = weight(layer, True), weight(layer, False)
+            row = []
+            for z, v in zip(layer.zero, layer.live, strict=True):
+                a = rest[t + 1][z] * w_zero if z >= 0 else 0.0
+                b = rest[t + 1][v] * w_live if v >= 0 else 0.0
+                row.append(a / (a + b) if a + b > 0 else 0.0)
+            chances.append(row)
+        return chances
+
+    def choice_weight(self, template: Topo, budget: Budget, layer: Layer, zero: bool) -> float:
+        """How likely an edge is zero (or not) where that is feasible, else 0."""
+        if layer.arg < 0:
+            return 0.0 if zero else 1.0
+        arg = template.args[layer.arg]
+        mode = ANY if layer.free else ZERO if zero else NONZERO
+        if (layer.free and zero) or not self.feasible(arg, mode, budget):
+            return 0.0
+        if layer.free or (id(template), budget) in self.uniform:
+            return 1.0
+        q = self.zero_share(arg)
+        return q if zero else 1.0 - q
 
     def weight(self, template: Template, modes: list[int]) -> float:
         """How likely the pcfg makes each argument zero or not, multiplied over the edges."""

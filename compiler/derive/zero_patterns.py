@@ -17,8 +17,8 @@ number of reached nodes that are done but still have edges to come.
 >>> from nasc.compiler import load
 >>> space = load("examples/nb201.nas")
 >>> automaton = pattern_automaton(space, "Cell", 6, may_zero=0b111111, may_live=0b111111)
->>> automaton.count_patterns()  # the 64 zero patterns of the cell less the 23 that cut it
-41
+>>> automaton.count_patterns()  # of the 64 zero patterns of the cell, 17 cut it
+47
 """
 
 from __future__ import annotations
@@ -69,10 +69,12 @@ class Automaton:
         none: W,
         weight: Callable[[Layer, bool], W | None],
         combine: Callable[[W, W, W, W], W],
+        scale: Callable[[list[W]], list[W]] | None = None,
     ) -> list[list[W]]:
         """Per layer (and one past the last), per state, the value of the rest of the
         patterns: ``combine(zero_weight, rest_if_zero, live_weight, rest_if_live)``, with
-        ``none`` for a choice that is not allowed or whose ``weight`` is None."""
+        ``none`` for a choice that is not allowed or whose ``weight`` is None; ``scale``
+        may rescale each layer's values (floats that would underflow)."""
         rest: list[W] = [one] * self.ends
         values: list[list[W]] = [rest]
         for layer in reversed(self.layers):
@@ -91,6 +93,8 @@ class Automaton:
                         rl,
                     )
                 )
+            if scale is not None:
+                rest = scale(rest)
             values.append(rest)
         values.reverse()
         return values
@@ -106,7 +110,8 @@ class Automaton:
         state = 0
         states = [0]
         for layer in self.layers:
-            state = layer.zero[state] if zeros >> layer.arg & 1 else layer.live[state]
+            is_zero = layer.arg >= 0 and not layer.free and zeros >> layer.arg & 1
+            state = layer.zero[state] if is_zero else layer.live[state]
             if state < 0:
                 return None
             states.append(state)
@@ -121,7 +126,9 @@ class Automata(dict[tuple[str, int, int, int], Automaton]):
         self.space = space
 
 
-def pattern_automaton(space: Space, name: str, arity: int, may_zero: int, may_live: int) -> Automaton:
+def pattern_automaton(
+    space: Space, name: str, arity: int, may_zero: int, may_live: int
+) -> Automaton:
     """The automaton of ``name`` applied to ``arity`` arguments, where argument i may be
     ``zero`` when bit i of ``may_zero`` is set and live when bit i of ``may_live`` is
     (kept in the space's memo)."""
@@ -205,7 +212,9 @@ def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) ->
     return Automaton(_prune(layers, len(states)), len(states))
 
 
-def _prune(layers: Sequence[tuple[int, list[int], list[int], bool]], ends: int) -> tuple[Layer, ...]:
+def _prune(
+    layers: Sequence[tuple[int, list[int], list[int], bool]], ends: int
+) -> tuple[Layer, ...]:
     """The layers with every move into a state that no allowed pattern leaves cut (-1)."""
     alive = [True] * ends
     kept: list[Layer] = []

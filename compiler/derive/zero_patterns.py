@@ -27,17 +27,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from nasc.compiler.space import Space
+from nasc.compiler.space import Edge, Space, Topology
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
 
 W = TypeVar("W")
 
-MAX_STATES = 1 << 18
+MAX_STATES = 1 << 16
 """The most states one layer may hold before counting stops with E715."""
 
-State = tuple[int, bool, int, int]
-"""(reached nodes still needed, current target reached, live edges into it, live edges)."""
+State = tuple[tuple[tuple[int, bool, int], ...], int]
+"""Per node begun and not finished, (node, reached, live edges into it so far; -1 when all
+are decided), and the number of live edges."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,7 @@ def pattern_automaton(
 
 def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) -> Automaton:
     topology = space.topology(name)
-    edges = sorted(topology.edges_for(arity), key=lambda e: (e.target, e.source))
+    edges = edge_order(list(topology.edges_for(arity)))
     last = topology.node_count(arity) - 1
     limits = space.limits_of.get(name, ())
     connected = space.connected
@@ -150,22 +151,29 @@ def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) ->
     input_bounds = {lim.bound for lim in limits if lim.kind == "inputs"}
     input_bound = next(iter(input_bounds)) if len(input_bounds) == 1 else None
     impossible = len(input_bounds) > 1 and last > 1
-    targets = {e.target for e in edges}
     if input_bound:
+        targets = {e.target for e in edges}
         impossible |= any(node not in targets for node in range(1, last))
-    done_after: dict[int, int] = {}  # node -> the last target it has an edge to
-    for e in edges:
-        done_after[e.source] = max(done_after.get(e.source, 0), e.target)
     edge_args = {e.arg for e in edges}
     free = [i for i in range(arity) if i not in edge_args]
+    if impossible:
+        return Automaton(tuple(Layer(i, (-1,), (-1,), True) for i in free), 0)
+    last_in: dict[int, int] = {}  # node -> the step of its last incoming edge
+    last_out: dict[int, int] = {}  # node -> the step of its last outgoing edge
+    for k, e in enumerate(edges):
+        last_in[e.target] = k
+        last_out[e.source] = k
 
     def step(state: State, k: int, live: bool) -> State | None:
-        reach, current, inputs, total = state
+        entries, total = state
+        info = {node: (reached, inputs) for node, reached, inputs in entries}
         edge = edges[k]
+        source, target = edge.source, edge.target
+        reached, inputs = info.get(target, (False, 0))
         if live:
-            if connected and reach >> edge.source & 1:
-                current = True
-            if input_bounds and edge.target < last:
+            if connected and source in info:  # only reached nodes that are done are kept
+                reached = True
+            if input_bounds and target < last:
                 inputs += 1
                 if input_bound is None or inputs > input_bound:
                     return None
@@ -173,24 +181,26 @@ def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) ->
                 total += 1
                 if total > edge_bound:
                     return None
-        if k + 1 < len(edges) and edges[k + 1].target == edge.target:
-            return reach, current, inputs, total
-        node = edge.target
-        if input_bounds and 0 < node < last and inputs != input_bound:
-            return None
-        if node == last:
-            return (0, False, 0, 0) if current or not connected else None
-        if current:
-            reach |= 1 << node
-        for source, target in done_after.items():
-            if target <= node and reach >> source & 1:
-                reach &= ~(1 << source)
-        return reach, False, 0, total
+        if last_out[source] == k:
+            info.pop(source, None)
+        if last_in[target] == k:
+            if input_bounds and target < last and inputs != input_bound:
+                return None
+            if target == last and connected and not reached:
+                return None
+            if reached and target in last_out:
+                info[target] = (True, -1)
+            else:
+                info.pop(target, None)
+        elif reached or inputs:
+            info[target] = (reached, inputs)
+        else:
+            info.pop(target, None)
+        return tuple(sorted((n, r, i) for n, (r, i) in info.items())), total
 
-    if impossible:
-        return Automaton(tuple(Layer(i, (-1,), (-1,), True) for i in free), 0)
     layers: list[tuple[int, list[int], list[int], bool]] = [(i, [-1], [0], True) for i in free]
-    states: dict[State, int] = {(1 if connected else 0, False, 0, 0): 0}
+    start: State = (((0, True, -1),) if connected and 0 in last_out else (), 0)
+    states: dict[State, int] = {start: 0}
     for k, edge in enumerate(edges):
         arg = edge.arg
         can_zero = arg >= 0 and bool(may_zero >> arg & 1)
@@ -205,11 +215,58 @@ def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) ->
                     out.append(-1)
                 else:
                     out.append(following.setdefault(nxt, len(following)))
-        if len(following) > MAX_STATES:
-            raise too_wide(name, len(edges))
+            if len(following) > MAX_STATES:
+                raise too_wide(topology, len(edges))
         layers.append((arg, zero_next, live_next, False))
         states = following
     return Automaton(_prune(layers, len(states)), len(states))
+
+
+def edge_order(edges: list[Edge]) -> list[Edge]:
+    """The edges in an order that keeps few nodes half done: by target, or greedily
+    taking next the edge that leaves the fewest nodes open, whichever is narrower. An
+    edge comes after every edge into its source."""
+    by_target = sorted(edges, key=lambda e: (e.target, e.source))
+    ins: dict[int, int] = {}
+    outs: dict[int, int] = {}
+    for e in edges:
+        ins[e.target] = ins.get(e.target, 0) + 1
+        outs[e.source] = outs.get(e.source, 0) + 1
+    pending = list(by_target)
+    greedy: list[Edge] = []
+    opened: set[int] = set()
+
+    def growth(e: Edge) -> int:
+        change = 0 if e.target in opened else 1
+        if outs[e.source] == 1:
+            change -= 1
+        if ins[e.target] == 1 and e.target not in outs:
+            change -= 1
+        return change
+
+    while pending:
+        ready = [e for e in pending if ins.get(e.source, 0) == 0]
+        best = min(ready, key=growth)  # the first of equals: by target
+        pending.remove(best)
+        greedy.append(best)
+        opened.add(best.target)
+        ins[best.target] -= 1
+        outs[best.source] -= 1
+    return min((by_target, greedy), key=_width)
+
+
+def _width(edges: list[Edge]) -> int:
+    """The most nodes an order of edges keeps begun but not finished at once."""
+    last_out = {e.source: k for k, e in enumerate(edges)}
+    active: set[int] = set()
+    widest = 0
+    for k, e in enumerate(edges):
+        active.add(e.source)
+        active.add(e.target)
+        widest = max(widest, len(active))
+        if last_out[e.source] == k:
+            active.discard(e.source)
+    return widest
 
 
 def _prune(
@@ -227,13 +284,14 @@ def _prune(
     return tuple(kept)
 
 
-def too_wide(name: str, edges: int) -> NascError:
+def too_wide(topology: Topology, edges: int) -> NascError:
+    """E715: the states of a topology's zero patterns grew past `MAX_STATES` in one layer."""
     return NascError(
         error(
             "E715",
-            f"topology '{name}' is too wide to count its zero patterns: its {edges} edges "
-            f"keep more than {MAX_STATES:,} states of reached nodes at once",
-            None,
+            f"topology '{topology.name}' is too wide to count its zero patterns: its {edges} "
+            f"edges keep more than {MAX_STATES:,} states of reached nodes at once",
+            topology.span,
             "split the topology into smaller ones in a row, or drop `constraint connected` "
             "and the edge constraints on it",
         )

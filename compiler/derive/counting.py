@@ -30,7 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nasc.compiler.derive.count_tables import Table, add, product
-from nasc.compiler.derive.pattern_counts import ANY, NONZERO, ZERO, PatternChoice
+from nasc.compiler.derive.pattern_counts import ANY as ANY  # the modes, for the modules that count
+from nasc.compiler.derive.pattern_counts import NONZERO as NONZERO
+from nasc.compiler.derive.pattern_counts import ZERO as ZERO
+from nasc.compiler.derive.pattern_counts import PatternChoice
 from nasc.compiler.derive.zero_patterns import pattern_automaton
 from nasc.compiler.space import NT, Alternative, Prim, Space, Template, Topo
 from nasc.dsl import NascError

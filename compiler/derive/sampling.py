@@ -144,11 +144,11 @@ def _plan(engine: Engine, option: Option, values: Values) -> list[tuple[int, int
                 else:
                     plan.append((n, _RULE, (template.name, choice)))
             else:
-                choice = engine.topo(template, budget)
-                if isinstance(choice, PatternChoice):
-                    plan.append((n, _PATTERNS, (template, budget, choice)))
+                topo = engine.topo(template, budget)
+                if isinstance(topo, PatternChoice):
+                    plan.append((n, _PATTERNS, (template, budget, topo)))
                 else:
-                    plan.append((n, _TOPO, choice))
+                    plan.append((n, _TOPO, topo))
         option.plan = plan
     return plan
 

@@ -134,6 +134,14 @@ def test_automaton_counts_agree_with_listed_patterns(name: str, tmp_path: Path) 
     seen = {unrank(walked, r) for r in range(total)}
     assert len(seen) == total
     assert all(not validate(walked, d) for d in seen)
+    rng = random.Random(0)
+    for d in list(seen)[:30]:
+        try:
+            child = mutate(walked, d, rng)
+        except NascError as exc:  # a space with one choice left at every node
+            assert exc.diagnostics[0].code == "E720"
+            continue
+        assert not validate(walked, child)
     if not walked.shared:
         engine = counts_of(walked).engine()
         for r in range(total):
@@ -143,6 +151,26 @@ def test_automaton_counts_agree_with_listed_patterns(name: str, tmp_path: Path) 
 
 SMALL_BIG = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3), (0, 4), (1, 4), (2, 4), (3, 4)]
 SMALL_BIG += [(0, 4), (1, 4)]
+
+
+@pytest.mark.parametrize(
+    ("constraints", "expected"),
+    [
+        ("constraint edges(Dense) <= 4\nconstraint connected\n", 3_042),
+        ("constraint inputs(Dense) == 1\n", 48 * 81),
+    ],
+)
+def test_dense_cell_counts_by_hand_over_the_automaton(
+    constraints: str, expected: int, tmp_path: Path
+) -> None:
+    """The 10-edge cells of test_edge_constraints, whose counts are worked out by hand there."""
+    text = (
+        "NET ::= Dense(OP, OP, OP, OP, OP, OP, OP, OP, OP, OP)\nOP ::= zero | conv3x3 | avg_pool\n"
+    )
+    space = _forced(space_from(text + constraints, tmp_path))
+    assert count(space) == expected
+    rng = random.Random(0)
+    assert all(is_valid(space, sample(space, rng)) for _ in range(50))
 
 
 def _small_big_space(tmp: Path) -> Space:

@@ -518,6 +518,25 @@ def squeeze_excite(
     return b.layer(keras.layers.Multiply, i, "excite")([xs[0], gate])
 
 
+def factorized_reduce(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """relu, two 1x1 stride-2 convs (the second on the input cropped by one position at
+    the start of every spatial axis), concatenated along the channels, batch norm."""
+    source, out = shapes[0], node.shape
+    half = Shape("channels", out.features // 2, out.extent)
+    x = b.layer(keras.layers.ReLU, i, "relu")(xs[0])
+    crop = ((1, 0),) * source.rank
+    shifted = b.layer(
+        _CROP[source.rank], i, "shift", cropping=crop[0] if source.rank == 1 else crop
+    )(x)
+    shifted_shape = Shape("channels", source.features, tuple(n - 1 for n in source.extent))
+    first = _conv(b, i, "conv_1", x, source, half, 1, 2, prefix="conv_1.")
+    second = _conv(b, i, "conv_2", shifted, shifted_shape, half, 1, 2, prefix="conv_2.")
+    y = b.layer(keras.layers.Concatenate, i, "concat", axis=-1)([first, second])
+    return _batchnorm(b, i, "bn", y, "bn.", 1e-5, 0.1)
+
+
 TABLE: dict[IROp, Emitter] = {
     IROp.ZERO: zero,
     IROp.SUM: total,
@@ -545,6 +564,7 @@ TABLE: dict[IROp, Emitter] = {
     IROp.CLS_TOKEN: cls_token,
     IROp.POS_EMBED: pos_embed,
     IROp.SQUEEZE_EXCITE: squeeze_excite,
+    IROp.FACTORIZED_REDUCE: factorized_reduce,
     IROp.CLS_POOL: lambda b, i, node, shapes, xs: xs[0][:, 0],  # the first token, [N, D]
 }
 TABLE.update({IROp(name): _elementwise(name) for name in (*UNARY, *BINARY)})

@@ -27,6 +27,7 @@ from nasc.backends._torch.layers import (
     ClsToken,
     Conv,
     ConvTranspose,
+    FactorizedReduce,
     Function,
     Linear,
     NB201Basic,
@@ -222,6 +223,9 @@ TABLE: dict[IROp, Factory] = {
     IROp.CLS_POOL: _function("cls_pool", first_token),
     IROp.SQUEEZE_EXCITE: lambda node, inputs, initial: SqueezeExcite(
         inputs[0].features, se_hidden(inputs[0].features, node.attr("ratio")), initial
+    ),
+    IROp.FACTORIZED_REDUCE: lambda node, inputs, initial: FactorizedReduce(
+        inputs[0].features, node.shape.features, inputs[0].extent, initial
     ),
 }
 TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.UNARY.items()})

@@ -10,3 +10,4 @@ NET ::= conv(6, kernel=5, stride=2) | conv(4, kernel=3, dilation=2) | dconv3x3 |
       | nb201_basic(channels=*2) | Sequential(max_pool(kernel=2, stride=1), nb201_basic(stride=2))
       | conv(6, kernel=5, stride=2, padding="same_tf") | max_pool(kernel=2, stride=2, padding="same_tf")
       | Sequential(max_pool(kernel=2, stride=1), max_pool(kernel=3, stride=2))
+      | Sequential(max_pool(kernel=2, stride=1), factorized_reduce(6))

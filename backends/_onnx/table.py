@@ -303,9 +303,25 @@ def _unary(name: str) -> Emitter:
     return lambda b, i, node, shapes, xs: fn(b, xs[0])
 
 
+def _lifted(b: OnnxBuilder, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> list[str]:
+    """A binary operation's inputs, a vector [N, C] unsqueezed where the node's shape is
+    [N, C, ...] (a 1 for every position) or [N, L, C] (a 1 for the tokens)."""
+    out = node.shape
+    axes = [1] if out.layout == "sequence" else list(range(2, out.rank + 2))
+    return [
+        x if shape == out else b.op("Unsqueeze", [x, b.const(axes)])
+        for x, shape in zip(xs, shapes, strict=True)
+    ]
+
+
 def _binary(name: str) -> Emitter:
     fn = ew.BINARY[name]
-    return lambda b, i, node, shapes, xs: fn(b, xs[0], xs[1])
+
+    def emit(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+        x1, x2 = _lifted(b, node, shapes, xs)
+        return fn(b, x1, x2)
+
+    return emit
 
 
 def _scaled_unary(name: str) -> Emitter:
@@ -315,7 +331,12 @@ def _scaled_unary(name: str) -> Emitter:
 
 def _scaled_binary(name: str) -> Emitter:
     fn = ew.SCALED_BINARY[name]
-    return lambda b, i, node, shapes, xs: fn(b, xs[0], xs[1], b.weight(i, "b"))
+
+    def emit(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+        x1, x2 = _lifted(b, node, shapes, xs)
+        return fn(b, x1, x2, b.weight(i, "b"))
+
+    return emit
 
 
 TABLE: dict[IROp, Emitter] = {

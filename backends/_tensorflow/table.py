@@ -372,11 +372,26 @@ def mlp(b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list
     return b.layer(keras.layers.Dropout, i, "drop_b", rate=dropout)(y)
 
 
+def _lifted(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> list[Tensor]:
+    """A binary operation's inputs, a vector [N, C] reshaped to [N, 1, ..., 1, C] where
+    the node is channels-last [N, *spatial, C] (or [N, 1, C] for a sequence [N, L, C])."""
+    out = node.shape
+    ones = (1,) if out.layout == "sequence" else (1,) * out.rank
+    return [
+        x
+        if shape == out
+        else b.layer(keras.layers.Reshape, i, f"lift{k}", target_shape=(*ones, shape.features))(x)
+        for k, (x, shape) in enumerate(zip(xs, shapes, strict=True))
+    ]
+
+
 def scaled(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
     layer = b.layer(Scaled, i, node.op.value, function=node.op.value, initial=SCALAR_INIT[node.op])
-    y = layer(xs if len(xs) > 1 else xs[0])
+    y = layer(_lifted(b, i, node, shapes, xs) if len(xs) > 1 else xs[0])
     b.load_parts(layer, i, [("b", AS_IS)])
     return y
 
@@ -389,7 +404,7 @@ def _elementwise(name: str) -> Emitter:
     def emit(
         b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
     ) -> Tensor:
-        return fn(*xs)
+        return fn(*(_lifted(b, i, node, shapes, xs) if len(xs) > 1 else xs))
 
     return emit
 

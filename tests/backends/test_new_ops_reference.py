@@ -148,3 +148,21 @@ def test_factorized_reduce_is_dartss(tmp_path: Path) -> None:
     module.eval(), reference.eval()
     with torch.no_grad():
         torch.testing.assert_close(module(x), reference(x))  # running statistics
+
+
+def test_a_binary_multiply_broadcasts_the_gate_of_squeeze_and_excitation(tmp_path: Path) -> None:
+    """Hu et al.'s block written with a topology: x times a [C] gate, repeated over H, W."""
+    term = "Binary(multi, id, Sequential(global_avg_pool, linear(2), relu, linear(8), sigmoid))"
+    graph = _graph(tmp_path, "input [8, 3, 5]", term)
+    assert graph.output_shape.dims == (8, 3, 5)
+    assert summarize(graph).total_params == (8 * 2 + 2) + (2 * 8 + 8)
+    x = torch.randn(2, 8, 3, 5)
+    module, y = _run(graph, x)
+    down, up = module.layers[1], module.layers[3]
+    gate = torch.sigmoid(
+        torch.relu(x.mean(dim=(2, 3)) @ down.weight.T + down.bias) @ up.weight.T + up.bias
+    )
+    assert torch.allclose(y, x * gate[:, :, None, None], atol=1e-6)
+    # sub keeps its order: the image minus its per-channel mean
+    _, centred = _run(_graph(tmp_path, "input [8, 3, 5]", "Binary(sub, id, global_avg_pool)"), x)
+    assert torch.allclose(centred, x - x.mean(dim=(2, 3), keepdim=True), atol=1e-6)

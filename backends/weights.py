@@ -109,7 +109,7 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
     """The tensors of one node, whose (first) input has shape ``source``."""
     op, c_out = node.op, node.shape.features
     if op is IROp.CONV:
-        kernel = (node.int_attr("kernel"),) * source.rank
+        kernel = node.sizes("kernel")
         groups, bias = node.int_attr("groups"), node.attr("bias") is True
         return _conv(index, "", source.features, c_out, kernel, groups, bias)
     if op is IROp.LINEAR:
@@ -167,7 +167,7 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
     if op in SCALAR_INIT:
         return [ParamSpec(index, "b", (), init="const", value=SCALAR_INIT[op])]
     if op is IROp.CONV_TRANSPOSE:  # weight [in, out, *kernel], as torch and ONNX keep it
-        kernel = (node.int_attr("kernel"),) * source.rank
+        kernel = node.sizes("kernel")
         fan_in = c_out * math.prod(kernel)  # torch's ConvTranspose draws with this fan-in
         specs = [ParamSpec(index, "weight", (source.features, c_out, *kernel), fan_in=fan_in)]
         if node.attr("bias") is True:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nasc.backends._onnx import elementwise as ew
-from nasc.backends._onnx.builder import OnnxBuilder, onnx_pads
+from nasc.backends._onnx.builder import OnnxBuilder, Sizes, each, onnx_pads
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.shapes import Shape
 
@@ -26,19 +26,19 @@ def _conv(
     x: str,
     weight: str,
     source: Shape,
-    kernel: int,
-    stride: int = 1,
+    kernel: Sizes,
+    stride: Sizes = 1,
     groups: int = 1,
-    dilation: int = 1,
+    dilation: Sizes = 1,
     bias: str | None = None,
     padding: str = "symmetric",
 ) -> str:
     return b.op(
         "Conv",
         [x, weight] + ([bias] if bias else []),
-        kernel_shape=[kernel] * source.rank,
-        strides=[stride] * source.rank,
-        dilations=[dilation] * source.rank,
+        kernel_shape=each(kernel, source.rank),
+        strides=each(stride, source.rank),
+        dilations=each(dilation, source.rank),
         pads=onnx_pads(source.extent, kernel, stride, dilation, padding),
         group=groups,
     )
@@ -51,10 +51,10 @@ def conv(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list
         xs[0],
         b.weight(i, "weight"),
         shapes[0],
-        node.int_attr("kernel"),
-        node.int_attr("stride"),
+        node.sizes("kernel"),
+        node.sizes("stride"),
         node.int_attr("groups"),
-        node.int_attr("dilation"),
+        node.sizes("dilation"),
         bias,
         str(node.attr("padding")),
     )
@@ -121,9 +121,9 @@ def layernorm(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs:
 
 
 def pool(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
-    kernel, stride, source = node.int_attr("kernel"), node.int_attr("stride"), shapes[0]
-    kernels, strides = [kernel] * source.rank, [stride] * source.rank
-    pads = onnx_pads(source.extent, kernel, stride, 1, str(node.attr("padding")))
+    source = shapes[0]
+    kernels, strides = list(node.sizes("kernel")), list(node.sizes("stride"))
+    pads = onnx_pads(source.extent, kernels, strides, 1, str(node.attr("padding")))
     if node.op is IROp.MAX_POOL:
         return b.op("MaxPool", xs, kernel_shape=kernels, strides=strides, pads=pads)
     return b.op(
@@ -229,15 +229,15 @@ def upsample(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: 
 def conv_transpose(
     b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
 ) -> str:
-    source, kernel, stride = shapes[0], node.int_attr("kernel"), node.int_attr("stride")
+    kernels, strides = list(node.sizes("kernel")), list(node.sizes("stride"))
     bias = [b.weight(i, "bias")] if node.attr("bias") is True else []
-    pad = (kernel - stride) // 2
+    pads = [(k - s) // 2 for k, s in zip(kernels, strides, strict=True)]
     return b.op(
         "ConvTranspose",
         [xs[0], b.weight(i, "weight"), *bias],
-        kernel_shape=[kernel] * source.rank,
-        strides=[stride] * source.rank,
-        pads=[pad] * (2 * source.rank),
+        kernel_shape=kernels,
+        strides=strides,
+        pads=pads + pads,
     )
 
 

@@ -12,6 +12,7 @@ average pools then rescaled so that padded positions are not counted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 from functools import partial
@@ -69,14 +70,30 @@ _GAP = {
 
 
 Pads = tuple[tuple[int, int], ...]
+Sizes = int | tuple[int, ...]
 
 
-def _pads(source: Shape, kernel: int, stride: int, dilation: int, mode: str) -> Pads:
-    return tuple(padding_of(n, kernel, stride, dilation, mode) for n in source.extent)
+def _each(value: Sizes, rank: int) -> tuple[int, ...]:
+    """One size per spatial dimension."""
+    return value if isinstance(value, tuple) else (value,) * rank
+
+
+def _pads(source: Shape, kernel: Sizes, stride: Sizes, dilation: Sizes, mode: str) -> Pads:
+    rank = source.rank
+    return tuple(
+        padding_of(n, k, s, d, mode)
+        for n, k, s, d in zip(
+            source.extent,
+            _each(kernel, rank),
+            _each(stride, rank),
+            _each(dilation, rank),
+            strict=True,
+        )
+    )
 
 
 def _keras_padding(
-    source: Shape, kernel: int, stride: int, dilation: int, mode: str
+    source: Shape, kernel: Sizes, stride: Sizes, dilation: Sizes, mode: str
 ) -> tuple[str, Pads]:
     """Keras's padding word for the window, and the explicit pads needed first (or none)."""
     pads = _pads(source, kernel, stride, dilation, mode)
@@ -98,17 +115,18 @@ def _conv(
     x: Tensor,
     source: Shape,
     out: Shape,
-    kernel: int,
-    stride: int = 1,
+    kernel: Sizes,
+    stride: Sizes = 1,
     groups: int = 1,
-    dilation: int = 1,
+    dilation: Sizes = 1,
     bias: bool = False,
     prefix: str = "",
     padding: str = "symmetric",
 ) -> Tensor:
     rank = source.rank
+    kernel, stride, dilation = _each(kernel, rank), _each(stride, rank), _each(dilation, rank)
     config: dict[str, Any] = {"groups": groups, "use_bias": bias, "dilation_rate": dilation}
-    if stride > 1 and dilation > 1:  # Keras cannot stride a dilated convolution
+    if max(stride) > 1 and max(dilation) > 1:  # Keras cannot stride a dilated convolution
         pads = _pads(source, kernel, stride, dilation, padding)
         if any(before or after for before, after in pads):
             x = _zero_pad(b, i, part + "_pad", x, pads)
@@ -144,10 +162,10 @@ def conv(
         xs[0],
         shapes[0],
         node.shape,
-        node.int_attr("kernel"),
-        node.int_attr("stride"),
+        node.sizes("kernel"),
+        node.sizes("stride"),
         node.int_attr("groups"),
-        node.int_attr("dilation"),
+        node.sizes("dilation"),
         node.attr("bias") is True,
         padding=str(node.attr("padding")),
     )
@@ -236,7 +254,7 @@ def pool(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
     source, x = shapes[0], xs[0]
-    kernel, stride = node.int_attr("kernel"), node.int_attr("stride")
+    kernel, stride = node.sizes("kernel"), node.sizes("stride")
     word, pads = _keras_padding(source, kernel, stride, 1, str(node.attr("padding")))
     kind = _MAX if node.op is IROp.MAX_POOL else _AVG
     layer = b.layer(kind[source.rank], i, "pool", pool_size=kernel, strides=stride, padding=word)
@@ -247,11 +265,11 @@ def pool(
         return layer(ops.pad(x, widths, constant_values=-np.inf))
     # an average over the padded tensor, rescaled by the window's share of real positions
     real = np.pad(np.ones(source.extent), pads)
-    windows = np.lib.stride_tricks.sliding_window_view(real, (kernel,) * source.rank)
-    steps = tuple(slice(None, None, stride) for _ in pads)
+    windows = np.lib.stride_tricks.sliding_window_view(real, kernel)
+    steps = tuple(slice(None, None, step) for step in stride)
     counts = windows[steps].sum(axis=tuple(range(source.rank, 2 * source.rank)))
     counts = counts[tuple(slice(0, n) for n in node.shape.extent)]
-    scale = (kernel**source.rank / counts)[None, ..., None].astype(b.dtype)
+    scale = (math.prod(kernel) / counts)[None, ..., None].astype(b.dtype)
     return ops.multiply(layer(ops.pad(x, widths)), scale)
 
 
@@ -450,7 +468,7 @@ def conv_transpose(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
     """Keras's `valid` transposed convolution, cropped by (kernel - stride) / 2 each side."""
-    rank, kernel, stride = shapes[0].rank, node.int_attr("kernel"), node.int_attr("stride")
+    rank, kernel, stride = shapes[0].rank, node.sizes("kernel"), node.sizes("stride")
     bias = node.attr("bias") is True
     layer = b.layer(
         _CONV_T[rank],
@@ -464,9 +482,9 @@ def conv_transpose(
     )
     y = layer(xs[0])
     b.load_parts(layer, i, conv_parts("", bias))  # [in, out, *k] -> [*k, out, in]
-    crop = (kernel - stride) // 2
-    if crop:
-        y = b.layer(_CROP[rank], i, "crop", cropping=crop)(y)
+    crop = tuple((k - s) // 2 for k, s in zip(kernel, stride, strict=True))
+    if any(crop):
+        y = b.layer(_CROP[rank], i, "crop", cropping=crop[0] if rank == 1 else crop)(y)
     return y
 
 

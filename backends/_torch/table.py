@@ -99,11 +99,11 @@ def _conv(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     return Conv(
         source.features,
         node.shape.features,
-        node.int_attr("kernel"),
+        node.sizes("kernel"),
         source.extent,
-        node.int_attr("stride"),
+        node.sizes("stride"),
         node.int_attr("groups"),
-        node.int_attr("dilation"),
+        node.sizes("dilation"),
         node.attr("bias") is True,
         initial,
         str(node.attr("padding")),
@@ -131,8 +131,8 @@ def _pool(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     kind = "avg" if node.op is IROp.AVG_POOL else "max"
     return Pool(
         kind,
-        node.int_attr("kernel"),
-        node.int_attr("stride"),
+        node.sizes("kernel"),
+        node.sizes("stride"),
         inputs[0].extent,
         str(node.attr("padding")),
     )
@@ -216,9 +216,9 @@ TABLE: dict[IROp, Factory] = {
     IROp.CONV_TRANSPOSE: lambda node, inputs, initial: ConvTranspose(
         inputs[0].features,
         node.shape.features,
-        node.int_attr("kernel"),
+        node.sizes("kernel"),
         inputs[0].rank,
-        node.int_attr("stride"),
+        node.sizes("stride"),
         node.attr("bias") is True,
         initial,
     ),

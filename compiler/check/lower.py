@@ -7,6 +7,7 @@ definitions; the grammar-level checks run on the Space it returns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -193,6 +194,8 @@ class Lowering:
             return str(obj.value)
         if kind == "Boolean":
             return bool(obj.value == "true")
+        if kind == "Sizes":
+            return tuple(int(item.value) for item in obj.sizes)
         text = obj.value
         return float(text) if any(c in text for c in ".eE") else int(text)
 
@@ -230,6 +233,15 @@ class Lowering:
                         continue
                     found.append((value, weight))
             return found
+        if kind == "Sizes":
+            wrong = [i.value for i in obj.sizes if not re.fullmatch(r"[-+]?\d+", i.value)]
+            if wrong:
+                self.report(
+                    "E203",
+                    f"a list of sizes holds integers (one per spatial dimension), found {wrong[0]}",
+                    source.span_of(obj),
+                )
+                return None
         if kind != "Call":
             return [(self.constant(obj), 1.0)]
         span = source.span_of(obj)
@@ -855,6 +867,8 @@ def _literal_text(obj: Any) -> str:
         return f"*{obj.factor.value}"
     if kind == "Quoted":
         return repr(obj.value)
+    if kind == "Sizes":
+        return "[" + ", ".join(str(item.value) for item in obj.sizes) + "]"
     return str(obj.value)
 
 

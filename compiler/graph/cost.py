@@ -31,8 +31,8 @@ def _positions(shape: Shape) -> int:
 
 
 def _conv(node: Node, source: Shape) -> tuple[int, int]:
-    kernel, groups = node.int_attr("kernel"), node.int_attr("groups")
-    weights = kernel**source.rank * (source.features // groups) * node.shape.features
+    kernel, groups = math.prod(node.sizes("kernel")), node.int_attr("groups")
+    weights = kernel * (source.features // groups) * node.shape.features
     bias = node.shape.features if node.attr("bias") is True else 0
     return weights + bias, weights * _positions(node.shape)
 
@@ -92,7 +92,7 @@ def _mlp(node: Node, source: Shape) -> tuple[int, int]:
 
 
 def _conv_transpose(node: Node, source: Shape) -> tuple[int, int]:
-    weights = node.int_attr("kernel") ** source.rank * source.features * node.shape.features
+    weights = math.prod(node.sizes("kernel")) * source.features * node.shape.features
     bias = node.shape.features if node.attr("bias") is True else 0
     return weights + bias, weights * _positions(source)
 

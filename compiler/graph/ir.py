@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from nasc.compiler.ops import OPS
+from nasc.compiler.ops import OPS, per_dimension
 from nasc.compiler.shapes import Shape
 from nasc.compiler.values import Value
 
@@ -132,6 +132,11 @@ class Node(NamedTuple):
         value = self.attr(name)
         assert isinstance(value, int) and not isinstance(value, bool)
         return value
+
+    def sizes(self, name: str) -> tuple[int, ...]:
+        """A size attribute (``kernel``, ``stride``, ``dilation``) for every spatial
+        dimension of the node's output: ``kernel=3`` on an image is (3, 3)."""
+        return per_dimension(self.attr(name), self.shape.rank)
 
     def float_attr(self, name: str) -> float:
         value = self.attr(name)

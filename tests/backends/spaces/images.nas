@@ -38,3 +38,6 @@ NET ::= conv(6, kernel=3, stride=2, bias=true) | conv(8, kernel=3, groups=2, dil
       | Sequential(avg_pool(kernel=2, stride=1), factorized_reduce(channels=*3))
       | Bin(multi, id, Sequential(global_avg_pool, linear(2), relu, linear(4), sigmoid))
       | Bin(sub, id, global_avg_pool) | Bin(div, global_avg_pool, id) | Bin(wavg, global_avg_pool, id)
+      | conv(6, kernel=[1, 3], stride=[1, 2], padding="same_tf") | conv(6, kernel=[3, 1], groups=2)
+      | avg_pool(kernel=[3, 1], stride=[2, 1], padding="same_tf") | max_pool(kernel=[2, 3], stride=[2, 1])
+      | Sequential(avg_pool(kernel=2, stride=1), avg_pool(kernel=[3, 5], stride=[2, 3]))

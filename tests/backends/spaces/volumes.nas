@@ -12,3 +12,7 @@ NET ::= conv(4, kernel=3, stride=2) | dconv3x3 | batchnorm | layernorm | layerno
       | nb201_basic(channels=*2)
       | avg_pool(kernel=3, stride=2, padding="same_tf")
       | Bin(multi, id, global_avg_pool)
+      | conv(4, kernel=[1, 3, 3]) | conv(4, kernel=[3, 1, 1], stride=[1, 2, 2], bias=true)
+      | conv(4, kernel=[1, 3, 3], stride=[1, 2, 2], dilation=[1, 2, 1])
+      | avg_pool(kernel=[1, 3, 3], stride=[1, 2, 2]) | max_pool(kernel=[1, 2, 2], stride=[1, 2, 2])
+      | conv_transpose(3, kernel=[1, 4, 2], stride=[1, 2, 2])

@@ -196,6 +196,8 @@ class _Reader:
             self.take(True, "name")
         elif keyword == "op":
             self.take(True, "name")
+            if self.at("("):  # a composite's parameters
+                self.sequence("(", ")", self.argument, False)
             self.take(True, "=")
             self.call(True)
         elif keyword == "primitive":

@@ -13,6 +13,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from nasc.compiler.check.composite import (
+    canonical_args as _arg_text,
+)
+from nasc.compiler.check.composite import (
+    check_unused_composites,
+    classify_composites,
+    composite_call,
+)
 from nasc.compiler.ops import OPS
 from nasc.compiler.shapes import Layout
 from nasc.compiler.space import (
@@ -20,6 +28,7 @@ from nasc.compiler.space import (
     SEQUENTIAL,
     Alias,
     Alternative,
+    CompositeOp,
     Edge,
     EdgeLimit,
     InputSpec,
@@ -101,6 +110,7 @@ class Lowering:
     topologies: dict[str, Topology] = field(default_factory=dict)
     value_rules: dict[str, ValueRule] = field(default_factory=dict)
     templates: dict[str, RuleTemplate] = field(default_factory=dict)
+    composites: dict[str, CompositeOp] = field(default_factory=dict)
     made: dict[str, Rule] = field(default_factory=dict)
     instances: dict[str, list[str]] = field(default_factory=dict)
     env: dict[str, Value] = field(default_factory=dict)
@@ -480,7 +490,7 @@ class Lowering:
 
     def lower_aliases(self) -> None:
         for name, declared in self.names.items():
-            if declared.kind == "OpAlias":
+            if declared.kind == "OpAlias" and name not in self.composites:
                 self.alias(name)
 
     # ---- topologies
@@ -594,6 +604,9 @@ class Lowering:
                 self.report("E202", f"'{name}' is a nonterminal and takes no arguments", span)
                 return None
             return NT(name, span)
+        if name in self.composites:
+            self.used_values.add(name)
+            return composite_call(self, obj, source)
         if declared.kind in ("Primitive", "OpAlias"):
             made = self.call_options(obj, source)
             if made is None:
@@ -808,6 +821,7 @@ class Lowering:
                 Rule(name, tuple(alternatives), _doc(obj), self.name_span(source, obj, name))
             )
         self.check_unused_templates()
+        check_unused_composites(self, self.used_values)
         unused: list[ValueRule | RuleTemplate] = [
             *(v for n, v in self.value_rules.items() if n not in self.used_values),
             *(t for n, t in self.templates.items() if n not in self.used_values),
@@ -843,20 +857,6 @@ def _combinations(
     return combos
 
 
-def _arg_text(args: Any, free: list[str], given: dict[str, Value]) -> list[str]:
-    """Arguments in canonical form: positional first as written, then keywords."""
-    parts: list[str] = []
-    positional = True
-    for index, arg in enumerate(args):
-        key = arg.key or free[index]
-        if arg.key is None and positional:
-            parts.append(format_value(given[key]))
-        else:
-            positional = False
-            parts.append(f"{key}={format_value(given[key])}")
-    return parts
-
-
 def _literal_text(obj: Any) -> str:
     kind = _kind(obj)
     if kind == "Choice":
@@ -881,6 +881,7 @@ def lower(
     state.apply_overrides()
     state.lower_primitives()
     state.classify_rules()
+    classify_composites(state)
     state.lower_aliases()
     state.lower_topologies()
     rules = state.rules()
@@ -1023,6 +1024,7 @@ def lower(
         budgets=tuple(budgets),
         value_rules=tuple(state.value_rules.values()),
         rule_templates=tuple(state.templates.values()),
+        composites=tuple(state.composites.values()),
         path=modules.main,
     )
     return space, _distinct(state.diagnostics)

@@ -98,6 +98,8 @@ class ShapeAnalysis:
         return self.topology(template, shape, path)
 
     def primitive(self, prim: Prim, shape: Shape, path: tuple[str, ...]) -> set[Shape]:
+        if prim.body is not None:  # a composite operation: its sub-network
+            return self.template(prim.body, shape, path)
         op = OPS[prim.op]
         try:
             return {op.shape(shape, prim.param_dict)}

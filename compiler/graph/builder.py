@@ -73,6 +73,14 @@ class _Cut:
 
 
 @dataclass(frozen=True, slots=True)
+class _Scoped:
+    """A composite operation's body, its nodes in scope ``+ suffix`` (``/se(0.5)#0``)."""
+
+    chain: _Chain
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Misplaced:
     """A binary operation on an edge: an error when reached."""
 
@@ -90,7 +98,7 @@ class _Flatten:
     merge: tuple[Template, int] | None
 
 
-_Step = _Expand | _Apply | _Cut | _Misplaced | _Flatten
+_Step = _Expand | _Apply | _Cut | _Misplaced | _Flatten | _Scoped
 _Chain = tuple[_Step, ...]
 _CUT = _Cut()
 
@@ -135,6 +143,10 @@ class _Compiler:
             index = seen.get(t.name, 0)
             seen[t.name] = index + 1
             return (_Expand(first, t.name, f"/{t.name}#{index}"),)
+        if isinstance(t, Prim) and t.body is not None:  # a composite: no nonterminals inside
+            index = seen.get(t.text, 0)
+            seen[t.text] = index + 1
+            return (_Scoped(self.chain(t.body, first, {}), f"/{t.text}#{index}"),)
         if isinstance(t, Prim):
             kind = OPS[t.op].kind
             if kind == "identity":
@@ -251,6 +263,8 @@ class _Builder:
                 ref = self.apply(step, ref, scope)
             elif isinstance(step, _Flatten):
                 ref = self.flatten(step, children, ref, scope)
+            elif isinstance(step, _Scoped):
+                ref = self.run(step.chain, (), ref, scope + step.suffix)
             elif isinstance(step, _Cut):
                 shape = self.shape(ref)
                 if step.stride != 1:
@@ -283,7 +297,7 @@ class _Builder:
         while isinstance(t, NT):
             d = children[0]
             t, children = self.space.rule(d.nt).alternatives[d.alt].template, d.children
-        if isinstance(t, Prim) and OPS[t.op].kind == "binary":
+        if isinstance(t, Prim) and t.body is None and OPS[t.op].kind == "binary":
             return t
         raise self.fail("a topology's merge argument must be a binary operation", scope)
 

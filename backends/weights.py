@@ -31,6 +31,7 @@ from nasc.backends.weight_files import reading, unreadable, weight_file
 from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.ops import se_hidden
+from nasc.compiler.plugins import plugin
 from nasc.compiler.shapes import Shape
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import Diagnostic, error
@@ -183,6 +184,12 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
             *_conv(index, "conv_1.", source.features, half, one, 1, False),
             *_conv(index, "conv_2.", source.features, half, one, 1, False),
             *_batchnorm(index, "bn.", c_out),
+        ]
+    if op is IROp.PLUGIN:  # uniform in +-1/sqrt(fan_in), fan_in the size of a slice
+        found = plugin(str(node.attr("primitive")))
+        return [
+            ParamSpec(index, name, shape, fan_in=max(1, math.prod(shape[1:])))
+            for name, shape in found.tensor_shapes(source, node.plugin_params())
         ]
     if op is IROp.CLS_TOKEN:
         return [ParamSpec(index, "token", (c_out,), init="const")]

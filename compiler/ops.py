@@ -16,7 +16,7 @@ from typing import Literal
 from nasc.compiler.shapes import Shape, ShapeError
 from nasc.compiler.values import Relative, Value, describe_type, format_value
 
-Kind = Literal["layer", "activation", "unary", "binary", "identity", "zero"]
+Kind = Literal["layer", "activation", "unary", "binary", "identity", "zero", "plugin"]
 Params = Mapping[str, Value]
 ShapeRule = Callable[[Shape, Params], Shape]
 Check = Callable[[Value], str | None]

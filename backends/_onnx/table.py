@@ -15,6 +15,7 @@ import numpy as np
 
 from nasc.backends._onnx import elementwise as ew
 from nasc.backends._onnx.builder import OnnxBuilder, Sizes, each, onnx_pads
+from nasc.backends.plugins import lowering
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.shapes import Shape
 
@@ -372,6 +373,9 @@ TABLE: dict[IROp, Emitter] = {
         "Gather", [xs[0], b.const(np.array(0))], axis=1
     ),
 }
+TABLE[IROp.PLUGIN] = lambda b, i, node, shapes, xs: lowering(str(node.attr("primitive")), "onnx")(
+    b, i, node, shapes, xs
+)
 TABLE.update({IROp(name): _unary(name) for name in ew.UNARY})
 TABLE.update({IROp(name): _binary(name) for name in ew.BINARY})
 TABLE.update({IROp(name): _scaled_unary(name) for name in ew.SCALED_UNARY})

@@ -38,6 +38,7 @@ from nasc.backends._tensorflow.layers import (
     PosEmbed,
     Scaled,
 )
+from nasc.backends.plugins import lowering
 from nasc.backends.weights import SCALAR_INIT, Array
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.ops import padding as padding_of
@@ -600,5 +601,8 @@ TABLE: dict[IROp, Emitter] = {
     IROp.FACTORIZED_REDUCE: factorized_reduce,
     IROp.CLS_POOL: lambda b, i, node, shapes, xs: xs[0][:, 0],  # the first token, [N, D]
 }
+TABLE[IROp.PLUGIN] = lambda b, i, node, shapes, xs: lowering(
+    str(node.attr("primitive")), "tensorflow"
+)(b, i, node, shapes, xs)
 TABLE.update({IROp(name): _elementwise(name) for name in (*UNARY, *BINARY)})
 TABLE.update({IROp(name): scaled for name in SCALED})

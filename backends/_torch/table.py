@@ -45,6 +45,7 @@ from nasc.backends._torch.layers import (
     tokens,
     upsample,
 )
+from nasc.backends.plugins import lowering
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
@@ -241,6 +242,9 @@ TABLE: dict[IROp, Factory] = {
         inputs[0].features, node.shape.features, inputs[0].extent, initial
     ),
 }
+TABLE[IROp.PLUGIN] = lambda node, inputs, initial: lowering(str(node.attr("primitive")), "torch")(
+    node, inputs, initial
+)
 TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.UNARY.items()})
 TABLE.update({IROp(name): _binary(name, fn) for name, fn in ew.BINARY.items()})
 TABLE.update({IROp(name): _scalar(ew.SCALED_UNARY) for name in ew.SCALED_UNARY})
@@ -252,4 +256,4 @@ SHAREABLE = frozenset(
     | {IROp.RELU6, IROp.UPSAMPLE, IROp.CHANNEL_SHUFFLE, IROp.TOKENS, IROp.TO_IMAGE, IROp.CLS_POOL}
     | {IROp(name) for name in (*ew.UNARY, *ew.BINARY)}
 )
-TORCH_RNG = frozenset({IROp.ATTENTION})
+TORCH_RNG = frozenset({IROp.ATTENTION, IROp.PLUGIN})

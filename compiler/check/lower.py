@@ -22,6 +22,7 @@ from nasc.compiler.check.composite import (
     composite_call,
 )
 from nasc.compiler.ops import OPS
+from nasc.compiler.plugins import load_plugins
 from nasc.compiler.shapes import Layout
 from nasc.compiler.space import (
     NT,
@@ -316,6 +317,12 @@ class Lowering:
                     span,
                 )
             self.primitives[name] = PrimitiveDecl(name, tuple(params), _doc(obj), span)
+        if STD_DISPLAY_PATH in self.modules.modules:  # plugin primitives join the std
+            for name, plugin in load_plugins().primitives.items():
+                if name not in self.names:
+                    self.names[name] = _Declared("Primitive", None, Source.of("<plugin>", ""))
+                    doc = " ".join(plugin.doc.split()) or None
+                    self.primitives[name] = PrimitiveDecl(name, plugin.params, doc, None)
 
     def call(self, obj: Any, source: Source) -> tuple[Prim, dict[str, Value]] | None:
         """The primitive a call with fixed values makes, and the parameters it gives."""
@@ -586,6 +593,8 @@ class Lowering:
             hint = ""
             if name in OPS and STD_DISPLAY_PATH not in self.modules.modules:
                 hint = "add `import std` to use the standard library"
+            if name in load_plugins().broken:
+                hint = load_plugins().broken[name]
             notes = (hint,) if hint else ()
             self.report("E200", f"unknown name '{name}'" + suggest(name, self.names), span, *notes)
             return None

@@ -333,7 +333,11 @@ class _Builder:
                     f"'{prim.text}' cannot take its input {shape}: {exc}", scope
                 ) from None
             attrs = tuple(_resolve(name, value, shape) for name, value in prim.params)
-            made = step.made[id(shape)] = (IROp(prim.op), self.compiler.shape(out), attrs)
+            if OPS[prim.op].kind == "plugin":
+                ir_op, attrs = IROp.PLUGIN, (("primitive", prim.op), *attrs)
+            else:
+                ir_op = IROp(prim.op)
+            made = step.made[id(shape)] = (ir_op, self.compiler.shape(out), attrs)
         step.last[:] = shape, made
         ir_op, out, attrs = made
         self.rows.append(_node((ir_op, (source,), out, attrs, scope, prim.text)))

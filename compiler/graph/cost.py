@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from nasc.compiler.graph.ir import Graph, IROp, Node
 from nasc.compiler.ops import se_hidden
+from nasc.compiler.plugins import plugin
 from nasc.compiler.shapes import Shape
 
 CostRule = Callable[[Node, Shape], tuple[int, int]]
@@ -117,6 +118,14 @@ def _factorized_reduce(node: Node, source: Shape) -> tuple[int, int]:
     return weights + 2 * node.shape.features, weights * _positions(node.shape)
 
 
+def _plugin(node: Node, source: Shape) -> tuple[int, int]:
+    """What a plugin primitive declares: its tensors' sizes, and its MACs."""
+    found = plugin(str(node.attr("primitive")))
+    params = node.plugin_params()
+    macs = found.macs(source, params) if found.macs is not None else 0
+    return found.parameter_count(source, params), macs
+
+
 def _scalar(node: Node, source: Shape) -> tuple[int, int]:
     return 1, 0
 
@@ -142,6 +151,7 @@ COSTS.update(
         IROp.POS_EMBED: _pos_embed,
         IROp.SQUEEZE_EXCITE: _squeeze_excite,
         IROp.FACTORIZED_REDUCE: _factorized_reduce,
+        IROp.PLUGIN: _plugin,
     }
 )
 COSTS.update({op: _scalar for op in (*_LEARNED_SCALAR, *_LEARNED_BINARY)})

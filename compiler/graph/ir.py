@@ -54,6 +54,9 @@ class IROp(enum.StrEnum):
     CLS_POOL = "cls_pool"
     SQUEEZE_EXCITE = "squeeze_excite"
     FACTORIZED_REDUCE = "factorized_reduce"
+    # a primitive from an installed package (`nasc.compiler.plugins`): its name is the
+    # node's first attribute, ``primitive``; the rest are its parameters
+    PLUGIN = "plugin"
     # activations
     RELU = "relu"
     GELU = "gelu"
@@ -132,6 +135,10 @@ class Node(NamedTuple):
         value = self.attr(name)
         assert isinstance(value, int) and not isinstance(value, bool)
         return value
+
+    def plugin_params(self) -> dict[str, Value]:
+        """A plugin node's parameters (its attributes but ``primitive``)."""
+        return {key: value for key, value in self.attrs if key != "primitive"}
 
     def sizes(self, name: str) -> tuple[int, ...]:
         """A size attribute (``kernel``, ``stride``, ``dilation``) for every spatial

@@ -52,8 +52,11 @@ def _shape_rule(index: int, graph: Graph) -> list[str]:
     node = graph.nodes[index]
     source = graph.nodes[node.inputs[0]].shape
     params = dict(node.attrs)
+    name = node.op.value
+    if node.op is IROp.PLUGIN:
+        name, params = str(node.attr("primitive")), node.plugin_params()
     try:
-        expected = OPS[node.op.value].shape(source, params)
+        expected = OPS[name].shape(source, params)
     except ShapeError as exc:
         return [f"node {index}: {node.op.value} cannot take {source}: {exc}"]
     if expected != node.shape:

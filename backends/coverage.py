@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 
+from nasc.backends.plugins import plugins_without, require_lowerings
 from nasc.compiler.graph import Graph, IROp
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import error
@@ -40,4 +41,15 @@ def require_mapped(
     missing = unmapped(used, table)
     if missing:
         raise unmapped_error(backend, missing, where)
+    if IROp.PLUGIN in used:
+        require_lowerings(graph, backend.lower())
     return used
+
+
+def missing_in(graph: Graph, table: Container[IROp], backend: str) -> list[IROp]:
+    """The graph's ops a backend cannot map: those its table lacks, and ``plugin`` when a
+    plugin primitive of the graph has no lowering for the backend (named by NAME)."""
+    missing = unmapped(graph.ops(), table)
+    if IROp.PLUGIN not in missing and plugins_without(graph, backend):
+        missing.append(IROp.PLUGIN)
+    return missing

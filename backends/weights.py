@@ -31,6 +31,7 @@ from nasc.backends.weight_files import reading, unreadable, weight_file
 from nasc.compiler.backend_registry import BUILTIN, Backend, available_backends, load_backend
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.ops import se_hidden
+from nasc.compiler.plugins import plugin
 from nasc.compiler.shapes import Shape
 from nasc.dsl import NascError
 from nasc.dsl.diagnostics import Diagnostic, error
@@ -109,7 +110,7 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
     """The tensors of one node, whose (first) input has shape ``source``."""
     op, c_out = node.op, node.shape.features
     if op is IROp.CONV:
-        kernel = (node.int_attr("kernel"),) * source.rank
+        kernel = node.sizes("kernel")
         groups, bias = node.int_attr("groups"), node.attr("bias") is True
         return _conv(index, "", source.features, c_out, kernel, groups, bias)
     if op is IROp.LINEAR:
@@ -167,7 +168,7 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
     if op in SCALAR_INIT:
         return [ParamSpec(index, "b", (), init="const", value=SCALAR_INIT[op])]
     if op is IROp.CONV_TRANSPOSE:  # weight [in, out, *kernel], as torch and ONNX keep it
-        kernel = (node.int_attr("kernel"),) * source.rank
+        kernel = node.sizes("kernel")
         fan_in = c_out * math.prod(kernel)  # torch's ConvTranspose draws with this fan-in
         specs = [ParamSpec(index, "weight", (source.features, c_out, *kernel), fan_in=fan_in)]
         if node.attr("bias") is True:
@@ -177,6 +178,19 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
         width = source.features
         hidden = se_hidden(width, node.attr("ratio"))
         return [*_dense(index, "down.", width, hidden), *_dense(index, "up.", hidden, width)]
+    if op is IROp.FACTORIZED_REDUCE:
+        one, half = (1,) * source.rank, c_out // 2
+        return [
+            *_conv(index, "conv_1.", source.features, half, one, 1, False),
+            *_conv(index, "conv_2.", source.features, half, one, 1, False),
+            *_batchnorm(index, "bn.", c_out),
+        ]
+    if op is IROp.PLUGIN:  # uniform in +-1/sqrt(fan_in), fan_in the size of a slice
+        found = plugin(str(node.attr("primitive")))
+        return [
+            ParamSpec(index, name, shape, fan_in=max(1, math.prod(shape[1:])))
+            for name, shape in found.tensor_shapes(source, node.plugin_params())
+        ]
     if op is IROp.CLS_TOKEN:
         return [ParamSpec(index, "token", (c_out,), init="const")]
     if op is IROp.POS_EMBED:

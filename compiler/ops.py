@@ -14,9 +14,9 @@ from fractions import Fraction
 from typing import Literal
 
 from nasc.compiler.shapes import Shape, ShapeError
-from nasc.compiler.values import Relative, Value, describe_type
+from nasc.compiler.values import Relative, Value, describe_type, format_value
 
-Kind = Literal["layer", "activation", "unary", "binary", "identity", "zero"]
+Kind = Literal["layer", "activation", "unary", "binary", "identity", "zero", "plugin"]
 Params = Mapping[str, Value]
 ShapeRule = Callable[[Shape, Params], Shape]
 Check = Callable[[Value], str | None]
@@ -32,11 +32,51 @@ MAX_ELEMENTS = 2**40
 
 
 def _positive_int(value: Value) -> str | None:
+    if isinstance(value, tuple):
+        return f"must be one positive integer, got the list {format_value(value)}"
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return f"must be a positive integer, got {describe_type(value)} {value}"
     if value > MAX_SIZE:
         return f"must be at most {MAX_SIZE:,} (no framework can build it), got {value:.3g}"
     return None
+
+
+def _sizes(value: Value) -> str | None:
+    """A size, or one size per spatial dimension (``kernel=[1, 3, 3]``)."""
+    if not isinstance(value, tuple):
+        return _positive_int(value)
+    if not 1 <= len(value) <= 3:
+        return f"must list 1 to 3 sizes (one per spatial dimension), got {len(value)}"
+    for size in value:
+        wrong = _positive_int(size)
+        if wrong is not None:
+            return f"must list positive integers, got {size} in {list(value)}"
+    return None
+
+
+def per_dimension(value: Value, rank: int) -> tuple[int, ...]:
+    """A size for every one of ``rank`` spatial dimensions: one size repeated, or the
+    list as given (its length was checked against the rank by the shape rule).
+
+    >>> per_dimension(3, 2), per_dimension((1, 3, 3), 3)
+    ((3, 3), (1, 3, 3))
+    """
+    if isinstance(value, tuple):
+        return value
+    assert isinstance(value, int)
+    return (value,) * rank
+
+
+def _dimensions(shape: Shape, p: Params, *names: str) -> None:
+    """A list of sizes must give one per spatial dimension of the input."""
+    for name in names:
+        value = p[name]
+        if isinstance(value, tuple) and len(value) != shape.rank:
+            raise ShapeError(
+                f"{name}=[{', '.join(map(str, value))}] gives {len(value)} sizes but the input "
+                f"{shape} has {shape.rank} spatial dimension{'s' * (shape.rank != 1)}; "
+                f"write {shape.rank} sizes or one"
+            )
 
 
 def _non_negative_int(value: Value) -> str | None:
@@ -215,6 +255,7 @@ def _strided(extent: tuple[int, ...], stride: int) -> tuple[int, ...]:
 
 def _conv(shape: Shape, p: Params) -> Shape:
     _spatial(shape, "conv")
+    _dimensions(shape, p, "kernel", "stride", "dilation")
     channels = out_channels(p["channels"], shape.features)
     groups = _int(p["groups"]) or shape.features
     if _int(p["groups"]) == 0 and channels % shape.features:
@@ -227,16 +268,24 @@ def _conv(shape: Shape, p: Params) -> Shape:
             f"conv with groups={groups} needs input ({shape.features}) and output "
             f"({channels}) channels divisible by {groups}"
         )
-    return Shape("channels", channels, _padded(shape, p, _int(p["dilation"])))
+    return Shape("channels", channels, _padded(shape, p, p["dilation"]))
 
 
-def _padded(shape: Shape, p: Params, dilation: int = 1) -> tuple[int, ...]:
+def _padded(shape: Shape, p: Params, dilation: Value = 1) -> tuple[int, ...]:
     """The spatial sizes after a convolution or pool with parameters ``p``."""
-    kernel, stride, mode = _int(p["kernel"]), _int(p["stride"]), str(p["padding"])
-    extent = tuple(padded_size(n, kernel, stride, dilation, mode) for n in shape.extent)
+    rank, mode = shape.rank, str(p["padding"])
+    kernels, strides = per_dimension(p["kernel"], rank), per_dimension(p["stride"], rank)
+    dilations = per_dimension(dilation, rank)
+    extent = tuple(
+        padded_size(n, kernel, stride, dilated, mode)
+        for n, kernel, stride, dilated in zip(
+            shape.extent, kernels, strides, dilations, strict=True
+        )
+    )
     if min(extent) < 1:
-        reach = (kernel - 1) * dilation + 1
-        raise ShapeError(f"a window of {reach} does not fit the sizes of {shape}")
+        reach = [(k - 1) * d + 1 for k, d in zip(kernels, dilations, strict=True)]
+        window = reach[0] if len(set(reach)) == 1 else "x".join(map(str, reach))
+        raise ShapeError(f"a window of {window} does not fit the sizes of {shape}")
     return extent
 
 
@@ -268,6 +317,7 @@ def _groupnorm(shape: Shape, p: Params) -> Shape:
 def _pool(name: str) -> ShapeRule:
     def rule(shape: Shape, p: Params) -> Shape:
         _spatial(shape, name)
+        _dimensions(shape, p, "kernel", "stride")
         return Shape("channels", shape.features, _padded(shape, p))
 
     return rule
@@ -326,14 +376,18 @@ def _upsample(shape: Shape, p: Params) -> Shape:
 
 def _conv_transpose(shape: Shape, p: Params) -> Shape:
     _spatial(shape, "conv_transpose")
-    kernel, stride = _int(p["kernel"]), _int(p["stride"])
-    if kernel < stride or (kernel - stride) % 2:
-        raise ShapeError(
-            f"conv_transpose needs kernel >= stride with an even difference (so that the "
-            f"output is exactly stride times the input), got kernel={kernel}, stride={stride}"
-        )
+    _dimensions(shape, p, "kernel", "stride")
+    kernels = per_dimension(p["kernel"], shape.rank)
+    strides = per_dimension(p["stride"], shape.rank)
+    for kernel, stride in zip(kernels, strides, strict=True):
+        if kernel < stride or (kernel - stride) % 2:
+            raise ShapeError(
+                f"conv_transpose needs kernel >= stride with an even difference (so that the "
+                f"output is exactly stride times the input), got kernel={kernel}, stride={stride}"
+            )
     channels = out_channels(p["channels"], shape.features)
-    return Shape("channels", channels, tuple(size * stride for size in shape.extent))
+    extent = tuple(size * stride for size, stride in zip(shape.extent, strides, strict=True))
+    return Shape("channels", channels, extent)
 
 
 def _channel_shuffle(shape: Shape, p: Params) -> Shape:
@@ -388,6 +442,24 @@ def se_hidden(features: int, ratio: Value) -> int:
 def _squeeze_excite(shape: Shape, p: Params) -> Shape:
     _spatial(shape, "squeeze_excite")
     return shape
+
+
+def _factorized_reduce(shape: Shape, p: Params) -> Shape:
+    """DARTS's FactorizedReduce: two 1x1 stride-2 convolutions, the second on the input
+    shifted by one position, concatenated: even channels and even sizes, which it halves."""
+    _spatial(shape, "factorized_reduce")
+    channels = out_channels(p["channels"], shape.features)
+    if channels % 2:
+        raise ShapeError(
+            f"factorized_reduce needs an even number of output channels (two halves), "
+            f"got {channels}"
+        )
+    if any(size % 2 for size in shape.extent):
+        raise ShapeError(
+            f"factorized_reduce needs even sizes (its two strided halves must meet), "
+            f"but its input is {shape}"
+        )
+    return Shape("channels", channels, tuple(size // 2 for size in shape.extent))
 
 
 def _zero(shape: Shape, p: Params) -> Shape:
@@ -476,10 +548,10 @@ _LAYERS = (
         "layer",
         _conv,
         channels=_channels,
-        kernel=_positive_int,
-        stride=_positive_int,
+        kernel=_sizes,
+        stride=_sizes,
         groups=_non_negative_int,
-        dilation=_positive_int,
+        dilation=_sizes,
         bias=_boolean,
         padding=_padding_mode,
     ),
@@ -492,16 +564,16 @@ _LAYERS = (
         "avg_pool",
         "layer",
         _pool("avg_pool"),
-        kernel=_positive_int,
-        stride=_positive_int,
+        kernel=_sizes,
+        stride=_sizes,
         padding=_padding_mode,
     ),
     _op(
         "max_pool",
         "layer",
         _pool("max_pool"),
-        kernel=_positive_int,
-        stride=_positive_int,
+        kernel=_sizes,
+        stride=_sizes,
         padding=_padding_mode,
     ),
     _op("global_avg_pool", "layer", _global_avg_pool),
@@ -517,8 +589,8 @@ _LAYERS = (
         "layer",
         _conv_transpose,
         channels=_channels,
-        kernel=_positive_int,
-        stride=_positive_int,
+        kernel=_sizes,
+        stride=_sizes,
         bias=_boolean,
     ),
     _op("channel_shuffle", "layer", _channel_shuffle, groups=_positive_int),
@@ -528,6 +600,7 @@ _LAYERS = (
     _op("pos_embed", "layer", _sequence("pos_embed")),
     _op("cls_pool", "layer", _cls_pool),
     _op("squeeze_excite", "layer", _squeeze_excite, ratio=_unit_interval),
+    _op("factorized_reduce", "layer", _factorized_reduce, channels=_channels),
 )
 
 OPS: dict[str, OpDef] = {op.name: op for op in _LAYERS}

@@ -29,12 +29,19 @@ class Prim:
 
     ``text`` is how the primitive reads in a term: the alias name (``conv3x3``) or
     the call as written in canonical form (``conv(16, kernel=3)``).
+
+    A use of a composite operation (``op se(ratio=0.25) = Binary(...)``) is a `Prim`
+    too: ``op`` is the composite's name, ``params`` its parameters' values, and
+    ``body`` the sub-network it stands for, with those values in place (it holds no
+    nonterminals). It stays one unit in terms and derivations; the Graph builder
+    expands its body in a scope of its own.
     """
 
     op: str
     params: tuple[tuple[str, Value], ...]
     text: str
     span: Span | None = field(default=None, compare=False)
+    body: Template | None = None
 
     def param(self, name: str) -> Value:
         for key, value in self.params:
@@ -213,6 +220,19 @@ class Alias:
 
 
 @dataclass(frozen=True, slots=True)
+class CompositeOp:
+    """``op se(ratio=0.25) = Binary(multi, id, ...)``: a named, parametrised sub-network
+    of primitives and topologies. ``params`` are its parameters with their defaults
+    (None: the use must give a value); ``body`` is the term as written."""
+
+    name: str
+    params: tuple[tuple[str, Value | None], ...]
+    body: str
+    doc: str | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class InputSpec:
     layout: Layout
     dims: tuple[int, ...]
@@ -249,6 +269,7 @@ class Space:
     budgets: tuple[tuple[str, float], ...] = ()  # ("params" | "macs", upper bound)
     value_rules: tuple[ValueRule, ...] = ()
     rule_templates: tuple[RuleTemplate, ...] = ()
+    composites: tuple[CompositeOp, ...] = ()
     # `prune unreachable`: ops fed only by zero edges carry zeros onward instead of being
     # built (the hNB201 paper's semantics); by default they are built (NAS-Bench-201's)
     prune_unreachable: bool = False
@@ -313,7 +334,10 @@ class Space:
     @cached_property
     def docs(self) -> dict[str, str]:
         """Documentation of every named thing that has some (for hover and `nasc show`)."""
-        named: list[Rule | Topology | PrimitiveDecl | Alias | Param | ValueRule | RuleTemplate] = [
+        named: list[
+            Rule | Topology | PrimitiveDecl | Alias | Param | ValueRule | RuleTemplate | CompositeOp
+        ] = [
+            *self.composites,
             *self.value_rules,
             *self.rule_templates,
             *self.primitives,

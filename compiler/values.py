@@ -1,4 +1,5 @@
-"""Parameter values of primitives: numbers, strings, booleans and relative channels."""
+"""Parameter values of primitives: numbers, strings, booleans, relative channels, and
+lists of sizes (an anisotropic kernel ``[1, 3, 3]``: one size per spatial dimension)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class Relative:
         return f"*{float(factor):g}"
 
 
-Value = bool | int | float | str | Relative
+Value = bool | int | float | str | Relative | tuple[int, ...]
 
 
 def format_value(value: Value) -> str:
@@ -33,6 +34,8 @@ def format_value(value: Value) -> str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(size) for size in value) + "]"
     return str(value)
 
 
@@ -45,4 +48,6 @@ def describe_type(value: Value) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
+    if isinstance(value, tuple):
+        return "a list"
     return "a relative channel count"

@@ -196,6 +196,8 @@ class _Reader:
             self.take(True, "name")
         elif keyword == "op":
             self.take(True, "name")
+            if self.at("("):  # a composite's parameters
+                self.sequence("(", ")", self.argument, False)
             self.take(True, "=")
             self.call(True)
         elif keyword == "primitive":
@@ -316,6 +318,8 @@ class _Reader:
                 self.take(True, "|")
                 self.value(True)
             self.take(False, ")")
+        elif token is not None and token.text == "[":  # a list of sizes: [1, 3, 3]
+            self.sequence("[", "]", lambda brk: self.take(brk is not None, "number"), space)
         elif token is not None and token.kind in ("number", "string"):
             self.take(space, None, brk)
         else:

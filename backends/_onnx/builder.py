@@ -20,11 +20,30 @@ from nasc.compiler.ops import padding
 AttrValue = int | float | str | Sequence[int] | Sequence[float]
 
 
+Sizes = int | Sequence[int]
+"""One size for every spatial dimension, or a size per dimension."""
+
+
+def each(value: Sizes, rank: int) -> list[int]:
+    """One size per spatial dimension."""
+    return [value] * rank if isinstance(value, int) else list(value)
+
+
 def onnx_pads(
-    extent: Sequence[int], kernel: int, stride: int, dilation: int = 1, mode: str = "symmetric"
+    extent: Sequence[int],
+    kernel: Sizes,
+    stride: Sizes,
+    dilation: Sizes = 1,
+    mode: str = "symmetric",
 ) -> list[int]:
     """The ``pads`` attribute: every dimension's start, then every dimension's end."""
-    pads = [padding(n, kernel, stride, dilation, mode) for n in extent]
+    rank = len(extent)
+    pads = [
+        padding(n, k, s, d, mode)
+        for n, k, s, d in zip(
+            extent, each(kernel, rank), each(stride, rank), each(dilation, rank), strict=True
+        )
+    ]
     return [before for before, _ in pads] + [after for _, after in pads]
 
 

@@ -16,7 +16,7 @@ from onnx import ModelProto, TensorProto, helper, numpy_helper
 from nasc.backends._onnx.builder import OnnxBuilder
 from nasc.backends._onnx.external import load_external_data
 from nasc.backends._onnx.table import TABLE
-from nasc.backends.coverage import require_mapped, unmapped
+from nasc.backends.coverage import missing_in, require_mapped
 from nasc.backends.outputs import check_suffix
 from nasc.backends.weight_files import reading, weight_file
 from nasc.backends.weights import WeightSet, check_weights, weights_for
@@ -31,7 +31,7 @@ INPUT, OUTPUT, BATCH = "input", "output", "batch"
 
 def missing_ops(graph: Graph) -> list[IROp]:
     """The graph's ops this backend does not map, in IR order."""
-    return unmapped(graph.ops(), TABLE)
+    return missing_in(graph, TABLE, "onnx")
 
 
 def _value_info(name: str, shape: Shape) -> onnx.ValueInfoProto:

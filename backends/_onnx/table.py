@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from nasc.backends._onnx import elementwise as ew
-from nasc.backends._onnx.builder import OnnxBuilder, onnx_pads
+from nasc.backends._onnx.builder import OnnxBuilder, Sizes, each, onnx_pads
+from nasc.backends.plugins import lowering
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.shapes import Shape
 
@@ -26,19 +27,19 @@ def _conv(
     x: str,
     weight: str,
     source: Shape,
-    kernel: int,
-    stride: int = 1,
+    kernel: Sizes,
+    stride: Sizes = 1,
     groups: int = 1,
-    dilation: int = 1,
+    dilation: Sizes = 1,
     bias: str | None = None,
     padding: str = "symmetric",
 ) -> str:
     return b.op(
         "Conv",
         [x, weight] + ([bias] if bias else []),
-        kernel_shape=[kernel] * source.rank,
-        strides=[stride] * source.rank,
-        dilations=[dilation] * source.rank,
+        kernel_shape=each(kernel, source.rank),
+        strides=each(stride, source.rank),
+        dilations=each(dilation, source.rank),
         pads=onnx_pads(source.extent, kernel, stride, dilation, padding),
         group=groups,
     )
@@ -51,10 +52,10 @@ def conv(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list
         xs[0],
         b.weight(i, "weight"),
         shapes[0],
-        node.int_attr("kernel"),
-        node.int_attr("stride"),
+        node.sizes("kernel"),
+        node.sizes("stride"),
         node.int_attr("groups"),
-        node.int_attr("dilation"),
+        node.sizes("dilation"),
         bias,
         str(node.attr("padding")),
     )
@@ -121,9 +122,9 @@ def layernorm(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs:
 
 
 def pool(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
-    kernel, stride, source = node.int_attr("kernel"), node.int_attr("stride"), shapes[0]
-    kernels, strides = [kernel] * source.rank, [stride] * source.rank
-    pads = onnx_pads(source.extent, kernel, stride, 1, str(node.attr("padding")))
+    source = shapes[0]
+    kernels, strides = list(node.sizes("kernel")), list(node.sizes("stride"))
+    pads = onnx_pads(source.extent, kernels, strides, 1, str(node.attr("padding")))
     if node.op is IROp.MAX_POOL:
         return b.op("MaxPool", xs, kernel_shape=kernels, strides=strides, pads=pads)
     return b.op(
@@ -229,15 +230,15 @@ def upsample(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: 
 def conv_transpose(
     b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
 ) -> str:
-    source, kernel, stride = shapes[0], node.int_attr("kernel"), node.int_attr("stride")
+    kernels, strides = list(node.sizes("kernel")), list(node.sizes("stride"))
     bias = [b.weight(i, "bias")] if node.attr("bias") is True else []
-    pad = (kernel - stride) // 2
+    pads = [(k - s) // 2 for k, s in zip(kernels, strides, strict=True)]
     return b.op(
         "ConvTranspose",
         [xs[0], b.weight(i, "weight"), *bias],
-        kernel_shape=[kernel] * source.rank,
-        strides=[stride] * source.rank,
-        pads=[pad] * (2 * source.rank),
+        kernel_shape=kernels,
+        strides=strides,
+        pads=pads + pads,
     )
 
 
@@ -281,14 +282,47 @@ def squeeze_excite(
     return b.op("Mul", [xs[0], gate])
 
 
+def factorized_reduce(
+    b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
+) -> str:
+    """relu, two 1x1 stride-2 convs (the second on x[:, :, 1:, ...]), concat, batch norm."""
+    source = shapes[0]
+    rank = source.rank
+    x = b.op("Relu", [xs[0]])
+    axes = list(range(2, rank + 2))
+    shifted = b.op("Slice", [x, b.const([1] * rank), b.const([2**62] * rank), b.const(axes)])
+    shifted_shape = Shape("channels", source.features, tuple(n - 1 for n in source.extent))
+    halves = [
+        _conv(b, x, b.weight(i, "conv_1.weight"), source, 1, 2),
+        _conv(b, shifted, b.weight(i, "conv_2.weight"), shifted_shape, 1, 2),
+    ]
+    return _batchnorm(b, b.op("Concat", halves, axis=1), i, "bn.", 1e-5, 0.1)
+
+
 def _unary(name: str) -> Emitter:
     fn = ew.UNARY[name]
     return lambda b, i, node, shapes, xs: fn(b, xs[0])
 
 
+def _lifted(b: OnnxBuilder, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> list[str]:
+    """A binary operation's inputs, a vector [N, C] unsqueezed where the node's shape is
+    [N, C, ...] (a 1 for every position) or [N, L, C] (a 1 for the tokens)."""
+    out = node.shape
+    axes = [1] if out.layout == "sequence" else list(range(2, out.rank + 2))
+    return [
+        x if shape == out else b.op("Unsqueeze", [x, b.const(axes)])
+        for x, shape in zip(xs, shapes, strict=True)
+    ]
+
+
 def _binary(name: str) -> Emitter:
     fn = ew.BINARY[name]
-    return lambda b, i, node, shapes, xs: fn(b, xs[0], xs[1])
+
+    def emit(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+        x1, x2 = _lifted(b, node, shapes, xs)
+        return fn(b, x1, x2)
+
+    return emit
 
 
 def _scaled_unary(name: str) -> Emitter:
@@ -298,7 +332,12 @@ def _scaled_unary(name: str) -> Emitter:
 
 def _scaled_binary(name: str) -> Emitter:
     fn = ew.SCALED_BINARY[name]
-    return lambda b, i, node, shapes, xs: fn(b, xs[0], xs[1], b.weight(i, "b"))
+
+    def emit(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+        x1, x2 = _lifted(b, node, shapes, xs)
+        return fn(b, x1, x2, b.weight(i, "b"))
+
+    return emit
 
 
 TABLE: dict[IROp, Emitter] = {
@@ -329,10 +368,14 @@ TABLE: dict[IROp, Emitter] = {
     IROp.CLS_TOKEN: cls_token,
     IROp.POS_EMBED: lambda b, i, node, shapes, xs: b.op("Add", [xs[0], b.weight(i, "embedding")]),
     IROp.SQUEEZE_EXCITE: squeeze_excite,
+    IROp.FACTORIZED_REDUCE: factorized_reduce,
     IROp.CLS_POOL: lambda b, i, node, shapes, xs: b.op(
         "Gather", [xs[0], b.const(np.array(0))], axis=1
     ),
 }
+TABLE[IROp.PLUGIN] = lambda b, i, node, shapes, xs: lowering(str(node.attr("primitive")), "onnx")(
+    b, i, node, shapes, xs
+)
 TABLE.update({IROp(name): _unary(name) for name in ew.UNARY})
 TABLE.update({IROp(name): _binary(name) for name in ew.BINARY})
 TABLE.update({IROp(name): _scaled_unary(name) for name in ew.SCALED_UNARY})

@@ -16,7 +16,7 @@ import keras
 from nasc.backends._tensorflow.builder import KerasBuilder
 from nasc.backends._tensorflow.layers import NEEDS_NASC
 from nasc.backends._tensorflow.table import TABLE, channels_first, channels_last
-from nasc.backends.coverage import require_mapped, unmapped
+from nasc.backends.coverage import missing_in, require_mapped
 from nasc.backends.weights import WeightSet, weights_for
 from nasc.compiler.graph import Graph, IROp
 from nasc.dsl import NascError
@@ -25,7 +25,7 @@ from nasc.dsl.diagnostics import error
 
 def missing_ops(graph: Graph) -> list[IROp]:
     """The graph's ops this backend does not map, in IR order."""
-    return unmapped(graph.ops(), TABLE)
+    return missing_in(graph, TABLE, "tensorflow")
 
 
 def build_module(

@@ -12,6 +12,7 @@ average pools then rescaled so that padded positions are not counted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 from functools import partial
@@ -37,6 +38,7 @@ from nasc.backends._tensorflow.layers import (
     PosEmbed,
     Scaled,
 )
+from nasc.backends.plugins import lowering
 from nasc.backends.weights import SCALAR_INIT, Array
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.ops import padding as padding_of
@@ -69,14 +71,30 @@ _GAP = {
 
 
 Pads = tuple[tuple[int, int], ...]
+Sizes = int | tuple[int, ...]
 
 
-def _pads(source: Shape, kernel: int, stride: int, dilation: int, mode: str) -> Pads:
-    return tuple(padding_of(n, kernel, stride, dilation, mode) for n in source.extent)
+def _each(value: Sizes, rank: int) -> tuple[int, ...]:
+    """One size per spatial dimension."""
+    return value if isinstance(value, tuple) else (value,) * rank
+
+
+def _pads(source: Shape, kernel: Sizes, stride: Sizes, dilation: Sizes, mode: str) -> Pads:
+    rank = source.rank
+    return tuple(
+        padding_of(n, k, s, d, mode)
+        for n, k, s, d in zip(
+            source.extent,
+            _each(kernel, rank),
+            _each(stride, rank),
+            _each(dilation, rank),
+            strict=True,
+        )
+    )
 
 
 def _keras_padding(
-    source: Shape, kernel: int, stride: int, dilation: int, mode: str
+    source: Shape, kernel: Sizes, stride: Sizes, dilation: Sizes, mode: str
 ) -> tuple[str, Pads]:
     """Keras's padding word for the window, and the explicit pads needed first (or none)."""
     pads = _pads(source, kernel, stride, dilation, mode)
@@ -98,17 +116,18 @@ def _conv(
     x: Tensor,
     source: Shape,
     out: Shape,
-    kernel: int,
-    stride: int = 1,
+    kernel: Sizes,
+    stride: Sizes = 1,
     groups: int = 1,
-    dilation: int = 1,
+    dilation: Sizes = 1,
     bias: bool = False,
     prefix: str = "",
     padding: str = "symmetric",
 ) -> Tensor:
     rank = source.rank
+    kernel, stride, dilation = _each(kernel, rank), _each(stride, rank), _each(dilation, rank)
     config: dict[str, Any] = {"groups": groups, "use_bias": bias, "dilation_rate": dilation}
-    if stride > 1 and dilation > 1:  # Keras cannot stride a dilated convolution
+    if max(stride) > 1 and max(dilation) > 1:  # Keras cannot stride a dilated convolution
         pads = _pads(source, kernel, stride, dilation, padding)
         if any(before or after for before, after in pads):
             x = _zero_pad(b, i, part + "_pad", x, pads)
@@ -144,10 +163,10 @@ def conv(
         xs[0],
         shapes[0],
         node.shape,
-        node.int_attr("kernel"),
-        node.int_attr("stride"),
+        node.sizes("kernel"),
+        node.sizes("stride"),
         node.int_attr("groups"),
-        node.int_attr("dilation"),
+        node.sizes("dilation"),
         node.attr("bias") is True,
         padding=str(node.attr("padding")),
     )
@@ -236,7 +255,7 @@ def pool(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
     source, x = shapes[0], xs[0]
-    kernel, stride = node.int_attr("kernel"), node.int_attr("stride")
+    kernel, stride = node.sizes("kernel"), node.sizes("stride")
     word, pads = _keras_padding(source, kernel, stride, 1, str(node.attr("padding")))
     kind = _MAX if node.op is IROp.MAX_POOL else _AVG
     layer = b.layer(kind[source.rank], i, "pool", pool_size=kernel, strides=stride, padding=word)
@@ -247,11 +266,11 @@ def pool(
         return layer(ops.pad(x, widths, constant_values=-np.inf))
     # an average over the padded tensor, rescaled by the window's share of real positions
     real = np.pad(np.ones(source.extent), pads)
-    windows = np.lib.stride_tricks.sliding_window_view(real, (kernel,) * source.rank)
-    steps = tuple(slice(None, None, stride) for _ in pads)
+    windows = np.lib.stride_tricks.sliding_window_view(real, kernel)
+    steps = tuple(slice(None, None, step) for step in stride)
     counts = windows[steps].sum(axis=tuple(range(source.rank, 2 * source.rank)))
     counts = counts[tuple(slice(0, n) for n in node.shape.extent)]
-    scale = (kernel**source.rank / counts)[None, ..., None].astype(b.dtype)
+    scale = (math.prod(kernel) / counts)[None, ..., None].astype(b.dtype)
     return ops.multiply(layer(ops.pad(x, widths)), scale)
 
 
@@ -372,11 +391,26 @@ def mlp(b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list
     return b.layer(keras.layers.Dropout, i, "drop_b", rate=dropout)(y)
 
 
+def _lifted(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> list[Tensor]:
+    """A binary operation's inputs, a vector [N, C] reshaped to [N, 1, ..., 1, C] where
+    the node is channels-last [N, *spatial, C] (or [N, 1, C] for a sequence [N, L, C])."""
+    out = node.shape
+    ones = (1,) if out.layout == "sequence" else (1,) * out.rank
+    return [
+        x
+        if shape == out
+        else b.layer(keras.layers.Reshape, i, f"lift{k}", target_shape=(*ones, shape.features))(x)
+        for k, (x, shape) in enumerate(zip(xs, shapes, strict=True))
+    ]
+
+
 def scaled(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
     layer = b.layer(Scaled, i, node.op.value, function=node.op.value, initial=SCALAR_INIT[node.op])
-    y = layer(xs if len(xs) > 1 else xs[0])
+    y = layer(_lifted(b, i, node, shapes, xs) if len(xs) > 1 else xs[0])
     b.load_parts(layer, i, [("b", AS_IS)])
     return y
 
@@ -389,7 +423,7 @@ def _elementwise(name: str) -> Emitter:
     def emit(
         b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
     ) -> Tensor:
-        return fn(*xs)
+        return fn(*(_lifted(b, i, node, shapes, xs) if len(xs) > 1 else xs))
 
     return emit
 
@@ -435,7 +469,7 @@ def conv_transpose(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
     """Keras's `valid` transposed convolution, cropped by (kernel - stride) / 2 each side."""
-    rank, kernel, stride = shapes[0].rank, node.int_attr("kernel"), node.int_attr("stride")
+    rank, kernel, stride = shapes[0].rank, node.sizes("kernel"), node.sizes("stride")
     bias = node.attr("bias") is True
     layer = b.layer(
         _CONV_T[rank],
@@ -449,9 +483,9 @@ def conv_transpose(
     )
     y = layer(xs[0])
     b.load_parts(layer, i, conv_parts("", bias))  # [in, out, *k] -> [*k, out, in]
-    crop = (kernel - stride) // 2
-    if crop:
-        y = b.layer(_CROP[rank], i, "crop", cropping=crop)(y)
+    crop = tuple((k - s) // 2 for k, s in zip(kernel, stride, strict=True))
+    if any(crop):
+        y = b.layer(_CROP[rank], i, "crop", cropping=crop[0] if rank == 1 else crop)(y)
     return y
 
 
@@ -518,6 +552,25 @@ def squeeze_excite(
     return b.layer(keras.layers.Multiply, i, "excite")([xs[0], gate])
 
 
+def factorized_reduce(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """relu, two 1x1 stride-2 convs (the second on the input cropped by one position at
+    the start of every spatial axis), concatenated along the channels, batch norm."""
+    source, out = shapes[0], node.shape
+    half = Shape("channels", out.features // 2, out.extent)
+    x = b.layer(keras.layers.ReLU, i, "relu")(xs[0])
+    crop = ((1, 0),) * source.rank
+    shifted = b.layer(
+        _CROP[source.rank], i, "shift", cropping=crop[0] if source.rank == 1 else crop
+    )(x)
+    shifted_shape = Shape("channels", source.features, tuple(n - 1 for n in source.extent))
+    first = _conv(b, i, "conv_1", x, source, half, 1, 2, prefix="conv_1.")
+    second = _conv(b, i, "conv_2", shifted, shifted_shape, half, 1, 2, prefix="conv_2.")
+    y = b.layer(keras.layers.Concatenate, i, "concat", axis=-1)([first, second])
+    return _batchnorm(b, i, "bn", y, "bn.", 1e-5, 0.1)
+
+
 TABLE: dict[IROp, Emitter] = {
     IROp.ZERO: zero,
     IROp.SUM: total,
@@ -545,7 +598,11 @@ TABLE: dict[IROp, Emitter] = {
     IROp.CLS_TOKEN: cls_token,
     IROp.POS_EMBED: pos_embed,
     IROp.SQUEEZE_EXCITE: squeeze_excite,
+    IROp.FACTORIZED_REDUCE: factorized_reduce,
     IROp.CLS_POOL: lambda b, i, node, shapes, xs: xs[0][:, 0],  # the first token, [N, D]
 }
+TABLE[IROp.PLUGIN] = lambda b, i, node, shapes, xs: lowering(
+    str(node.attr("primitive")), "tensorflow"
+)(b, i, node, shapes, xs)
 TABLE.update({IROp(name): _elementwise(name) for name in (*UNARY, *BINARY)})
 TABLE.update({IROp(name): scaled for name in SCALED})

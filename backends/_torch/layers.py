@@ -27,12 +27,31 @@ _AVG = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)
 _MAX = (F.max_pool1d, F.max_pool2d, F.max_pool3d)
 
 
+Sizes = int | tuple[int, ...]
+"""A size for every spatial dimension, or one for all (``kernel=[1, 3, 3]`` or ``3``)."""
+
+
+def each(value: Sizes, rank: int) -> tuple[int, ...]:
+    """One size per spatial dimension."""
+    return value if isinstance(value, tuple) else (value,) * rank
+
+
 @cache
 def _pads(
-    extent: tuple[int, ...], kernel: int, stride: int, dilation: int = 1, mode: str = "symmetric"
+    extent: tuple[int, ...],
+    kernel: Sizes,
+    stride: Sizes,
+    dilation: Sizes = 1,
+    mode: str = "symmetric",
 ) -> tuple[tuple[int, ...], tuple[int, ...] | None]:
     """Symmetric padding per dimension, or None and the explicit F.pad list (last dim first)."""
-    pads = [padding_of(n, kernel, stride, dilation, mode) for n in extent]
+    rank = len(extent)
+    pads = [
+        padding_of(n, k, s, d, mode)
+        for n, k, s, d in zip(
+            extent, each(kernel, rank), each(stride, rank), each(dilation, rank), strict=True
+        )
+    ]
     if all(before == after for before, after in pads):
         return tuple(before for before, _ in pads), None
     explicit = tuple(p for before_after in reversed(pads) for p in before_after)
@@ -46,22 +65,23 @@ class Conv(nn.Module):
         self,
         c_in: int,
         c_out: int,
-        kernel: int,
+        kernel: Sizes,
         extent: Sequence[int],
-        stride: int = 1,
+        stride: Sizes = 1,
         groups: int = 1,
-        dilation: int = 1,
+        dilation: Sizes = 1,
         bias: bool = False,
         initial: Initial | None = None,
         padding_mode: str = "symmetric",
     ) -> None:
         init_module(self)
         rank = len(extent)
-        fan_in = (c_in // groups) * kernel**rank
+        kernels = each(kernel, rank)
+        fan_in = (c_in // groups) * math.prod(kernels)
         padding, pre_pad = _pads(tuple(extent), kernel, stride, dilation, padding_mode)
         making = initial or Initial.standalone()
         params = self._parameters
-        making.uniform(params, "weight", (c_out, c_in // groups, *(kernel,) * rank), fan_in)
+        making.uniform(params, "weight", (c_out, c_in // groups, *kernels), fan_in)
         if bias:
             making.uniform(params, "bias", (c_out,), fan_in)
         else:
@@ -80,9 +100,9 @@ class Conv(nn.Module):
 
     weight: nn.Parameter
     bias: nn.Parameter | None
-    stride: int
+    stride: Sizes
     groups: int
-    dilation: int
+    dilation: Sizes
     padding: tuple[int, ...]
     pre_pad: tuple[int, ...] | None
     conv: Callable[..., Tensor]
@@ -196,15 +216,16 @@ class Pool(nn.Module):
     def __init__(
         self,
         kind: str,
-        kernel: int,
-        stride: int,
+        kernel: Sizes,
+        stride: Sizes,
         extent: Sequence[int],
         padding_mode: str = "symmetric",
     ) -> None:
         init_module(self)
         rank = len(extent)
         padding, pre_pad = _pads(tuple(extent), kernel, stride, 1, padding_mode)
-        if any(2 * p > kernel for p in padding):  # beyond what torch's pools can pad
+        if any(2 * p > k for p, k in zip(padding, each(kernel, rank), strict=True)):
+            # beyond what torch's pools can pad
             padding, pre_pad = (0,) * rank, _pads_explicit(extent, kernel, stride, padding_mode)
         pool = (_AVG if kind == "avg" else _MAX)[rank - 1]
         if kind == "avg" and pre_pad is not None:
@@ -222,8 +243,8 @@ class Pool(nn.Module):
         )
 
     kind: str
-    kernel: int
-    stride: int
+    kernel: Sizes
+    stride: Sizes
     padding: tuple[int, ...]
     pre_pad: tuple[int, ...] | None
     pool: Callable[..., Tensor]
@@ -242,8 +263,14 @@ class Pool(nn.Module):
         return f"{self.kind}, kernel={self.kernel}, stride={self.stride}"
 
 
-def _pads_explicit(extent: Sequence[int], kernel: int, stride: int, mode: str) -> tuple[int, ...]:
-    pads = [padding_of(n, kernel, stride, 1, mode) for n in extent]
+def _pads_explicit(
+    extent: Sequence[int], kernel: Sizes, stride: Sizes, mode: str
+) -> tuple[int, ...]:
+    rank = len(extent)
+    pads = [
+        padding_of(n, k, s, 1, mode)
+        for n, k, s in zip(extent, each(kernel, rank), each(stride, rank), strict=True)
+    ]
     return tuple(p for before_after in reversed(pads) for p in before_after)
 
 
@@ -422,29 +449,31 @@ class ConvTranspose(nn.Module):
         self,
         c_in: int,
         c_out: int,
-        kernel: int,
+        kernel: Sizes,
         rank: int,
-        stride: int,
+        stride: Sizes,
         bias: bool,
         initial: Initial | None = None,
     ) -> None:
         init_module(self)
-        fan_in = c_out * kernel**rank  # what torch's ConvTranspose draws with
+        kernels, strides = each(kernel, rank), each(stride, rank)
+        fan_in = c_out * math.prod(kernels)  # what torch's ConvTranspose draws with
         making = initial or Initial.standalone()
         params = self._parameters
-        making.uniform(params, "weight", (c_in, c_out, *(kernel,) * rank), fan_in)
+        making.uniform(params, "weight", (c_in, c_out, *kernels), fan_in)
         if bias:
             making.uniform(params, "bias", (c_out,), fan_in)
         else:
             params["bias"] = None
         if initial is None:
             making.finish()
-        attach(self, stride=stride, padding=(kernel - stride) // 2, conv=_CONV_T[rank - 1])
+        padding = tuple((k - s) // 2 for k, s in zip(kernels, strides, strict=True))
+        attach(self, stride=strides, padding=padding, conv=_CONV_T[rank - 1])
 
     weight: nn.Parameter
     bias: nn.Parameter | None
-    stride: int
-    padding: int
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
     conv: Callable[..., Tensor]
 
     def forward(self, x: Tensor) -> Tensor:
@@ -524,3 +553,33 @@ class SqueezeExcite(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         gate = torch.sigmoid(self.up(F.relu(self.down(x.flatten(2).mean(-1)))))
         return x * gate.reshape(*gate.shape, *(1,) * (x.dim() - 2))
+
+
+class FactorizedReduce(nn.Module):
+    """DARTS's FactorizedReduce on [N, C, ...] of even sizes: relu, two 1x1 stride-2
+    convolutions to half the channels each, the second on the input shifted by one
+    position, concatenated along the channels, then batch norm."""
+
+    def __init__(
+        self, c_in: int, c_out: int, extent: Sequence[int], initial: Initial | None = None
+    ) -> None:
+        init_module(self)
+        making = initial or Initial.standalone()
+        shifted = [n - 1 for n in extent]
+        modules = self._modules
+        modules["conv_1"] = Conv(c_in, c_out // 2, 1, extent, 2, initial=making)
+        modules["conv_2"] = Conv(c_in, c_out // 2, 1, shifted, 2, initial=making)
+        modules["bn"] = BatchNorm(c_out, initial=making)
+        if initial is None:
+            making.finish()
+        attach(self, shift=(slice(None), slice(None), *(slice(1, None),) * len(extent)))
+
+    conv_1: Conv
+    conv_2: Conv
+    bn: BatchNorm
+    shift: tuple[slice, ...]
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.relu(x)
+        out: Tensor = self.bn(torch.cat([self.conv_1(x), self.conv_2(x[self.shift])], dim=1))
+        return out

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from nasc.backends._torch.initial import Initial
 from nasc.backends._torch.recipes import Recipe, record
 from nasc.backends._torch.table import SHAREABLE, TABLE, TORCH_RNG
-from nasc.backends.coverage import require_mapped, unmapped
+from nasc.backends.coverage import missing_in, require_mapped
 from nasc.compiler.graph import Graph, IROp, Node
 from nasc.compiler.shapes import Shape
 
@@ -72,7 +72,7 @@ _RECIPES: dict[Any, Recipe | None] = {}
 
 def missing_ops(graph: Graph) -> list[IROp]:
     """The graph's ops this backend does not map, in IR order."""
-    return unmapped(graph.ops(), TABLE)
+    return missing_in(graph, TABLE, "torch")
 
 
 def build_module(graph: Graph, seed: int = 0) -> GraphModule:

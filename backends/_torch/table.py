@@ -27,6 +27,7 @@ from nasc.backends._torch.layers import (
     ClsToken,
     Conv,
     ConvTranspose,
+    FactorizedReduce,
     Function,
     Linear,
     NB201Basic,
@@ -44,6 +45,7 @@ from nasc.backends._torch.layers import (
     tokens,
     upsample,
 )
+from nasc.backends.plugins import lowering
 from nasc.compiler.graph import IROp, Node
 from nasc.compiler.ops import se_hidden
 from nasc.compiler.shapes import Shape
@@ -98,11 +100,11 @@ def _conv(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     return Conv(
         source.features,
         node.shape.features,
-        node.int_attr("kernel"),
+        node.sizes("kernel"),
         source.extent,
-        node.int_attr("stride"),
+        node.sizes("stride"),
         node.int_attr("groups"),
-        node.int_attr("dilation"),
+        node.sizes("dilation"),
         node.attr("bias") is True,
         initial,
         str(node.attr("padding")),
@@ -130,8 +132,8 @@ def _pool(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
     kind = "avg" if node.op is IROp.AVG_POOL else "max"
     return Pool(
         kind,
-        node.int_attr("kernel"),
-        node.int_attr("stride"),
+        node.sizes("kernel"),
+        node.sizes("stride"),
         inputs[0].extent,
         str(node.attr("padding")),
     )
@@ -158,9 +160,22 @@ def _concat(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Modul
 def _scalar(table: Mapping[str, tuple[Callable[..., Tensor], float]]) -> Factory:
     def make(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
         fn, value = table[node.op.value]
-        return ew.LearnedScalar(node.op.value, fn, value)
+        return ew.LearnedScalar(node.op.value, _broadcast(fn, node, inputs), value)
 
     return make
+
+
+def _binary(name: str, fn: Callable[..., Tensor]) -> Factory:
+    return lambda node, inputs, initial: Function(name, _broadcast(fn, node, inputs))
+
+
+def _broadcast(
+    fn: Callable[..., Tensor], node: Node, inputs: tuple[Shape, ...]
+) -> Callable[..., Tensor]:
+    """``fn``, its vector inputs first lifted to the node's shape where they differ."""
+    if all(shape == node.shape for shape in inputs):
+        return fn
+    return ew.broadcasting(fn, tuple(ew.lift_index(shape, node.shape) for shape in inputs))
 
 
 TABLE: dict[IROp, Factory] = {
@@ -202,9 +217,9 @@ TABLE: dict[IROp, Factory] = {
     IROp.CONV_TRANSPOSE: lambda node, inputs, initial: ConvTranspose(
         inputs[0].features,
         node.shape.features,
-        node.int_attr("kernel"),
+        node.sizes("kernel"),
         inputs[0].rank,
-        node.int_attr("stride"),
+        node.sizes("stride"),
         node.attr("bias") is True,
         initial,
     ),
@@ -223,9 +238,15 @@ TABLE: dict[IROp, Factory] = {
     IROp.SQUEEZE_EXCITE: lambda node, inputs, initial: SqueezeExcite(
         inputs[0].features, se_hidden(inputs[0].features, node.attr("ratio")), initial
     ),
+    IROp.FACTORIZED_REDUCE: lambda node, inputs, initial: FactorizedReduce(
+        inputs[0].features, node.shape.features, inputs[0].extent, initial
+    ),
 }
+TABLE[IROp.PLUGIN] = lambda node, inputs, initial: lowering(str(node.attr("primitive")), "torch")(
+    node, inputs, initial
+)
 TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.UNARY.items()})
-TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.BINARY.items()})
+TABLE.update({IROp(name): _binary(name, fn) for name, fn in ew.BINARY.items()})
 TABLE.update({IROp(name): _scalar(ew.SCALED_UNARY) for name in ew.SCALED_UNARY})
 TABLE.update({IROp(name): _scalar(ew.SCALED_BINARY) for name in ew.SCALED_BINARY})
 
@@ -235,4 +256,4 @@ SHAREABLE = frozenset(
     | {IROp.RELU6, IROp.UPSAMPLE, IROp.CHANNEL_SHUFFLE, IROp.TOKENS, IROp.TO_IMAGE, IROp.CLS_POOL}
     | {IROp(name) for name in (*ew.UNARY, *ew.BINARY)}
 )
-TORCH_RNG = frozenset({IROp.ATTENTION})
+TORCH_RNG = frozenset({IROp.ATTENTION, IROp.PLUGIN})

@@ -176,7 +176,7 @@ def _top_kinds(space: Space) -> dict[str, set[str]]:
                 t = alt.template
                 if isinstance(t, NT):
                     new = kinds.get(t.name, set())
-                elif isinstance(t, Prim) and OPS[t.op].kind == "binary":
+                elif isinstance(t, Prim) and t.body is None and OPS[t.op].kind == "binary":
                     new = {"binary"}
                 else:
                     new = {"other"}
@@ -196,7 +196,8 @@ def merges(space: Space) -> list[Diagnostic]:
         places.append((NT(start.name, start.span), False))
     for template, is_merge in places:
         if isinstance(template, Prim):
-            can = {"binary"} if OPS[template.op].kind == "binary" else {"other"}
+            binary = template.body is None and OPS[template.op].kind == "binary"
+            can = {"binary"} if binary else {"other"}
         elif isinstance(template, NT):
             can = kinds.get(template.name, set())
         else:

@@ -7,18 +7,29 @@ definitions; the grammar-level checks run on the Space it returns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from nasc.compiler.check.composite import (
+    canonical_args as _arg_text,
+)
+from nasc.compiler.check.composite import (
+    check_unused_composites,
+    classify_composites,
+    composite_call,
+)
 from nasc.compiler.ops import OPS
+from nasc.compiler.plugins import load_plugins
 from nasc.compiler.shapes import Layout
 from nasc.compiler.space import (
     NT,
     SEQUENTIAL,
     Alias,
     Alternative,
+    CompositeOp,
     Edge,
     EdgeLimit,
     InputSpec,
@@ -100,6 +111,7 @@ class Lowering:
     topologies: dict[str, Topology] = field(default_factory=dict)
     value_rules: dict[str, ValueRule] = field(default_factory=dict)
     templates: dict[str, RuleTemplate] = field(default_factory=dict)
+    composites: dict[str, CompositeOp] = field(default_factory=dict)
     made: dict[str, Rule] = field(default_factory=dict)
     instances: dict[str, list[str]] = field(default_factory=dict)
     env: dict[str, Value] = field(default_factory=dict)
@@ -193,6 +205,8 @@ class Lowering:
             return str(obj.value)
         if kind == "Boolean":
             return bool(obj.value == "true")
+        if kind == "Sizes":
+            return tuple(int(item.value) for item in obj.sizes)
         text = obj.value
         return float(text) if any(c in text for c in ".eE") else int(text)
 
@@ -230,6 +244,15 @@ class Lowering:
                         continue
                     found.append((value, weight))
             return found
+        if kind == "Sizes":
+            wrong = [i.value for i in obj.sizes if not re.fullmatch(r"[-+]?\d+", i.value)]
+            if wrong:
+                self.report(
+                    "E203",
+                    f"a list of sizes holds integers (one per spatial dimension), found {wrong[0]}",
+                    source.span_of(obj),
+                )
+                return None
         if kind != "Call":
             return [(self.constant(obj), 1.0)]
         span = source.span_of(obj)
@@ -294,6 +317,12 @@ class Lowering:
                     span,
                 )
             self.primitives[name] = PrimitiveDecl(name, tuple(params), _doc(obj), span)
+        if STD_DISPLAY_PATH in self.modules.modules:  # plugin primitives join the std
+            for name, plugin in load_plugins().primitives.items():
+                if name not in self.names:
+                    self.names[name] = _Declared("Primitive", None, Source.of("<plugin>", ""))
+                    doc = " ".join(plugin.doc.split()) or None
+                    self.primitives[name] = PrimitiveDecl(name, plugin.params, doc, None)
 
     def call(self, obj: Any, source: Source) -> tuple[Prim, dict[str, Value]] | None:
         """The primitive a call with fixed values makes, and the parameters it gives."""
@@ -468,7 +497,7 @@ class Lowering:
 
     def lower_aliases(self) -> None:
         for name, declared in self.names.items():
-            if declared.kind == "OpAlias":
+            if declared.kind == "OpAlias" and name not in self.composites:
                 self.alias(name)
 
     # ---- topologies
@@ -564,6 +593,8 @@ class Lowering:
             hint = ""
             if name in OPS and STD_DISPLAY_PATH not in self.modules.modules:
                 hint = "add `import std` to use the standard library"
+            if name in load_plugins().broken:
+                hint = load_plugins().broken[name]
             notes = (hint,) if hint else ()
             self.report("E200", f"unknown name '{name}'" + suggest(name, self.names), span, *notes)
             return None
@@ -582,6 +613,9 @@ class Lowering:
                 self.report("E202", f"'{name}' is a nonterminal and takes no arguments", span)
                 return None
             return NT(name, span)
+        if name in self.composites:
+            self.used_values.add(name)
+            return composite_call(self, obj, source)
         if declared.kind in ("Primitive", "OpAlias"):
             made = self.call_options(obj, source)
             if made is None:
@@ -796,6 +830,7 @@ class Lowering:
                 Rule(name, tuple(alternatives), _doc(obj), self.name_span(source, obj, name))
             )
         self.check_unused_templates()
+        check_unused_composites(self, self.used_values)
         unused: list[ValueRule | RuleTemplate] = [
             *(v for n, v in self.value_rules.items() if n not in self.used_values),
             *(t for n, t in self.templates.items() if n not in self.used_values),
@@ -831,20 +866,6 @@ def _combinations(
     return combos
 
 
-def _arg_text(args: Any, free: list[str], given: dict[str, Value]) -> list[str]:
-    """Arguments in canonical form: positional first as written, then keywords."""
-    parts: list[str] = []
-    positional = True
-    for index, arg in enumerate(args):
-        key = arg.key or free[index]
-        if arg.key is None and positional:
-            parts.append(format_value(given[key]))
-        else:
-            positional = False
-            parts.append(f"{key}={format_value(given[key])}")
-    return parts
-
-
 def _literal_text(obj: Any) -> str:
     kind = _kind(obj)
     if kind == "Choice":
@@ -855,6 +876,8 @@ def _literal_text(obj: Any) -> str:
         return f"*{obj.factor.value}"
     if kind == "Quoted":
         return repr(obj.value)
+    if kind == "Sizes":
+        return "[" + ", ".join(str(item.value) for item in obj.sizes) + "]"
     return str(obj.value)
 
 
@@ -867,6 +890,7 @@ def lower(
     state.apply_overrides()
     state.lower_primitives()
     state.classify_rules()
+    classify_composites(state)
     state.lower_aliases()
     state.lower_topologies()
     rules = state.rules()
@@ -1009,6 +1033,7 @@ def lower(
         budgets=tuple(budgets),
         value_rules=tuple(state.value_rules.values()),
         rule_templates=tuple(state.templates.values()),
+        composites=tuple(state.composites.values()),
         path=modules.main,
     )
     return space, _distinct(state.diagnostics)

@@ -207,6 +207,7 @@ class _Matcher:
         self.canonical = canonical_alternatives(space)
         self.decls = {p.name: p for p in space.primitives}
         self.aliases = {a.name: a for a in space.aliases}
+        self.composites = {c.name: c for c in space.composites}
         self.prims: dict[str, tuple[str, tuple[tuple[str, Value], ...]] | NascError] = {}
         self.memo: dict[tuple[str, str], Derivation | None] = {}
 
@@ -225,18 +226,24 @@ class _Matcher:
 
     def _resolve(self, call: Call) -> tuple[str, tuple[tuple[str, Value], ...]]:
         alias = self.aliases.get(call.name)
+        composite = self.composites.get(call.name)
         if alias is not None:
             op, params, bound = alias.prim.op, dict(alias.prim.params), dict(alias.bound)
+            free = [name for name, _ in self.decls[op].params if name not in bound]
+        elif composite is not None:  # its values as a use gives them (defaults filled)
+            op, bound = call.name, {}
+            params = {name: value for name, value in composite.params if value is not None}
+            free = [name for name, _ in composite.params]
         elif call.name in self.decls:
             op, params, bound = call.name, dict(self.decls[call.name].params), {}
+            free = [name for name, _ in self.decls[op].params]
         else:
-            names = [*self.decls, *self.aliases, *self.space.topology_map]
+            names = [*self.decls, *self.aliases, *self.composites, *self.space.topology_map]
             raise _fail(
                 f"unknown primitive '{call.name}'" + suggest(call.name, names),
                 call.col,
                 call.col + len(call.name),
             )
-        free = [name for name, _ in self.decls[op].params if name not in bound]
         given: dict[str, Value] = {}
         for i, arg in enumerate(call.args):
             if isinstance(arg, Call):
@@ -254,7 +261,7 @@ class _Matcher:
                 )
             given[free[i]] = arg_value
         for key, value, col in call.keywords:
-            if key not in params:
+            if key not in params and key not in free:
                 raise _fail(
                     f"'{call.name}' has no parameter '{key}'" + suggest(key, params),
                     col,
@@ -263,6 +270,8 @@ class _Matcher:
                 )
             given[key] = value
         params.update(given)
+        if composite is not None:  # in the order the op declares them
+            return op, tuple((name, params[name]) for name in free if name in params)
         return op, tuple(params.items())
 
     def nt(self, name: str, call: Call) -> Derivation | None:

@@ -22,7 +22,7 @@ from nasc.compiler.derive.derivation import Derivation
 from nasc.compiler.derive.terms import format_term
 from nasc.compiler.graph.ir import Graph, IROp, Node
 from nasc.compiler.ops import OPS, out_channels
-from nasc.compiler.shapes import Shape, ShapeError
+from nasc.compiler.shapes import Shape, ShapeError, broadcast
 from nasc.compiler.space import NT, Edge, Prim, Space, Template, Topology, nonterminals_in
 from nasc.compiler.values import Value
 from nasc.dsl import NascError
@@ -73,6 +73,14 @@ class _Cut:
 
 
 @dataclass(frozen=True, slots=True)
+class _Scoped:
+    """A composite operation's body, its nodes in scope ``+ suffix`` (``/se(0.5)#0``)."""
+
+    chain: _Chain
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Misplaced:
     """A binary operation on an edge: an error when reached."""
 
@@ -90,7 +98,7 @@ class _Flatten:
     merge: tuple[Template, int] | None
 
 
-_Step = _Expand | _Apply | _Cut | _Misplaced | _Flatten
+_Step = _Expand | _Apply | _Cut | _Misplaced | _Flatten | _Scoped
 _Chain = tuple[_Step, ...]
 _CUT = _Cut()
 
@@ -135,6 +143,10 @@ class _Compiler:
             index = seen.get(t.name, 0)
             seen[t.name] = index + 1
             return (_Expand(first, t.name, f"/{t.name}#{index}"),)
+        if isinstance(t, Prim) and t.body is not None:  # a composite: no nonterminals inside
+            index = seen.get(t.text, 0)
+            seen[t.text] = index + 1
+            return (_Scoped(self.chain(t.body, first, {}), f"/{t.text}#{index}"),)
         if isinstance(t, Prim):
             kind = OPS[t.op].kind
             if kind == "identity":
@@ -251,6 +263,8 @@ class _Builder:
                 ref = self.apply(step, ref, scope)
             elif isinstance(step, _Flatten):
                 ref = self.flatten(step, children, ref, scope)
+            elif isinstance(step, _Scoped):
+                ref = self.run(step.chain, (), ref, scope + step.suffix)
             elif isinstance(step, _Cut):
                 shape = self.shape(ref)
                 if step.stride != 1:
@@ -283,7 +297,7 @@ class _Builder:
         while isinstance(t, NT):
             d = children[0]
             t, children = self.space.rule(d.nt).alternatives[d.alt].template, d.children
-        if isinstance(t, Prim) and OPS[t.op].kind == "binary":
+        if isinstance(t, Prim) and t.body is None and OPS[t.op].kind == "binary":
             return t
         raise self.fail("a topology's merge argument must be a binary operation", scope)
 
@@ -319,7 +333,11 @@ class _Builder:
                     f"'{prim.text}' cannot take its input {shape}: {exc}", scope
                 ) from None
             attrs = tuple(_resolve(name, value, shape) for name, value in prim.params)
-            made = step.made[id(shape)] = (IROp(prim.op), self.compiler.shape(out), attrs)
+            if OPS[prim.op].kind == "plugin":
+                ir_op, attrs = IROp.PLUGIN, (("primitive", prim.op), *attrs)
+            else:
+                ir_op = IROp(prim.op)
+            made = step.made[id(shape)] = (ir_op, self.compiler.shape(out), attrs)
         step.last[:] = shape, made
         ir_op, out, attrs = made
         self.rows.append(_node((ir_op, (source,), out, attrs, scope, prim.text)))
@@ -358,10 +376,19 @@ class _Builder:
         if merge is None:
             return self.concat(refs, where, scope)
         ordered = [self.materialize(ref, scope) for _, ref in sorted(arriving, key=lambda a: a[0])]
-        self.same_shapes(ordered, where, scope)
         out = ordered[0]
         for other in ordered[1:]:
-            out = self.add((IROp(merge.op), (out, other), self.shapes[out], (), scope, merge.text))
+            met = broadcast((self.shapes[out], self.shapes[other]))
+            if met is None:
+                raise self.fail(
+                    f"paths meeting at {where} have shapes that '{merge.text}' cannot combine: "
+                    + ", ".join(str(self.shapes[r]) for r in ordered),
+                    scope,
+                    "a binary operation takes equal shapes, or a vector [C] and a [C, ...] "
+                    "or sequence [L, C]",
+                )
+            met = self.compiler.shape(met)
+            out = self.add((IROp(merge.op), (out, other), met, (), scope, merge.text))
         return out
 
     def concat(self, refs: list[Ref], where: str, scope: str) -> Ref:

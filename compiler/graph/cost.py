@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from nasc.compiler.graph.ir import Graph, IROp, Node
 from nasc.compiler.ops import se_hidden
+from nasc.compiler.plugins import plugin
 from nasc.compiler.shapes import Shape
 
 CostRule = Callable[[Node, Shape], tuple[int, int]]
@@ -31,8 +32,8 @@ def _positions(shape: Shape) -> int:
 
 
 def _conv(node: Node, source: Shape) -> tuple[int, int]:
-    kernel, groups = node.int_attr("kernel"), node.int_attr("groups")
-    weights = kernel**source.rank * (source.features // groups) * node.shape.features
+    kernel, groups = math.prod(node.sizes("kernel")), node.int_attr("groups")
+    weights = kernel * (source.features // groups) * node.shape.features
     bias = node.shape.features if node.attr("bias") is True else 0
     return weights + bias, weights * _positions(node.shape)
 
@@ -92,7 +93,7 @@ def _mlp(node: Node, source: Shape) -> tuple[int, int]:
 
 
 def _conv_transpose(node: Node, source: Shape) -> tuple[int, int]:
-    weights = node.int_attr("kernel") ** source.rank * source.features * node.shape.features
+    weights = math.prod(node.sizes("kernel")) * source.features * node.shape.features
     bias = node.shape.features if node.attr("bias") is True else 0
     return weights + bias, weights * _positions(source)
 
@@ -109,6 +110,20 @@ def _squeeze_excite(node: Node, source: Shape) -> tuple[int, int]:
     width = source.features
     hidden = se_hidden(width, node.attr("ratio"))
     return 2 * width * hidden + hidden + width, 2 * width * hidden
+
+
+def _factorized_reduce(node: Node, source: Shape) -> tuple[int, int]:
+    """Two 1x1 convolutions to half the channels each, and an affine batch norm."""
+    weights = source.features * node.shape.features
+    return weights + 2 * node.shape.features, weights * _positions(node.shape)
+
+
+def _plugin(node: Node, source: Shape) -> tuple[int, int]:
+    """What a plugin primitive declares: its tensors' sizes, and its MACs."""
+    found = plugin(str(node.attr("primitive")))
+    params = node.plugin_params()
+    macs = found.macs(source, params) if found.macs is not None else 0
+    return found.parameter_count(source, params), macs
 
 
 def _scalar(node: Node, source: Shape) -> tuple[int, int]:
@@ -135,6 +150,8 @@ COSTS.update(
         IROp.CLS_TOKEN: _cls_token,
         IROp.POS_EMBED: _pos_embed,
         IROp.SQUEEZE_EXCITE: _squeeze_excite,
+        IROp.FACTORIZED_REDUCE: _factorized_reduce,
+        IROp.PLUGIN: _plugin,
     }
 )
 COSTS.update({op: _scalar for op in (*_LEARNED_SCALAR, *_LEARNED_BINARY)})

@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from nasc.compiler.ops import OPS
+from nasc.compiler.ops import OPS, per_dimension
 from nasc.compiler.shapes import Shape
 from nasc.compiler.values import Value
 
@@ -53,6 +53,10 @@ class IROp(enum.StrEnum):
     POS_EMBED = "pos_embed"
     CLS_POOL = "cls_pool"
     SQUEEZE_EXCITE = "squeeze_excite"
+    FACTORIZED_REDUCE = "factorized_reduce"
+    # a primitive from an installed package (`nasc.compiler.plugins`): its name is the
+    # node's first attribute, ``primitive``; the rest are its parameters
+    PLUGIN = "plugin"
     # activations
     RELU = "relu"
     GELU = "gelu"
@@ -131,6 +135,15 @@ class Node(NamedTuple):
         value = self.attr(name)
         assert isinstance(value, int) and not isinstance(value, bool)
         return value
+
+    def plugin_params(self) -> dict[str, Value]:
+        """A plugin node's parameters (its attributes but ``primitive``)."""
+        return {key: value for key, value in self.attrs if key != "primitive"}
+
+    def sizes(self, name: str) -> tuple[int, ...]:
+        """A size attribute (``kernel``, ``stride``, ``dilation``) for every spatial
+        dimension of the node's output: ``kernel=3`` on an image is (3, 3)."""
+        return per_dimension(self.attr(name), self.shape.rank)
 
     def float_attr(self, name: str) -> float:
         value = self.attr(name)

@@ -96,6 +96,9 @@ class _Names:
                 bound = ", ".join(f"{k}={format_value(v)}" for k, v in alias.bound)
                 detail = f"op {alias.name} = {alias.prim.op}({bound})"
                 items.append(_item(alias.name, Kind.Function, 1, detail, alias.doc or ""))
+            for composite in space.composites:
+                detail = f"op {composite.name}(...) = {composite.body}"
+                items.append(_item(composite.name, Kind.Function, 1, detail, composite.doc or ""))
             for topology in space.topologies:
                 detail = f"{topology.name}({', '.join(topology.params) or 'a, b, ...'})"
                 items.append(_item(topology.name, Kind.Struct, 2, detail, topology.doc or ""))
@@ -131,6 +134,18 @@ class _Names:
                         sort_text=f"0{key}",
                     )
                     for key in rule_template.params
+                ] + self.params()
+        for composite in self.space.composites:
+            if composite.name == owner:
+                return [
+                    types.CompletionItem(
+                        label=f"{key}=",
+                        kind=Kind.Property,
+                        detail=f"parameter of the composite {owner}",
+                        insert_text=f"{key}=",
+                        sort_text=f"0{key}",
+                    )
+                    for key, _ in composite.params
                 ] + self.params()
         op = next((a.prim.op for a in self.space.aliases if a.name == owner), owner)
         for primitive in self.space.primitives:

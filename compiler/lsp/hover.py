@@ -26,7 +26,9 @@ KEYWORD_DOCS = {
     "reach, is pruned and carries zeros on (the hNB201 paper's semantics); without it such "
     "ops are built on zeros, as NAS-Bench-201's code builds them.",
     "unreachable": "Ops fed only by zero edges are pruned.",
-    "op": "`op name = primitive(args)`: an alias binding parameters of a primitive.",
+    "op": "`op name = primitive(args)`: an alias binding parameters of a primitive; "
+    "`op name(param=default, ...) = term`: a composite operation, a named sub-network of "
+    "primitives and topologies that stays one unit in terms.",
     "primitive": "`primitive name(param=default, ...)`: declares a primitive of the op table.",
     "topology": "`topology Name(a, b, ...) edges (0,1) ... [merge concat|param]`: argument i "
     "labels edge i; node 0 is the input, the highest node the output.",
@@ -124,6 +126,16 @@ def describe(space: Space, name: str, clean: bool | None = True) -> str | None:
     for alias in space.aliases:
         if alias.name == name:
             return _join(f"op {name} = {_call(alias.prim.op, alias.bound)}", alias.doc)
+    for composite in space.composites:
+        if composite.name == name:
+            params = ", ".join(
+                key if value is None else f"{key}={format_value(value)}"
+                for key, value in composite.params
+            )
+            head = f"op {name}({params})" if composite.params else f"op {name}"
+            return _join(f"{head} = {composite.body}", composite.doc) + (
+                "\n\nA composite operation: one unit in terms, expanded when the graph is built."
+            )
     return None
 
 
@@ -133,6 +145,12 @@ def describe_key(space: Space, owner: str, key: str) -> str | None:
     for alias in space.aliases:
         if alias.name == owner:
             op = alias.prim.op
+    for composite in space.composites:
+        if composite.name == owner:
+            for name, default in composite.params:
+                if name == key:
+                    shown = "none" if default is None else f"`{format_value(default)}`"
+                    return f"Parameter `{key}` of the composite `{owner}`, default {shown}."
     for primitive in space.primitives:
         if primitive.name == op:
             for name, default in primitive.params:

@@ -5,6 +5,9 @@ import std
 input [4, 5, 7]
 
 topology Bin(op, a, b) edges (0,1) (0,1) merge op
+"Squeeze-and-excitation as a composite operation: the squeeze is `r` of the channels."
+op se_gate(r=*0.5) = Bin(multi, id, Sequential(global_avg_pool, linear(channels=r), relu,
+                                               linear(channels=*2), sigmoid))
 
 NET ::= conv(6, kernel=3, stride=2, bias=true) | conv(8, kernel=3, groups=2, dilation=2)
       | conv(8, kernel=3, stride=2, dilation=2) | dconv3x3 | batchnorm | instancenorm
@@ -34,3 +37,11 @@ NET ::= conv(6, kernel=3, stride=2, bias=true) | conv(8, kernel=3, groups=2, dil
       | conv_transpose(5, kernel=3, stride=1) | channel_shuffle | Sequential(conv(6), channel_shuffle(3))
       | Sequential(tokens, linear(4)) | Sequential(tokens, cls_token, pos_embed, cls_pool)
       | squeeze_excite | squeeze_excite(ratio=0.5)
+      | Sequential(avg_pool(kernel=2, stride=1), factorized_reduce)
+      | Sequential(avg_pool(kernel=2, stride=1), factorized_reduce(channels=*3))
+      | Bin(multi, id, Sequential(global_avg_pool, linear(2), relu, linear(4), sigmoid))
+      | Bin(sub, id, global_avg_pool) | Bin(div, global_avg_pool, id) | Bin(wavg, global_avg_pool, id)
+      | conv(6, kernel=[1, 3], stride=[1, 2], padding="same_tf") | conv(6, kernel=[3, 1], groups=2)
+      | avg_pool(kernel=[3, 1], stride=[2, 1], padding="same_tf") | max_pool(kernel=[2, 3], stride=[2, 1])
+      | Sequential(avg_pool(kernel=2, stride=1), avg_pool(kernel=[3, 5], stride=[2, 3]))
+      | se_gate | Sequential(se_gate(*0.5), conv(6))

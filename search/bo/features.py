@@ -72,6 +72,9 @@ class FeatureStore:
         self.engine = engine
         self._fast = FastViews(space, spec) if engine == "fast" else None
         self._cache: OrderedDict[Derivation, ArchFeatures | None] = OrderedDict()
+        # histograms of hierarchy-level views by (view position, FastViews.view_key): a
+        # mutant changed below a level has that level's graph, and features, unchanged
+        self._by_view: dict[tuple[int, int], tuple[Histogram, ...]] = {}
         self.components: list[Component] = []
         for p, (view, h) in enumerate(zip(spec.views, spec.iterations, strict=True)):
             if view == FINAL:
@@ -108,10 +111,23 @@ class FeatureStore:
 
     def _compute(self, derivation: Derivation) -> ArchFeatures:
         spec = self.spec
-        if self._fast is not None:
-            arrays = [(v.labels, v.source, v.target) for v in self._fast.views(derivation)]
-        else:
-            arrays = [view_arrays(v) for v in views_of(self.space, derivation, spec)]
+        fast = self._fast
+        if fast is not None:
+            found: list[tuple[Histogram, ...]] = []
+            remembered = self._by_view
+            for p, (view, h) in enumerate(zip(spec.views, spec.iterations, strict=True)):
+                key = fast.view_key(derivation, view)
+                hist = remembered.get((p, key)) if key is not None else None
+                if hist is None:
+                    v = fast.view(derivation, view)
+                    hist = tuple(histograms(v.labels, v.source, v.target, view, h))
+                    if key is not None:
+                        if len(remembered) >= self.cache_size:
+                            remembered.clear()
+                        remembered[(p, key)] = hist
+                found.append(hist)
+            return tuple(found)
+        arrays = [view_arrays(v) for v in views_of(self.space, derivation, spec)]
         return tuple(
             tuple(histograms(*a, index, h))
             for a, index, h in zip(arrays, spec.views, spec.iterations, strict=True)

@@ -303,6 +303,10 @@ class FeatureStore:
         self._gram = (train, raw, diag)
         return raw, diag
 
+    def forget_gram(self) -> None:
+        """Drop the remembered training Gram (the next `train_grams` computes it whole)."""
+        self._gram = ([], np.empty(0), np.empty(0))
+
     def view_grams(self, raw: F64, diag_rows: F64, diag_cols: F64, final_h: int | None) -> F64:
         """Cosine-normalised Gram of every view (V, |rows|, |cols|); the final graph with WL
         iterations 0..``final_h`` (all of them when None)."""

@@ -213,7 +213,10 @@ class FeatureStore:
     ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.int64], F64]:
         """Every component's keys and counts of ``feats`` as one matrix of C·m rows (row
         c·m + r: component c of architecture r), and the squared norms (C, m)."""
-        keys, counts, pointers, squared = [], [], [np.zeros(1, dtype=np.int64)], []
+        keys: list[npt.NDArray[np.uint64]] = []
+        counts: list[npt.NDArray[np.int64]] = []
+        pointers: list[npt.NDArray[np.int64]] = [np.zeros(1, dtype=np.int64)]
+        squared: list[F64] = []
         at = 0
         for component in self.components:
             flat, values, indptr = _component_arrays(feats, component)

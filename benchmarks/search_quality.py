@@ -4,19 +4,25 @@ vs AREA at equal budget, and the surrogate study (Kendall τ, Spearman ρ).
 Usage:
   python benchmarks/search_quality.py search [--space examples/hmnist1d.nas]
       [--strategies bo bo-wl evolution random area] [--seeds 5] [--budget 60]
-      [--epochs 1] [--out build/quality]
-  python benchmarks/search_quality.py surrogate [--table build/quality/trained.json]
-      [--train 10 25 50 100 200] [--test 100] [--repeats 5]
-  python benchmarks/search_quality.py plot [--out build/quality]
+      [--epochs 1] [--train-size 2000] [--out benchmarks/results/quality]
+  python benchmarks/search_quality.py surrogate
+      [--table benchmarks/results/quality/trained.json.gz] [--train 10 25 50 100 200]
+      [--test 100] [--repeats 5] [--train-only]
+  python benchmarks/search_quality.py plot [--out benchmarks/results/quality]
 
-``search`` runs every strategy for every seed on MNIST-1D with short training, writes
-each run's curve (best validation error after each evaluation) and the test error of
-its final best to OUT/results.json, and adds every trained architecture to the table
-OUT/trained.json (term -> validation error), which the surrogate study reuses.
-``surrogate`` samples (or reads from the table) architectures, trains those missing
-from the table, then fits BO's GP (hWL and WL) on n_train of them and reports Kendall τ
-and Spearman ρ between its predictions and the true validation errors of the held-out
-ones, mean ± standard deviation over repeats. ``plot`` draws mean ± spread curves.
+Trials are 1 epoch (``--epochs``) of the default recipe on the first ``--train-size``
+of MNIST-1D's 3,600 training samples, on one torch thread (the machine is shared).
+``search`` runs every strategy for every seed, writes each run's curve (best
+validation error after each evaluation) and the test error of its final best to
+OUT/results.json (runs already there are skipped), and adds every trained
+architecture to the table OUT/trained.json.gz (term -> validation error, gzipped
+JSON, saved after every result), which the surrogate study reuses. ``surrogate``
+trains uniform samples until the table holds max(n_train) + test architectures
+(``--train-only``: only that), then fits BO's GP (hWL and WL) on n_train of them and
+reports Kendall τ and Spearman ρ between its predictions and the true validation
+errors of the held-out ones, mean ± standard deviation over random splits, to
+surrogate.json beside the table and benchmarks/figures/surrogate.png. ``plot`` draws
+the search study's mean ± spread curves.
 """
 
 from __future__ import annotations

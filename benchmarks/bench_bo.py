@@ -199,6 +199,11 @@ def overhead(budget: int, train_size: int | None, table: str | None) -> None:
         spent["tell"] += t3 - t2
         asks.append(t1 - t0)
         trained[trial.term] = result["val_error"]
+        print(
+            f"trial {len(asks)}: ask {t1 - t0:.2f}s, train {t2 - t1:.1f}s, tell {t3 - t2:.3f}s,"
+            f" val error {result['val_error']:.3f}",
+            flush=True,
+        )
     total = time.perf_counter() - start
     share = (spent["ask"] + spent["tell"]) / total
     print(

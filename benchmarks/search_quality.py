@@ -202,6 +202,9 @@ def plot_surrogate(rows: list[dict[str, Any]], path: Path) -> None:
             sd = [statistics.pstdev(r[metric]) for r in mine]
             axis.errorbar(x, mean, yerr=sd, marker="o", capsize=3, label=kernel)
         axis.set_xscale("log")
+        ticks = sorted({r["n_train"] for r in rows})
+        axis.set_xticks(ticks, [str(t) for t in ticks])
+        axis.minorticks_off()
         axis.set_xlabel("n_train")
         axis.set_title(title)
         axis.legend()

@@ -4,24 +4,31 @@ vs AREA at equal budget, and the surrogate study (Kendall τ, Spearman ρ).
 Usage:
   python benchmarks/search_quality.py search [--space examples/hmnist1d.nas]
       [--strategies bo bo-wl evolution random area] [--seeds 5] [--budget 60]
-      [--epochs 1] [--out build/quality]
-  python benchmarks/search_quality.py surrogate [--table build/quality/trained.json]
-      [--train 10 25 50 100 200] [--test 100] [--repeats 5]
-  python benchmarks/search_quality.py plot [--out build/quality]
+      [--epochs 1] [--train-size 2000] [--out benchmarks/results/quality]
+  python benchmarks/search_quality.py surrogate
+      [--table benchmarks/results/quality/trained.json.gz] [--train 10 25 50 100 200]
+      [--test 100] [--repeats 5] [--train-only]
+  python benchmarks/search_quality.py plot [--out benchmarks/results/quality]
 
-``search`` runs every strategy for every seed on MNIST-1D with short training, writes
-each run's curve (best validation error after each evaluation) and the test error of
-its final best to OUT/results.json, and adds every trained architecture to the table
-OUT/trained.json (term -> validation error), which the surrogate study reuses.
-``surrogate`` samples (or reads from the table) architectures, trains those missing
-from the table, then fits BO's GP (hWL and WL) on n_train of them and reports Kendall τ
-and Spearman ρ between its predictions and the true validation errors of the held-out
-ones, mean ± standard deviation over repeats. ``plot`` draws mean ± spread curves.
+Trials are 1 epoch (``--epochs``) of the default recipe on the first ``--train-size``
+of MNIST-1D's 3,600 training samples, on one torch thread (the machine is shared).
+``search`` runs every strategy for every seed, writes each run's curve (best
+validation error after each evaluation) and the test error of its final best to
+OUT/results.json (runs already there are skipped), and adds every trained
+architecture to the table OUT/trained.json.gz (term -> validation error, gzipped
+JSON, saved after every result), which the surrogate study reuses. ``surrogate``
+trains uniform samples until the table holds max(n_train) + test architectures
+(``--train-only``: only that), then fits BO's GP (hWL and WL) on n_train of them and
+reports Kendall τ and Spearman ρ between its predictions and the true validation
+errors of the held-out ones, mean ± standard deviation over random splits, to
+surrogate.json beside the table and benchmarks/figures/surrogate.png. ``plot`` draws
+the search study's mean ± spread curves.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import statistics
@@ -31,26 +38,57 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = str(ROOT / "benchmarks" / "results" / "quality")
+TRAIN_SIZE = 2000  # training samples of MNIST-1D used (of 3,600): a small, fast study
 
 
 def trained_table(path: Path) -> dict[str, float]:
-    return json.loads(path.read_text()) if path.exists() else {}
+    """The cached table term -> validation error (gzipped JSON when the name ends .gz)."""
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    loaded: dict[str, float] = json.loads(gzip.decompress(data) if path.suffix == ".gz" else data)
+    return loaded
 
 
 def save_table(path: Path, table: dict[str, float]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(table, indent=0, sort_keys=True))
+    text = json.dumps(table, indent=0, sort_keys=True).encode()
+    path.write_bytes(gzip.compress(text, mtime=0) if path.suffix == ".gz" else text)
+
+
+def dataset(train_size: int | None) -> Any:
+    """MNIST-1D, its training split cut to its first ``train_size`` samples (None: all
+    3,600); validation (400) and test (1,000) stay whole."""
+    from nasc.search.data import load_dataset
+
+    data = load_dataset("mnist1d")
+    if train_size is not None:
+        data = replace(
+            data,
+            x_train=data.x_train[:train_size],
+            y_train=data.y_train[:train_size],
+            fingerprint=f"{data.fingerprint}:train{train_size}",
+        )
+    return data
+
+
+def one_thread() -> None:
+    """Train on one thread: the trials are small, and the machine is shared."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def search(args: argparse.Namespace) -> None:
     from nasc.search import Study
-    from nasc.search.data import load_dataset
     from nasc.search.training import RECIPES, Trainer
 
-    data = load_dataset("mnist1d")
+    one_thread()
+    data = dataset(args.train_size)
     trainer = Trainer(data, replace(RECIPES["default"], epochs=args.epochs))
     out = Path(args.out)
-    table = trained_table(out / "trained.json")
+    table = trained_table(out / "trained.json.gz")
     results_path = out / "results.json"
     results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
     for strategy in args.strategies:
@@ -78,7 +116,7 @@ def search(args: argparse.Namespace) -> None:
             }
             out.mkdir(parents=True, exist_ok=True)
             results_path.write_text(json.dumps(results, indent=1))
-            save_table(out / "trained.json", table)
+            save_table(out / "trained.json.gz", table)
             print(
                 f"{key}: best val {best:.4f} test {test} ({results[key]['seconds']:.0f}s)",
                 flush=True,
@@ -116,10 +154,13 @@ def surrogate(args: argparse.Namespace) -> None:
     table = trained_table(table_path)
     needed = max(args.train) + args.test
     if len(table) < needed:
-        train_missing(args.space, table, needed, table_path, args.epochs)
+        train_missing(args.space, table, needed, table_path, args.epochs, args.train_size)
+    if args.train_only:
+        return
     terms = sorted(table)
     print(f"{len(terms)} trained architectures in {table_path}")
     print(f"{'n_train':>8} {'kernel':>6} {'Kendall tau':>16} {'Spearman rho':>16}")
+    rows: list[dict[str, Any]] = []
     for n in args.train:
         for name, spec in (("hWL", ViewSpec()), ("WL", SINGLE_WL)):
             taus, rhos = [], []
@@ -139,28 +180,67 @@ def surrogate(args: argparse.Namespace) -> None:
                 f" {statistics.mean(rhos):>8.3f} ± {statistics.pstdev(rhos):.3f}",
                 flush=True,
             )
+            rows.append({"n_train": n, "kernel": name, "tau": taus, "rho": rhos})
+    out = table_path.parent / "surrogate.json"
+    out.write_text(json.dumps({"table": len(terms), "test": args.test, "rows": rows}, indent=1))
+    plot_surrogate(rows, ROOT / "benchmarks" / "figures" / "surrogate.png")
+
+
+def plot_surrogate(rows: list[dict[str, Any]], path: Path) -> None:
+    """Kendall τ and Spearman ρ (mean ± sd over repeats) against n_train, per kernel."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for axis, metric, title in ((axes[0], "tau", "Kendall τ"), (axes[1], "rho", "Spearman ρ")):
+        for kernel in sorted({r["kernel"] for r in rows}):
+            mine = [r for r in rows if r["kernel"] == kernel]
+            x = [r["n_train"] for r in mine]
+            mean = [statistics.mean(r[metric]) for r in mine]
+            sd = [statistics.pstdev(r[metric]) for r in mine]
+            axis.errorbar(x, mean, yerr=sd, marker="o", capsize=3, label=kernel)
+        axis.set_xscale("log")
+        ticks = sorted({r["n_train"] for r in rows})
+        axis.set_xticks(ticks, [str(t) for t in ticks])
+        axis.minorticks_off()
+        axis.set_xlabel("n_train")
+        axis.set_title(title)
+        axis.legend()
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    print(f"wrote {path}")
 
 
 def train_missing(
-    space: str, table: dict[str, float], needed: int, path: Path, epochs: int
+    space: str,
+    table: dict[str, float],
+    needed: int,
+    path: Path,
+    epochs: int,
+    train_size: int | None,
 ) -> None:
     """Train uniform samples of the space until the table holds ``needed`` architectures."""
     from nasc.search import Study
-    from nasc.search.data import load_dataset
     from nasc.search.training import RECIPES, Trainer
 
-    data = load_dataset("mnist1d")
+    one_thread()
+    data = dataset(train_size)
     trainer = Trainer(data, replace(RECIPES["default"], epochs=epochs))
     study = Study(space, "random", seed=999, dataset=data)
     while len(table) < needed:
         trial = study.ask()
+        if trial.term in table:
+            study.tell(trial, {"val_error": table[trial.term]})
+            continue
+        start = time.perf_counter()
         result = trainer(trial)
         study.tell(trial, result)
         table[trial.term] = result["val_error"]
-        if len(table) % 10 == 0:
-            save_table(path, table)
-            print(f"trained {len(table)}/{needed}", flush=True)
-    save_table(path, table)
+        save_table(path, table)  # every result: a long run may be stopped at any point
+        print(f"trained {len(table)}/{needed} ({time.perf_counter() - start:.1f}s)", flush=True)
 
 
 def plot(args: argparse.Namespace) -> None:
@@ -201,16 +281,19 @@ def main() -> None:
     s.add_argument("--seeds", type=int, default=5)
     s.add_argument("--budget", type=int, default=60)
     s.add_argument("--epochs", type=int, default=1)
-    s.add_argument("--out", default="build/quality")
+    s.add_argument("--out", default=RESULTS)
+    s.add_argument("--train-size", type=int, default=TRAIN_SIZE)
     g = sub.add_parser("surrogate")
     g.add_argument("--space", default=str(ROOT / "examples" / "hmnist1d.nas"))
-    g.add_argument("--table", default="build/quality/trained.json")
+    g.add_argument("--table", default=f"{RESULTS}/trained.json.gz")
     g.add_argument("--train", type=int, nargs="+", default=[10, 25, 50, 100, 200])
     g.add_argument("--test", type=int, default=100)
     g.add_argument("--repeats", type=int, default=5)
     g.add_argument("--epochs", type=int, default=1)
+    g.add_argument("--train-size", type=int, default=TRAIN_SIZE)
+    g.add_argument("--train-only", action="store_true", help="fill the table, fit nothing")
     p = sub.add_parser("plot")
-    p.add_argument("--out", default="build/quality")
+    p.add_argument("--out", default=RESULTS)
     args = parser.parse_args()
     {"search": search, "surrogate": surrogate, "plot": plot}[args.command](args)
 

@@ -380,8 +380,43 @@ class _Level:
     def __init__(self, space: Space, cache_size: int) -> None:
         self.space = space
         self.cache: OrderedDict[tuple[Derivation, int], _LevelPiece] = OrderedDict()
-        self.cache_size = cache_size
         self.texts: dict[str, int] = {}
+        self.cache_size = cache_size
+        # per levels-left: derivation -> shape key, and shape content -> key
+        self.keys: list[dict[Derivation, int]] = []
+        self.interned: list[dict[tuple[object, ...], int]] = []
+
+    def key(self, d: Derivation, left: int) -> int:
+        """A small integer that is equal for two derivations exactly when their fragments
+        with ``left`` levels to expand are: (nt, alt) at 0 levels left (the item label
+        ``NT:head`` depends on nothing else), else (nt, alt, the children's keys at
+        ``left - 1``), as `fragment` builds them."""
+        while len(self.keys) <= left:
+            self.keys.append({})
+            self.interned.append({})
+        memo = self.keys[left]
+        found = memo.get(d)
+        if found is not None:
+            return found
+        content: tuple[object, ...]
+        if left == 0:
+            content = (d.nt, d.alt)
+        else:
+            content = (d.nt, d.alt, tuple([self.key(c, left - 1) for c in d.children]))
+        table = self.interned[left]
+        found = table.get(content)
+        if found is None:
+            found = table[content] = len(table)
+        if len(memo) >= self.cache_size:
+            memo.clear()
+        memo[d] = found
+        return found
+
+    def view_key(self, d: Derivation, level: int) -> int:
+        """Equal for two architectures exactly when their level-``level`` graphs are:
+        `graph` wires the root's template around its children's fragments with ``level``
+        levels left, so the graph is a function of the root's key at ``level + 1``."""
+        return self.key(d, level + 1)
 
     def hashed(self, text: str) -> int:
         found = self.texts.get(text)
@@ -630,6 +665,16 @@ class FastViews:
         self.spec = spec
         self.final = _Final(space, cache_size)
         self.level = _Level(space, cache_size)
+
+    def view_key(self, d: Derivation, view: int) -> int | None:
+        """For a hierarchy level, a key equal for two architectures exactly when that
+        level's graph is (so what is computed from the graph may be remembered by it);
+        None for the final graph, which depends on the whole derivation."""
+        return None if view == FINAL else self.level.view_key(d, view)
+
+    def view(self, d: Derivation, view: int) -> HashedView:
+        """One view; Unbuildable when it is the final graph and there is none."""
+        return self.final.graph(d) if view == FINAL else self.level.graph(d, view)
 
     def views(self, d: Derivation) -> list[HashedView]:
         """The views in ``spec.views`` order; Unbuildable when there is no final graph."""

@@ -52,6 +52,46 @@ class Rows:
         return sp.csr_matrix((data, index, indptr), shape=(len(indptr) - 1, columns))
 
 
+@dataclass(frozen=True)
+class Basis:
+    """The training side of cross Grams: the distinct keys of the training architectures
+    over all components (sorted; keys are salted by view and iteration, so components
+    never share one) and their count matrix transposed (keys x architectures), with the
+    component of each key. A candidate's key that no training architecture has adds
+    nothing to a cross product, so candidates need neither the run-wide dictionary nor
+    new columns, and all components take one sparse product."""
+
+    keys: npt.NDArray[np.uint64]
+    transposed: sp.csr_matrix
+    squared: F64  # (C, n) squared norms of the training rows
+    size: int
+
+
+def _component_arrays(
+    feats: Sequence[ArchFeatures], component: Component
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Keys, counts and row pointers of one component over a list of architectures."""
+    keys, counts = [], []
+    lengths = np.zeros(len(feats) + 1, dtype=np.int64)
+    for r, f in enumerate(feats):
+        view = f[component.view]
+        for i in component.iterations:
+            keys.append(view[i].keys)
+            counts.append(view[i].counts)
+            lengths[r + 1] += len(view[i].keys)
+    flat_keys = np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)
+    flat_counts = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+    return flat_keys, flat_counts, np.cumsum(lengths)
+
+
+def _squared(counts: npt.NDArray[np.int64], indptr: npt.NDArray[np.int64]) -> F64:
+    """Each row's squared norm (sum of squared counts)."""
+    squares = (counts * counts).astype(np.float64)
+    sums = np.concatenate([[0.0], np.cumsum(squares)])
+    out: F64 = sums[indptr[1:]] - sums[indptr[:-1]]
+    return out
+
+
 class FeatureStore:
     """WL histograms per derivation for one space and view spec, with a run-wide dictionary."""
 
@@ -72,6 +112,10 @@ class FeatureStore:
         self.engine = engine
         self._fast = FastViews(space, spec) if engine == "fast" else None
         self._cache: OrderedDict[Derivation, ArchFeatures | None] = OrderedDict()
+        # histograms of hierarchy-level views by (view position, FastViews.view_key): a
+        # mutant changed below a level has that level's graph, and features, unchanged
+        self._by_view: dict[tuple[int, int], tuple[Histogram, ...]] = {}
+        self._gram: tuple[list[Derivation], F64, F64] = ([], np.empty(0), np.empty(0))
         self.components: list[Component] = []
         for p, (view, h) in enumerate(zip(spec.views, spec.iterations, strict=True)):
             if view == FINAL:
@@ -108,10 +152,23 @@ class FeatureStore:
 
     def _compute(self, derivation: Derivation) -> ArchFeatures:
         spec = self.spec
-        if self._fast is not None:
-            arrays = [(v.labels, v.source, v.target) for v in self._fast.views(derivation)]
-        else:
-            arrays = [view_arrays(v) for v in views_of(self.space, derivation, spec)]
+        fast = self._fast
+        if fast is not None:
+            found: list[tuple[Histogram, ...]] = []
+            remembered = self._by_view
+            for p, (view, h) in enumerate(zip(spec.views, spec.iterations, strict=True)):
+                key = fast.view_key(derivation, view)
+                hist = remembered.get((p, key)) if key is not None else None
+                if hist is None:
+                    v = fast.view(derivation, view)
+                    hist = tuple(histograms(v.labels, v.source, v.target, view, h))
+                    if key is not None:
+                        if len(remembered) >= self.cache_size:
+                            remembered.clear()
+                        remembered[(p, key)] = hist
+                found.append(hist)
+            return tuple(found)
+        arrays = [view_arrays(v) for v in views_of(self.space, derivation, spec)]
         return tuple(
             tuple(histograms(*a, index, h))
             for a, index, h in zip(arrays, spec.views, spec.iterations, strict=True)
@@ -151,6 +208,62 @@ class FeatureStore:
             squared.append(sq.astype(np.float64))
         return Rows(tuple(data), tuple(squared))
 
+    def _stacked(
+        self, feats: Sequence[ArchFeatures]
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.int64], F64]:
+        """Every component's keys and counts of ``feats`` as one matrix of C·m rows (row
+        c·m + r: component c of architecture r), and the squared norms (C, m)."""
+        keys: list[npt.NDArray[np.uint64]] = []
+        counts: list[npt.NDArray[np.int64]] = []
+        pointers: list[npt.NDArray[np.int64]] = [np.zeros(1, dtype=np.int64)]
+        squared: list[F64] = []
+        at = 0
+        for component in self.components:
+            flat, values, indptr = _component_arrays(feats, component)
+            keys.append(flat)
+            counts.append(values)
+            pointers.append(indptr[1:] + at)
+            at += int(indptr[-1])
+            squared.append(_squared(values, indptr))
+        return (
+            np.concatenate(keys),
+            np.concatenate(counts),
+            np.concatenate(pointers),
+            np.asarray(squared, dtype=np.float64).reshape(len(self.components), len(feats)),
+        )
+
+    def basis(self, derivations: Sequence[Derivation]) -> Basis:
+        """The `Basis` of a training set."""
+        feats = [self.features(d) for d in derivations]
+        n = len(derivations)
+        keys, counts, indptr, squared = self._stacked(feats)
+        vocab, columns = np.unique(keys, return_inverse=True)
+        rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64) % max(n, 1), np.diff(indptr))
+        transposed = sp.csr_matrix(
+            (counts.astype(np.float64), (columns.reshape(-1), rows)), shape=(len(vocab), n)
+        )
+        return Basis(vocab, transposed, squared, n)
+
+    def cross_grams(self, derivations: Sequence[Derivation], basis: Basis) -> tuple[F64, F64]:
+        """Unnormalised Grams per component (C, |derivations|, basis.size) against a
+        training `Basis`, and the derivations' squared norms (C, |derivations|): the
+        same exact integers as `raw_grams_of`, without touching the dictionary."""
+        feats = [self.features(d) for d in derivations]
+        m, c = len(derivations), len(self.components)
+        keys, counts, indptr, squared = self._stacked(feats)
+        vocab = basis.keys
+        if len(vocab) == 0 or len(keys) == 0 or m == 0:
+            return np.zeros((c, m, basis.size)), squared
+        pos = np.searchsorted(vocab, keys)
+        np.minimum(pos, len(vocab) - 1, out=pos)
+        hit = vocab[pos] == keys
+        kept = np.concatenate([[0], np.cumsum(hit)])[indptr]
+        a = sp.csr_matrix(
+            (counts[hit].astype(np.float64), pos[hit], kept), shape=(c * m, len(vocab))
+        )
+        out: F64 = (a @ basis.transposed).toarray().reshape(c, m, basis.size)
+        return out, squared
+
     def raw_grams_of(self, a: Rows, b: Rows) -> F64:
         """Unnormalised Grams per component (C, |a|, |b|), exact integers in float64."""
         width = max(len(self.dictionary), 1)
@@ -167,6 +280,35 @@ class FeatureStore:
         a = self.rows(rows)
         b = a if cols is None else self.rows(cols)
         return self.raw_grams_of(a, b), np.asarray(a.squared), np.asarray(b.squared)
+
+    def train_grams(self, derivations: Sequence[Derivation]) -> tuple[F64, F64]:
+        """`raw_grams` of a training set and its squared norms, (C, n, n) and (C, n),
+        remembered: when the last training set is a prefix of this one (results are
+        told in order), only the new rows and columns are computed. Exact integers, so
+        the same numbers as computing the whole Gram again."""
+        train = list(derivations)
+        known, raw, diag = self._gram
+        k = len(known)
+        if k == 0 or len(train) < k or train[:k] != known:
+            raw, diag, _ = self.raw_grams(train)
+        elif len(train) > k:
+            new = train[k:]
+            a = self.rows(new)
+            b = self.rows(train)
+            block = self.raw_grams_of(a, b)  # (C, new, n)
+            c, n = len(self.components), len(train)
+            grown = np.empty((c, n, n), dtype=np.float64)
+            grown[:, :k, :k] = raw
+            grown[:, k:, :] = block
+            grown[:, :k, k:] = block[:, :, :k].transpose(0, 2, 1)
+            raw = grown
+            diag = np.concatenate([diag, np.asarray(a.squared)], axis=1)
+        self._gram = (train, raw, diag)
+        return raw, diag
+
+    def forget_gram(self) -> None:
+        """Drop the remembered training Gram (the next `train_grams` computes it whole)."""
+        self._gram = ([], np.empty(0), np.empty(0))
 
     def view_grams(self, raw: F64, diag_rows: F64, diag_cols: F64, final_h: int | None) -> F64:
         """Cosine-normalised Gram of every view (V, |rows|, |cols|); the final graph with WL

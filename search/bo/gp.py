@@ -31,8 +31,9 @@ import scipy.linalg
 import torch
 
 from nasc.compiler import Derivation
-from nasc.search.bo.features import FeatureStore, Rows
+from nasc.search.bo.features import Basis, FeatureStore, Rows
 from nasc.search.bo.kernels import HierarchicalWLKernel
+from nasc.search.bo.threads import single_threaded
 
 F64 = npt.NDArray[np.float64]
 
@@ -347,6 +348,7 @@ class FittedGP:
     _factor: F64 = field(repr=False, default_factory=lambda: np.empty((0, 0)))
     _alpha: F64 = field(repr=False, default_factory=lambda: np.empty(0))
     _rows: Rows | None = field(repr=False, default=None)
+    _basis: Basis | None = field(repr=False, default=None)
 
     @property
     def best(self) -> float:
@@ -357,6 +359,19 @@ class FittedGP:
         if self._rows is None:
             self._rows = self.store.rows(self.train)
         return self._rows
+
+    def train_basis(self) -> Basis:
+        if self._basis is None:
+            self._basis = self.store.basis(self.train)
+        return self._basis
+
+    def cross_kernel(self, candidates: Sequence[Derivation]) -> F64:
+        """outputscale · Σ_v w_v k̂_v between ``candidates`` and the training set."""
+        basis = self.train_basis()
+        raw, squared = self.store.cross_grams(candidates, basis)
+        grams = self.store.view_grams(raw, squared, basis.squared, self.hyper.final_h)
+        k: F64 = self.hyper.outputscale * np.tensordot(np.asarray(self.hyper.weights), grams, 1)
+        return k
 
     def kernel_of(self, a: Rows, b: Rows) -> F64:
         """outputscale · Σ_v w_v k̂_v between two sets of feature rows."""
@@ -372,9 +387,14 @@ class FittedGP:
         a = self.store.rows(rows)
         return self.kernel_of(a, a if cols is None else self.store.rows(cols))
 
-    def refactor(self) -> None:
-        rows = self.train_rows()
-        k = self.kernel_of(rows, rows)
+    def refactor(self, grams: F64 | None = None) -> None:
+        """Factor the training kernel; ``grams``, the view Grams (V, n, n) of the
+        training set at the fitted h, when the fit already computed them."""
+        if grams is None:
+            rows = self.train_rows()
+            k = self.kernel_of(rows, rows)
+        else:
+            k = self.hyper.outputscale * np.tensordot(np.asarray(self.hyper.weights), grams, 1)
         k[np.diag_indices_from(k)] += self.hyper.noise
         self._factor = robust_cholesky(k)
         self._alpha = scipy.linalg.cho_solve((self._factor, True), self.y)
@@ -383,7 +403,7 @@ class FittedGP:
         """Posterior mean and standard deviation (standardised log scale) of the latent f."""
         if not candidates:
             return np.empty(0), np.empty(0)
-        cross = self.kernel_of(self.store.rows(candidates), self.train_rows())
+        cross = self.cross_kernel(candidates)
         mean: F64 = cross @ self._alpha
         v = scipy.linalg.solve_triangular(self._factor, cross.T, lower=True, check_finite=False)
         var = self.hyper.outputscale - np.einsum("ij,ij->j", v, v)
@@ -438,9 +458,19 @@ def fit_gp(
     settings = settings or FitSettings()
     if len(derivations) != len(values) or not derivations:
         raise ValueError("fit_gp needs at least one derivation and one value per derivation")
+    with single_threaded():
+        return _fit_gp(store, list(derivations), values, settings)
+
+
+def _fit_gp(
+    store: FeatureStore,
+    derivations: list[Derivation],
+    values: Sequence[float],
+    settings: FitSettings,
+) -> FittedGP:
     train = list(derivations)
     y, y_mean, y_std = standardise(values)
-    raw, diag, _ = store.raw_grams(train)
+    raw, diag = store.train_grams(train)
     top = store.final_iterations()
     depths: Sequence[int | None]
     if top is None:
@@ -451,9 +481,9 @@ def fit_gp(
             raise ValueError(f"final-graph WL depths must lie in 0..{top}")
     tables = np.asarray([store.view_grams(raw, diag, diag, h) for h in depths])
     fits = fit_hyper(tables, y, settings, list(depths))
-    best = max(fits, key=lambda f: f.log_marginal_likelihood)
-    fitted = FittedGP(store, best, train, y, y_mean, y_std, len(train))
-    fitted.refactor()
+    at = max(range(len(fits)), key=lambda i: fits[i].log_marginal_likelihood)
+    fitted = FittedGP(store, fits[at], train, y, y_mean, y_std, len(train))
+    fitted.refactor(tables[at])
     return fitted
 
 

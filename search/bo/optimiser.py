@@ -28,6 +28,7 @@ from nasc.compiler import Derivation, Space, sample
 from nasc.search.bo.acquisition import EvolutionSettings, evolve, log_expected_improvement
 from nasc.search.bo.features import FeatureStore
 from nasc.search.bo.gp import FitSettings, FittedGP, fit_gp
+from nasc.search.bo.threads import single_threaded
 from nasc.search.bo.views import ViewSpec
 
 F64 = npt.NDArray[np.float64]
@@ -107,6 +108,10 @@ class BayesianOptimiser:
 
     def propose(self, rng: random.Random) -> Derivation:
         """The next architecture to evaluate (not yet recorded as asked)."""
+        with single_threaded():
+            return self._propose(rng)
+
+    def _propose(self, rng: random.Random) -> Derivation:
         if self.asks < self.settings.initial:
             return self.fresh_sample(rng)
         fitted = self.model()

@@ -74,7 +74,10 @@ def wl_node_hashes(labels: U64, source: I64, target: I64, iterations: int) -> li
         if iterations and len(source):
             order = np.argsort(source, kind="stable")
             by_source, targets = source[order], target[order]
-            starts = np.flatnonzero(np.r_[True, by_source[1:] != by_source[:-1]])
+            first = np.empty(len(by_source), dtype=np.bool_)
+            first[0] = True
+            np.not_equal(by_source[1:], by_source[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
             owners = by_source[starts]
         for i in range(1, iterations + 1):
             gathered = np.zeros(n, dtype=np.uint64)
@@ -117,12 +120,18 @@ def histograms(
     with np.errstate(over="ignore"):
         for i, hashes in enumerate(wl_node_hashes(labels, source, target, iterations)):
             keys = np.sort(hashes + _key_salt(view_index, i))
-            if len(keys) == 0:
+            n = len(keys)
+            if n == 0:
                 found.append(Histogram(keys, np.empty(0, dtype=np.int64)))
                 continue
-            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-            counts = np.diff(np.r_[starts, len(keys)])
-            found.append(Histogram(keys[starts], counts.astype(np.int64)))
+            first = np.empty(n, dtype=np.bool_)
+            first[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            counts = np.empty(len(starts), dtype=np.int64)
+            counts[:-1] = starts[1:] - starts[:-1]
+            counts[-1] = n - starts[-1]
+            found.append(Histogram(keys[starts], counts))
     return found
 
 

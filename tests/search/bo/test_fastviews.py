@@ -103,3 +103,36 @@ def test_hnb201_mutants_of_a_zero_fed_cell(hnb201: Space) -> None:
                 assert_same(fast, slow, child)
                 seen += 1
     assert seen
+
+
+def test_level_view_keys_are_equal_only_for_equal_level_graphs(hnb201: Space) -> None:
+    """The key features are remembered by: two architectures with the same key at a level
+    have the same level graph by `nasc.compiler.levels`; a mutant changed deep keeps the
+    shallow levels' keys of its parent, and its features are the compiler's."""
+    from nasc.compiler import levels
+
+    rng = random.Random(8)
+    fast_views = FastViews(hnb201, ViewSpec())
+    fast = FeatureStore(hnb201, ViewSpec())
+    slow = FeatureStore(hnb201, ViewSpec(), engine="compiler")
+    family: list[Derivation] = []
+    for _ in range(4):
+        d = sample(hnb201, rng)
+        family += [d, *(mutate(hnb201, d, rng) for _ in range(6))]
+    graphs = {d: levels(hnb201, d, depth=5) for d in family}
+    shared = 0
+    for level in range(5):
+        by_key: dict[int, Derivation] = {}
+        for d in family:
+            key = fast_views.view_key(d, level)
+            assert key is not None
+            other = by_key.setdefault(key, d)
+            if other is not d:
+                shared += 1
+                mine, theirs = graphs[d][level], graphs[other][level]
+                assert (mine.labels, sorted(mine.edges)) == (theirs.labels, sorted(theirs.edges))
+    assert shared > 20  # mutants mostly keep their parent's shallow levels
+    assert fast_views.view_key(family[0], FINAL) is None
+    for d in family:
+        if fast.buildable(d):
+            assert_same(fast, slow, d)

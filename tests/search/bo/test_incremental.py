@@ -1,0 +1,57 @@
+"""The shortcuts of the hot path give the numbers of the plain computation: candidates'
+Grams against the training keys alone, and the training Gram grown by new rows."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from nasc.compiler import Derivation, Space, mutate
+from nasc.search.bo.features import FeatureStore
+from nasc.search.bo.gp import fit_gp
+from nasc.search.bo.views import ViewSpec
+
+
+def test_cross_grams_equal_the_dictionary_products(
+    hnb201: Space, architectures: list[Derivation]
+) -> None:
+    store = FeatureStore(hnb201, ViewSpec())
+    train = architectures[:16]
+    rng = random.Random(3)
+    candidates = [mutate(hnb201, d, rng) for d in architectures[:8]] + architectures[16:]
+    candidates = [d for d in candidates if store.buildable(d)]
+    basis = store.basis(train)
+    raw, squared = store.cross_grams(candidates, basis)
+    a, b = store.rows(candidates), store.rows(train)
+    assert np.array_equal(raw, store.raw_grams_of(a, b))
+    assert np.array_equal(squared, np.asarray(a.squared))
+    assert np.array_equal(basis.squared, np.asarray(b.squared))
+    assert raw[0].min() > 0  # every architecture shares labels with every other at h=0
+
+
+def test_a_grown_training_gram_equals_a_fresh_one(
+    hnb201: Space, architectures: list[Derivation]
+) -> None:
+    grown = FeatureStore(hnb201, ViewSpec())
+    for n in (5, 12, 12, 24):
+        grown.train_grams(architectures[:n])
+    raw, diag = grown.train_grams(architectures)
+    fresh_raw, fresh_diag, _ = FeatureStore(hnb201, ViewSpec()).raw_grams(architectures)
+    assert np.array_equal(raw, fresh_raw) and np.array_equal(diag, fresh_diag)
+    # a training set that is not an extension is computed whole
+    other, _ = grown.train_grams(architectures[::-1])
+    assert np.array_equal(other, fresh_raw[:, ::-1, ::-1])
+
+
+def test_the_fit_is_the_same_with_a_remembered_gram(
+    hnb201: Space, architectures: list[Derivation]
+) -> None:
+    values = [1.0 + (i % 5) for i in range(len(architectures))]
+    remembered = FeatureStore(hnb201, ViewSpec())
+    fit_gp(remembered, architectures[:10], values[:10])
+    a = fit_gp(remembered, architectures, values)
+    b = fit_gp(FeatureStore(hnb201, ViewSpec()), architectures, values)
+    assert a.hyper == b.hyper
+    probe = architectures[:4]
+    assert np.array_equal(a.predict(probe)[0], b.predict(probe)[0])

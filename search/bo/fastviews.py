@@ -32,6 +32,7 @@ from scipy.sparse.csgraph import breadth_first_order
 from nasc.compiler import NT, Derivation, IROp, Prim, Shape, ShapeError, Space, Template, Topo
 from nasc.compiler.derive.hierarchy import head
 from nasc.compiler.ops import OPS, out_channels
+from nasc.compiler.shapes import broadcast
 from nasc.compiler.space import nonterminals_in
 from nasc.search.bo.views import FINAL, ViewSpec, node_label
 from nasc.search.bo.wl import label_hash
@@ -206,6 +207,8 @@ class _Final:
             if isinstance(ref, _Zero):
                 return b.piece(self.fragment(child, shape, True), ENTRY)
             return b.piece(self.fragment(child, shape, False), ref)
+        if isinstance(t, Prim) and t.body is not None:  # a composite: its body, inline
+            return self.run(b, t.body, (), 0, ref)
         if isinstance(t, Prim):
             kind = OPS[t.op].kind
             if kind == "identity":
@@ -273,7 +276,11 @@ class _Final:
             except ShapeError as exc:
                 raise Unbuildable(f"'{prim.text}' cannot take {shape}: {exc}") from None
             attrs = tuple(_resolve(name, value, shape) for name, value in prim.params)
-            made = self.applied[key] = (label_hash(node_label(IROp(prim.op), attrs)), out)
+            if OPS[prim.op].kind == "plugin":
+                label = node_label(IROp.PLUGIN, (("primitive", prim.op), *attrs))
+            else:
+                label = node_label(IROp(prim.op), attrs)
+            made = self.applied[key] = (label_hash(label), out)
         return made
 
     def merge(
@@ -300,11 +307,13 @@ class _Final:
             inputs = [self.materialize(b, r) for r in refs]
             return b.node(_CONCAT_LABEL, out, inputs)
         ordered = [self.materialize(b, r) for _, r in sorted(arriving, key=lambda a: a[0])]
-        shape = self.same_shapes(b, ordered)
         label = label_hash(str(IROp(merge.op)))
         out_node = ordered[0]
-        for other in ordered[1:]:
-            out_node = b.node(label, shape, (out_node, other))
+        for other in ordered[1:]:  # equal shapes, or a vector [C] broadcast (the compiler's rule)
+            met = broadcast((b.shapes[out_node], b.shapes[other]))
+            if met is None:
+                raise Unbuildable(f"paths that '{merge.text}' combines have unequal shapes")
+            out_node = b.node(label, met, (out_node, other))
         return out_node
 
     def same_shapes(self, b: _Builder, refs: Sequence[int]) -> Shape:

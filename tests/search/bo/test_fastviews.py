@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from nasc.compiler import Derivation, Space, build, load, mutate, sample
+from nasc.compiler.derive.sampling import unrank
 from nasc.compiler.graph.ir import IROp
 from nasc.search.bo.fastviews import FastViews
 from nasc.search.bo.features import FeatureStore
@@ -136,3 +137,30 @@ def test_level_view_keys_are_equal_only_for_equal_level_graphs(hnb201: Space) ->
     for d in family:
         if fast.buildable(d):
             assert_same(fast, slow, d)
+
+
+COMPOSITE_SPACE = """import std
+input [8, 8, 8]
+op se(ratio=*0.25) = Binary(multi, id, Sequential(global_avg_pool, linear(channels=ratio),
+                                                   relu, linear(8), sigmoid))
+op conv_bn(width, k=3) = Sequential(conv(width, kernel=k), batchnorm, relu)
+NET   ::= Sequential(conv_bn(8), BLOCK, Residual(BLOCK, id, BLOCK), global_avg_pool, linear(4))
+BLOCK ::= se | conv_bn(8, k=(1 | 5)) | Sequential(conv_bn(8), se(ratio=*0.5))
+"""
+
+
+def test_composite_operations_are_expanded_as_the_compiler_does(tmp_path: Path) -> None:
+    """A composite stays one unit in derivations but is its body in the Graph: the fast
+    views expand it the same way, feature for feature, over every architecture."""
+    path = tmp_path / "composite.nas"
+    path.write_text(COMPOSITE_SPACE)
+    space = load(str(path))
+    spec = ViewSpec(views=(FINAL, 0, 1), iterations=(2, 1, 1))
+    fast, slow = FeatureStore(space, spec), FeatureStore(space, spec, engine="compiler")
+    assert space.count() == 4**3
+    for rank in range(space.count()):
+        d = unrank(space, rank)
+        view = final_view(space, d)
+        hashed = FastViews(space, spec).views(d)[0]
+        assert sorted(hashed.labels.tolist()) == sorted(label_hash(x) for x in view.labels)
+        assert_same(fast, slow, d)

@@ -313,6 +313,15 @@ def scale_into(ints: NDArray[np.int32], scale: float, out: NDArray[np.float32]) 
     np.multiply(ints, np.float32(scale), out=out, dtype=np.float32)
 
 
+def uniform_values(seed: int, draws: list[Draw], total: int) -> Array:
+    """The values of every uniform tensor of `uniform_draws`, one after another."""
+    values = random_int32(seed, total).astype(np.float32)
+    for draw in draws:
+        part = values[draw.start : draw.stop]
+        np.multiply(part, np.float32(draw.scale), out=part)
+    return values
+
+
 def init_weights(graph: Graph, seed: int = 0) -> WeightSet:
     """The initial weights of ``graph``'s model for ``seed``: the same in every backend.
 
@@ -333,15 +342,15 @@ def init_weights(graph: Graph, seed: int = 0) -> WeightSet:
     """
     specs = param_specs(graph)
     draws, total = uniform_draws(specs)
-    ints = random_int32(seed, total)
+    values = uniform_values(seed, draws, total)
     arrays: dict[Key, Array] = {}
     for spec in specs:
         if spec.init == "const":
             arrays[spec.node, spec.name] = np.full(spec.shape, spec.value, np.float32)
     for draw in draws:
-        values = np.empty(draw.spec.size, np.float32)
-        scale_into(ints[draw.start : draw.stop], draw.scale, values)
-        arrays[draw.spec.node, draw.spec.name] = values.reshape(draw.spec.shape)
+        arrays[draw.spec.node, draw.spec.name] = values[draw.start : draw.stop].reshape(
+            draw.spec.shape
+        )
     return WeightSet({(spec.node, spec.name): arrays[spec.node, spec.name] for spec in specs})
 
 

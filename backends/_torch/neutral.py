@@ -3,9 +3,9 @@
 `nasc.backends.weights.init_weights` defines every backend's initial weights:
 the uniform tensors in `param_specs` order take consecutive values of one
 seeded stream of random integers. A `GraphModule` lays its tensors out by kind
-instead (`nasc.backends._torch.initial`), so `NeutralDraw` draws the stream on
-the kept filler thread while the layers are made, then scales each tensor's
-slice straight into the tensor's storage: the model then holds exactly
+instead (`nasc.backends._torch.initial`), so `NeutralDraw` draws and scales the
+stream on the kept filler thread while the layers are made, then copies each
+tensor's slice into the tensor's storage: the model then holds exactly
 ``init_weights(graph, seed)``, without making a `WeightSet` and loading it.
 """
 
@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from nasc.backends._torch.initial import in_background
 from nasc.backends._torch.names import torch_name
-from nasc.backends.weights import Draw, param_specs, random_int32, scale_into, uniform_draws
+from nasc.backends.weights import Draw, param_specs, uniform_draws, uniform_values
 from nasc.compiler.graph import Graph
 
 
@@ -30,15 +30,16 @@ class NeutralDraw:
     def __init__(self, graph: Graph, seed: int) -> None:
         self.draws: list[Draw]
         self.draws, total = uniform_draws(param_specs(graph))
-        self._ints: Future[NDArray[np.int32]] = in_background(total, random_int32, seed, total)
+        self._values: Future[NDArray[np.float32]] = in_background(
+            total, uniform_values, seed, self.draws, total
+        )
 
     def fill(self, layers: Sequence[nn.Module]) -> None:
         """Scale the stream into the tensors of ``layers`` (layer i is node i + 1)."""
-        ints = self._ints.result()
+        values = self._values.result()
         for draw in self.draws:
             tensor = _tensor(layers[draw.spec.node - 1], torch_name(draw.spec.name))
-            out = tensor.detach().numpy().reshape(-1)
-            scale_into(ints[draw.start : draw.stop], draw.scale, out)
+            np.copyto(tensor.detach().numpy().reshape(-1), values[draw.start : draw.stop])
 
 
 def _tensor(layer: nn.Module, name: str) -> Tensor:

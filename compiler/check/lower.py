@@ -129,6 +129,20 @@ class Lowering:
     def report(self, code: str, message: str, span: Span | None, *notes: str) -> None:
         self.diagnostics.append(error(code, message, span, *notes))
 
+    def _positional_after_keyword(self, obj: Any, index: int, source: Source) -> bool:
+        """Report (E202) and say whether argument ``index`` of a call is positional
+        after a keyword argument, which Python's rule (and nasc's) forbids."""
+        keyword = next((arg for arg in obj.args[:index] if arg.key is not None), None)
+        if keyword is None:
+            return False
+        self.report(
+            "E202",
+            f"a positional argument follows the keyword argument '{keyword.key}=' in '{obj.name}'",
+            source.span_of(obj.args[index]),
+            "put positional arguments first, or name this one too",
+        )
+        return True
+
     # ---- declarations
 
     def declare(self) -> None:
@@ -331,6 +345,9 @@ class Lowering:
         given: dict[str, list[tuple[Value, float]]] = {}
         ok = True
         for index, arg in enumerate(obj.args):
+            if arg.key is None and self._positional_after_keyword(obj, index, source):
+                ok = False
+                continue
             if arg.key is None:
                 if index >= len(free):
                     self.report(
@@ -657,6 +674,9 @@ class Lowering:
         ok = True
         for index, arg in enumerate(obj.args):
             key = arg.key
+            if key is None and self._positional_after_keyword(obj, index, source):
+                ok = False
+                continue
             if key is None:
                 if index >= len(rule.params):
                     self.report(

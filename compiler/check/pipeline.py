@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from nasc.compiler.check import grammar as grammar_checks
@@ -79,6 +79,18 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+# checks of a whole, error-free space that need the layers above this one (counting,
+# measuring architectures); they register themselves (`nasc.compiler.derive.emptiness`)
+SpaceCheck = Callable[[Space], list[Diagnostic]]
+_SPACE_CHECKS: list[SpaceCheck] = []
+
+
+def register_space_check(run: SpaceCheck) -> None:
+    """Run ``run`` on every space that checks without errors (once per function)."""
+    if run not in _SPACE_CHECKS:
+        _SPACE_CHECKS.append(run)
+
+
 def _check(
     path: str,
     overrides: Mapping[str, str] | None,
@@ -101,6 +113,9 @@ def _check(
             if complete:
                 diagnostics.extend(supercritical_pcfg(space))
                 diagnostics.extend(check_shapes(space))
+            if complete and not any(d.severity is Severity.ERROR for d in diagnostics):
+                for late in _SPACE_CHECKS:
+                    diagnostics.extend(late(space))
     diagnostics.sort(key=Diagnostic.sort_key)
     return CheckResult(space, _unique(diagnostics), sources)
 

@@ -89,3 +89,26 @@ def test_terms_refuse_what_a_nas_file_refuses(tmp_path: Path) -> None:
 def test_a_huge_relative_factor_prints_without_pythons_digit_limit() -> None:
     assert str(Relative(Fraction(10) ** 5000 * 3)) == "*3e5000"
     assert str(Relative(Fraction(2))) == "*2"
+
+
+def test_constraints_that_exclude_every_architecture_fail_the_check(tmp_path: Path) -> None:
+    cut = (
+        "import std\ninput [3, 8, 8]\ntopology Par(a, b) edges (0,1) (0,1)\n"
+        "NET ::= Par(OP, OP)\nOP ::= zero\nconstraint connected\n"
+    )
+    assert [d.code for d in _diagnostics(cut, tmp_path)] == ["E711"]
+    # a 3 -> 16 channel 3x3 convolution has 3 * 16 * 9 = 432 weights
+    budget = "import std\ninput [3, 8, 8]\nNET ::= conv(channels=16)\nconstraint params <= 10\n"
+    found = _only_error(budget, tmp_path)
+    assert found.code == "E711" and "432 params" in found.notes[0]
+    fits = budget.replace("<= 10", "<= 432")
+    assert _diagnostics(fits, tmp_path) == []
+
+
+def test_budgets_no_probe_keeps_are_a_warning(tmp_path: Path) -> None:
+    text = (
+        "import std\ninput [3, 8, 8]\nNET ::= Sequential(OP, OP, OP, OP, OP, OP, OP)\n"
+        "OP ::= conv(16) | conv(32) | conv(64) | id\nconstraint params <= 10\n"
+    )
+    result = _diagnostics(text, tmp_path)
+    assert [d.code for d in result] == ["W711"]

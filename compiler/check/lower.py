@@ -7,7 +7,7 @@ definitions; the grammar-level checks run on the Space it returns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -93,6 +93,8 @@ class Lowering:
     modules: ModuleSet
     overrides: Mapping[str, str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # names used by alternatives left out for their errors
+    dropped_names: set[str] = field(default_factory=set)
     names: dict[str, _Declared] = field(default_factory=dict)
     params: dict[str, Param] = field(default_factory=dict)
     primitives: dict[str, PrimitiveDecl] = field(default_factory=dict)
@@ -745,7 +747,8 @@ class Lowering:
         alternatives = []
         for alt in obj.alternatives:
             template = self.template(alt.term, source)
-            if template is None:
+            if template is None:  # its error is reported; the names it uses still count
+                self.dropped_names.update(_syntax_names(alt.term))
                 continue
             alt_span = source.span_of(alt.term)
             alternatives.append(Alternative(template, self.weight(alt, source), alt_span))
@@ -878,11 +881,35 @@ def _literal_text(obj: Any) -> str:
     return str(obj.value)
 
 
+def _syntax_names(obj: Any) -> Iterator[str]:
+    """Every name a syntax object (a term as parsed) mentions, at any depth."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        attrs = getattr(item, "_tx_attrs", None)
+        if attrs is None:
+            continue
+        name = getattr(item, "name", None)
+        if isinstance(name, str):
+            yield name
+        stack.extend(getattr(item, attr, None) for attr in attrs)
+
+
 def lower(
-    modules: ModuleSet, overrides: Mapping[str, str] | None = None
+    modules: ModuleSet,
+    overrides: Mapping[str, str] | None = None,
+    dropped: set[str] | None = None,
 ) -> tuple[Space | None, list[Diagnostic]]:
-    """The Space of a parsed module set, and what is wrong with its names and values."""
+    """The Space of a parsed module set, and what is wrong with its names and values.
+
+    ``dropped``, when given, receives the names used by alternatives left out for
+    their errors (so no check calls a rule they use unused)."""
     state = Lowering(modules, overrides or {})
+    if dropped is not None:
+        state.dropped_names = dropped
     state.declare()
     state.apply_overrides()
     state.lower_primitives()

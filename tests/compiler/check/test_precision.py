@@ -112,3 +112,20 @@ def test_budgets_no_probe_keeps_are_a_warning(tmp_path: Path) -> None:
     )
     result = _diagnostics(text, tmp_path)
     assert [d.code for d in result] == ["W711"]
+
+
+def test_every_problem_arrives_in_one_run(tmp_path: Path) -> None:
+    """A name error, a value error, an operation's shape error and a merge error in
+    one file: all four in the first run, not one more per fix."""
+    text = (
+        "import std\ninput [3, 8, 8]\nNET ::= Sequential(conv(16), A, B)\n"
+        "A ::= conv(bogus=1) | linear(10) | id\nB ::= Residual(conv(32), id, id) | nope\n"
+    )
+    assert sorted(d.code for d in _diagnostics(text, tmp_path)) == ["E200", "E201", "E400", "E401"]
+
+
+def test_a_rule_used_only_by_a_broken_alternative_is_not_called_unused(tmp_path: Path) -> None:
+    text = "import std\ninput [3, 8, 8]\nNET ::= Sequential(conv(bogus=3), OP)\nOP ::= relu\nX ::= id\n"
+    found = _diagnostics(text, tmp_path)
+    assert [d.code for d in found] == ["E201", "W500"]
+    assert "'X'" in found[1].message  # the rule nothing uses still is

@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
 
-pytest.importorskip("lsprotocol", reason="needs the language server: pip install 'nasc[lsp]'")
-
-from lsprotocol import types  # noqa: E402
-
-from nasc.compiler import check  # noqa: E402
-from nasc.compiler.lsp.positions import LineIndex  # noqa: E402
+from nasc.compiler import check
+from nasc.compiler.lsp.positions import LineIndex
 
 
 @pytest.mark.parametrize("end", ["\r", "\r\n", "\n"])

@@ -129,3 +129,34 @@ def test_a_rule_used_only_by_a_broken_alternative_is_not_called_unused(tmp_path:
     found = _diagnostics(text, tmp_path)
     assert [d.code for d in found] == ["E201", "W500"]
     assert "'X'" in found[1].message  # the rule nothing uses still is
+
+
+def test_an_arch_file_error_points_into_the_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from nasc.compiler.cli import main
+
+    (tmp_path / "space.nas").write_text(SPACE)
+    (tmp_path / "f.txt").write_text("Sequential(\n conv(channels=17), avg_pool)\n")
+    args = ["show", str(tmp_path / "space.nas"), "--arch", f"@{tmp_path / 'f.txt'}"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert f"{tmp_path / 'f.txt'}:2:2: error[E700]" in result.output
+    assert "<term>" not in result.output
+
+
+def test_a_garbage_keras_file_is_unreadable_not_missing(tmp_path: Path) -> None:
+    pytest.importorskip("keras", reason="needs keras: pip install 'nasc[tensorflow]'")
+    from nasc.backends import _tensorflow
+    from nasc.compiler import build, load
+
+    (tmp_path / "space.nas").write_text(SPACE)
+    space = load(str(tmp_path / "space.nas"))
+    graph = build(space, parse_term(space, "Sequential(conv(channels=16), avg_pool)"))
+    garbage = tmp_path / "g.keras"
+    garbage.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(NascError) as caught:
+        _tensorflow.read_weights(garbage, graph)
+    (found,) = caught.value.diagnostics
+    assert found.code == "E801"
+    assert "not found" not in found.message.lower() and "g.keras" in found.message

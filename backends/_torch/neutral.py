@@ -11,6 +11,7 @@ tensor's slice into the tensor's storage: the model then holds exactly
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from concurrent.futures import Future
 
@@ -38,13 +39,20 @@ class NeutralDraw:
         """Scale the stream into the tensors of ``layers`` (layer i is node i + 1)."""
         values = self._values.result()
         for draw in self.draws:
-            tensor = _tensor(layers[draw.spec.node - 1], torch_name(draw.spec.name))
+            tensor = _tensor(layers[draw.spec.node - 1], _torch_path(draw.spec.name))
             np.copyto(tensor.detach().numpy().reshape(-1), values[draw.start : draw.stop])
 
 
-def _tensor(layer: nn.Module, name: str) -> Tensor:
-    """The parameter or buffer ``name`` ("conv_a.weight") inside ``layer``."""
-    *path, last = name.split(".")
+@functools.cache
+def _torch_path(name: str) -> tuple[tuple[str, ...], str]:
+    """The submodules and the tensor name of the neutral ``name`` inside a torch layer."""
+    *path, last = torch_name(name).split(".")
+    return tuple(path), last
+
+
+def _tensor(layer: nn.Module, where: tuple[tuple[str, ...], str]) -> Tensor:
+    """The parameter or buffer at ``where`` (from `_torch_path`) inside ``layer``."""
+    path, last = where
     for step in path:
         layer = layer._modules[step]  # type: ignore[assignment]
     tensor: Tensor | None = layer._parameters.get(last)

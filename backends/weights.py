@@ -272,21 +272,100 @@ def _parse_key(key: str, path: str | Path) -> Key:
     return int(node), name
 
 
+# a random int32 times bound * 2**-31 is uniform in [-bound, bound], at float32 resolution
+INT32_SCALE = 2.0**-31
+
+
+def random_int32(seed: int, count: int) -> NDArray[np.int32]:
+    """``count`` random 32-bit integers, the same for the same seed on every machine.
+
+    numpy's SFC64 generator, its raw 64-bit output split in two (little-endian
+    halves): a fast seeded source of random bits that every backend can read.
+    """
+    bits = np.random.SFC64(seed & (2**64 - 1)).random_raw((count + 1) // 2)
+    return bits.view("<i4")[:count].astype(np.int32, copy=False)
+
+
+def uniform_bound(spec: ParamSpec) -> float:
+    """The half-width of the uniform range a learned tensor starts in: PyTorch's
+    published defaults, kaiming-uniform with a = sqrt(5) (1/sqrt(fan_in)) for
+    weights and 1/sqrt(fan_in) for biases; xavier-uniform,
+    sqrt(6 / (fan_in + fan_out)), for attention's input projection."""
+    if spec.init == "xavier":
+        fan_out, fan_in = spec.shape[0], math.prod(spec.shape[1:])
+        return math.sqrt(6 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+    return 1 / math.sqrt(spec.fan_in) if spec.fan_in > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """Where one uniform tensor's values lie in the seed's stream of random integers."""
+
+    spec: ParamSpec
+    start: int
+    scale: float  # bound * INT32_SCALE
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.spec.size
+
+
+def uniform_draws(specs: tuple[ParamSpec, ...]) -> tuple[list[Draw], int]:
+    """The uniform tensors of ``specs`` in order, each taking the next values of one
+    stream, and how many values they take in all."""
+    draws: list[Draw] = []
+    start = 0
+    for spec in specs:
+        if spec.init != "const":
+            draws.append(Draw(spec, start, uniform_bound(spec) * INT32_SCALE))
+            start += spec.size
+    return draws, start
+
+
+def scale_into(ints: NDArray[np.int32], scale: float, out: NDArray[np.float32]) -> None:
+    """``out[:] = ints * scale`` in float32: the one rounding every backend shares."""
+    np.multiply(ints, np.float32(scale), out=out, dtype=np.float32)
+
+
+def uniform_values(seed: int, draws: list[Draw], total: int) -> Array:
+    """The values of every uniform tensor of `uniform_draws`, one after another."""
+    values = random_int32(seed, total).astype(np.float32)
+    for draw in draws:
+        part = values[draw.start : draw.stop]
+        np.multiply(part, np.float32(draw.scale), out=part)
+    return values
+
+
 def init_weights(graph: Graph, seed: int = 0) -> WeightSet:
-    """Fresh weights drawn as torch draws its defaults (uniform in +-1/sqrt(fan_in),
-    xavier for attention's input projection), norms at identity, from ``seed``."""
-    rng = np.random.default_rng(seed)
+    """The initial weights of ``graph``'s model for ``seed``: the same in every backend.
+
+    Learned tensors are uniform in ±`uniform_bound` (PyTorch's default layer
+    initialisation), norms start at identity, running statistics at mean 0 and
+    variance 1. The uniform tensors, in `param_specs` order, take consecutive
+    values of one stream of random integers (`random_int32`), each scaled by
+    its bound: a backend that lays out its tensors otherwise fills them from the
+    same `uniform_draws`.
+
+    >>> from nasc.compiler.graph import Graph, IROp, Node
+    >>> from nasc.compiler.shapes import Shape
+    >>> x = Node(IROp.INPUT, (), Shape("vector", 4))
+    >>> fc = Node(IROp.LINEAR, (0,), Shape("vector", 2), (("channels", 2), ("bias", True)))
+    >>> w, again = init_weights(Graph((x, fc)), seed=3), init_weights(Graph((x, fc)), seed=3)
+    >>> bool(abs(w[1, "weight"]).max() <= 0.5), bool((w[1, "weight"] == again[1, "weight"]).all())
+    (True, True)
+    """
+    specs = param_specs(graph)
+    draws, total = uniform_draws(specs)
+    values = uniform_values(seed, draws, total)
     arrays: dict[Key, Array] = {}
-    for spec in param_specs(graph):
+    for spec in specs:
         if spec.init == "const":
             arrays[spec.node, spec.name] = np.full(spec.shape, spec.value, np.float32)
-            continue
-        if spec.init == "xavier":
-            bound = math.sqrt(6 / (spec.shape[0] // 3 + spec.shape[1]))
-        else:
-            bound = 1 / math.sqrt(spec.fan_in)
-        arrays[spec.node, spec.name] = rng.uniform(-bound, bound, spec.shape).astype(np.float32)
-    return WeightSet(arrays)
+    for draw in draws:
+        arrays[draw.spec.node, draw.spec.name] = values[draw.start : draw.stop].reshape(
+            draw.spec.shape
+        )
+    return WeightSet({(spec.node, spec.name): arrays[spec.node, spec.name] for spec in specs})
 
 
 OTHER_ARCHITECTURE = (

@@ -9,6 +9,7 @@ from nasc.compiler.backend_registry import available_backends, load_backend
 from nasc.compiler.check.pipeline import CheckResult, check, load
 from nasc.compiler.derive.counting import count, count_by_depth, count_table
 from nasc.compiler.derive.derivation import Derivation, from_json, to_json, validate
+from nasc.compiler.derive.emptiness import no_architecture  # noqa: F401  (registers E711 at check time)
 from nasc.compiler.derive.hierarchy import LevelGraph, levels
 from nasc.compiler.derive.mutation import crossover, mutate, self_crossover
 from nasc.compiler.derive.sampling import sample

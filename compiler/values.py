@@ -3,6 +3,7 @@ lists of sizes (an anisotropic kernel ``[1, 3, 3]``: one size per spatial dimens
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -18,9 +19,26 @@ class Relative:
 
     def __str__(self) -> str:
         factor = self.factor
+        if abs(factor) >= _HUGE:  # past Python's int-to-text limit, and float's range
+            return f"*{_scientific(factor)}"
         if factor.denominator == 1:
             return f"*{factor.numerator}"
         return f"*{float(factor):g}"
+
+
+_HUGE = Fraction(10) ** 300
+
+
+def _scientific(factor: Fraction) -> str:
+    """A huge factor as ``1.5e4000``, made without converting the whole number to text."""
+    whole = abs(factor.numerator) // factor.denominator
+    exponent = int(math.log10(whole))
+    lead = whole // 10 ** max(exponent - 6, 0)
+    while lead >= 10**7:  # log10 rounded up
+        lead //= 10
+        exponent += 1
+    sign = "-" if factor < 0 else ""
+    return f"{sign}{lead / 10**6:g}e{exponent}"
 
 
 Value = bool | int | float | str | Relative | tuple[int, ...]

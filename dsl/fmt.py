@@ -238,14 +238,16 @@ class _Reader:
         self.take(True, "name")
         self.sequence("(", ")", lambda brk: self.take(brk is not None, "name", brk), False)
         self.take(True, "edges")
+        first = True
         while self.at("("):
-            self.take(True, "(")
+            self.take(True, "(", None if first else "edge")
             self.take(False, "number")
             self.take(False, ",")
             self.take(False, "number")
             self.take(False, ")")
+            first = False
         if self.at("merge"):
-            self.take(True, "merge")
+            self.take(True, "merge", "edge")
             self.take(True, "name")
 
     def sequence(self, open_: str, close: str, item: _Item, space: bool) -> None:
@@ -333,11 +335,26 @@ class _Layout:
         self.statement = statement
         self.rule = statement.rule_name is not None
         self.width = width
+        # how many brackets are open before each piece
+        self.depths: list[int] = []
+        depth = 0
+        for piece in statement.pieces:
+            if piece.token.kind == "punct" and piece.token.text in (")", "]"):
+                depth = max(depth - 1, 0)
+            self.depths.append(depth)
+            if piece.token.kind == "punct" and piece.token.text in ("(", "["):
+                depth += 1
 
     def lines(self) -> list[str]:
         pieces = self.statement.pieces
-        if not self.rule:
-            lines, _ = self.render(set(), fill=False)
+        if not self.rule:  # a topology's edges are filled when too long
+            # a topology keeps the author's line breaks between edges, as a rule its bars
+            breaks = {
+                i for i, p in enumerate(pieces) if p.brk == "edge" and p.token.newlines_before
+            }
+            lines, overflow = self.render(breaks, fill=False)
+            if overflow and any(p.brk == "edge" for p in pieces):
+                lines, _ = self.render(breaks, fill=True)
         else:
             breaks = {i for i, p in enumerate(pieces) if p.brk and _broken_in_source(pieces, i)}
             lines, overflow = self.render(breaks, fill=False)
@@ -406,12 +423,18 @@ class _Layout:
         return lines, overflow
 
     def segment(self, start: int, breaks: set[int]) -> int:
-        """Width of the pieces from ``start`` to the next place a line may break."""
-        pieces = self.statement.pieces
+        """Width of the pieces from ``start`` to the next place a line may break at the
+        same or an outer level: a nested call's arguments stay on one line when they fit,
+        so lines break between the outer arguments first."""
+        pieces, depths = self.statement.pieces, self.depths
         width = 0
         for index in range(start, len(pieces)):
             piece = pieces[index]
-            if index > start and (piece.brk or index in breaks or piece.token.kind == "comment"):
+            if index > start and (
+                (piece.brk and depths[index] <= depths[start])
+                or index in breaks
+                or piece.token.kind == "comment"
+            ):
                 break
             width += len(piece.token.text) + piece.space
         return width

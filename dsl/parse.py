@@ -11,6 +11,7 @@ import contextlib
 import functools
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -204,19 +205,39 @@ def parse(source: Source) -> Any:
         ) from None
     except TextXSyntaxError as exc:
         offset = source.line_starts[exc.line - 1] + exc.col - 1
-        found = source.text[offset : offset + 1]
-        end = offset + 1 if found and not found.isspace() else offset
-        if found.isalnum() or found == "_":
-            while end < len(source.text) and (
-                source.text[end].isalnum() or source.text[end] == "_"
-            ):
-                end += 1
-        what = repr(source.text[offset:end]) if end > offset else "the end of the line"
-        if offset >= len(source.text):
-            what = "the end of the file"
+        what, end, note = _found(source.text, offset)
         expected = _describe_expected(list(getattr(exc, "expected_rules", []) or []))
         raise NascError(
             error(
-                "E100", f"syntax error: expected {expected}, found {what}", source.span(offset, end)
+                "E100",
+                f"syntax error: expected {expected}, found {what}",
+                source.span(offset, end),
+                *([note] if note else []),
             )
         ) from None
+
+
+def _found(text: str, offset: int) -> tuple[str, int, str | None]:
+    """What stands at ``offset`` where the parser stopped, as an error names it: the
+    word there, the end of a line or of the file, or a non-ASCII character by its
+    Unicode name (a no-break space, a Cyrillic letter that looks Latin); then the end
+    of the span to mark, and a note."""
+    if offset >= len(text):
+        return "the end of the file", offset, None
+    char = text[offset]
+    if char in "\r\n":
+        return "the end of the line", offset, None
+    start = end = offset
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    if not char.isascii():
+        name = unicodedata.name(char, "an unnamed character")
+        what = f"non-ASCII U+{ord(char):04X} {name}"
+        if end - start > 1:
+            what += f" in {text[start:end]!r}"
+        return what, offset + 1, "nasc reads ASCII only outside strings and comments: retype it"
+    if char.isalnum() or char == "_":
+        return repr(text[offset:end]), end, None
+    return repr(char), offset + (not char.isspace()), None

@@ -178,7 +178,8 @@ topology Cell(a, b, c, d, e, f) edges (0,1) (0,2) (1,2) (0,3) (1,3) (2,3)
 topology Diamond(a, b, c, d) edges (0,1) (1,3) (0,2) (2,3)
 
 "A dense DAG of five nodes: every earlier node feeds every later one (10 edges)."
-topology Dense(a, b, c, d, e, f, g, h, i, j) edges (0,1) (0,2) (1,2) (0,3) (1,3) (2,3) (0,4) (1,4) (2,4) (3,4)
+topology Dense(a, b, c, d, e, f, g, h, i, j) edges (0,1) (0,2) (1,2) (0,3) (1,3) (2,3) (0,4) (1,4)
+    (2,4) (3,4)
 
 "Two paths concatenated along the channels."
 topology Concat(a, b) edges (0,1) (0,1) merge concat

@@ -10,7 +10,8 @@ into its tensors by one torch call. Uniform tensors follow torch's default
 layer initialisation, uniform in ±1/sqrt(fan_in); all their values come from one
 seeded stream of random integers, drawn and scaled on a kept thread while the
 layers are made (numpy lets go of the GIL for both), and waited for in
-`Initial.finish`.
+`Initial.finish`. A whole model's uniform tensors are instead left for
+`nasc.backends._torch.neutral` to fill with the backend-neutral draw.
 
 Making a few hundred tensors one by one costs more than drawing their values;
 views of two buffers cost almost nothing. Views never overlap, and parameters
@@ -22,19 +23,20 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import torch
 from torch import Tensor, nn
 
+from nasc.backends.weights import INT32_SCALE, random_int32, scale_into
+
+_T = TypeVar("_T")
 Owner = MutableMapping[str, Any]  # a module's _parameters or _buffers
 
-# a random int32 times bound * 2**-31 is uniform in [-bound, bound], at float32 resolution
-_INT32_SCALE = 2.0**-31
 # below this many random values, drawing them on the building thread is cheaper than handing
 # them over
 _THREAD_FROM = 1 << 16
@@ -52,16 +54,6 @@ class Kind(NamedTuple):
 _make_subclass = torch.Tensor._make_subclass
 
 
-def random_int32(seed: int, count: int) -> npt.NDArray[np.int32]:
-    """``count`` random 32-bit integers, the same for the same seed on every machine.
-
-    numpy's SFC64 generator, its raw 64-bit output split in two: the fastest
-    seeded source of random bits at hand (twice as fast as torch's own).
-    """
-    bits = np.random.SFC64(seed & (2**64 - 1)).random_raw((count + 1) // 2)
-    return bits.view(np.int32)[:count]
-
-
 # a uniform run to fill: its values, and the scale of the random integers it takes
 _Fill = tuple[npt.NDArray[np.float32], float]
 
@@ -72,7 +64,7 @@ def _fill_uniform(seed: int, fills: Sequence[_Fill]) -> None:
     start = 0
     for values, scale in fills:
         end = start + len(values)
-        np.multiply(ints[start:end], scale, out=values, dtype=np.float32)
+        scale_into(ints[start:end], scale, values)
         start = end
 
 
@@ -86,14 +78,14 @@ class _Filler:
         self.starting = threading.Lock()
         os.register_at_fork(after_in_child=self.forget)
 
-    def submit(self, seed: int, fills: Sequence[_Fill]) -> Future[None]:
+    def submit(self, work: Callable[..., _T], *args: Any) -> Future[_T]:
         pool = self.pool
         if pool is None:
             with self.starting:  # models built on several threads at once start one pool
                 if self.pool is None:
                     self.pool = ThreadPoolExecutor(1, thread_name_prefix="nasc-initial-fill")
                 pool = self.pool
-        return pool.submit(_fill_uniform, seed, fills)
+        return pool.submit(work, *args)
 
     def forget(self) -> None:
         self.pool = None
@@ -101,6 +93,16 @@ class _Filler:
 
 
 _FILLER = _Filler()
+
+
+def in_background(values: int, work: Callable[..., _T], *args: Any) -> Future[_T]:
+    """``work(*args)``, which draws ``values`` random values: on the kept thread when
+    they are many, else done at once (a finished Future)."""
+    if values >= _THREAD_FROM:
+        return _FILLER.submit(work, *args)
+    done: Future[_T] = Future()
+    done.set_result(work(*args))
+    return done
 
 
 class Initial:
@@ -115,8 +117,10 @@ class Initial:
     (True, [1.0, 1.0, 1.0, 1.0])
     """
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, draw: bool = True) -> None:
         self.seed = seed
+        # False: uniform tensors are left unfilled, for the caller to fill (`NeutralDraw`)
+        self.draw = draw
         self._slots: dict[Kind, list[tuple[Owner, str]]] = {}
         self._reserved: dict[Kind, int] = {}
         # after lay_out: the reserved tensors of each kind, and how many are taken
@@ -206,11 +210,11 @@ class Initial:
                     uniform.append([start, end, kind.value])
                 views.append((kind, run))
                 start = end
-            fills += [(values[a:b], bound * _INT32_SCALE) for a, b, bound in uniform]
+            fills += [(values[a:b], bound * INT32_SCALE) for a, b, bound in uniform]
         # the values are drawn while the tensors and layers are made
-        if sum(len(values) for values, _ in fills) >= _THREAD_FROM:
-            self._filling = _FILLER.submit(self.seed, fills)
-        else:
+        if self.draw and sum(len(values) for values, _ in fills) >= _THREAD_FROM:
+            self._filling = _FILLER.submit(_fill_uniform, self.seed, fills)
+        elif self.draw:
             _fill_uniform(self.seed, fills)
         for kind, run in views:
             tensors: Sequence[Tensor] = run.view(counts[kind], *kind.shape).unbind(0)

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from nasc.backends._torch.initial import Initial
+from nasc.backends._torch.neutral import NeutralDraw
 from nasc.backends._torch.recipes import Recipe, record
 from nasc.backends._torch.table import SHAREABLE, TABLE, TORCH_RNG
 from nasc.backends.coverage import missing_in, require_mapped
@@ -76,7 +77,8 @@ def missing_ops(graph: Graph) -> list[IROp]:
 
 
 def build_module(graph: Graph, seed: int = 0) -> GraphModule:
-    """The torch module of ``graph``; parameters drawn from ``seed``, the global RNG untouched."""
+    """The torch module of ``graph``; parameters drawn from ``seed`` as every backend
+    draws them (`nasc.backends.weights.init_weights`), the global RNG untouched."""
     used = require_mapped(graph, "torch", TABLE, "nasc.backends._torch.table.TABLE")
     with _short_switches:
         return _build(graph, seed, used)
@@ -84,7 +86,9 @@ def build_module(graph: Graph, seed: int = 0) -> GraphModule:
 
 def _build(graph: Graph, seed: int, used: frozenset[IROp]) -> GraphModule:
     nodes = graph.nodes
-    initial = Initial(seed)
+    # the neutral draw of every uniform tensor starts now; `initial` makes the tensors
+    draw = NeutralDraw(graph, seed)
+    initial = Initial(seed, draw=False)
     # first the layer of every node made by its factory (asking `initial` for its
     # tensors), or, for layers made from a recipe, the positions of each recipe;
     # then all tensors are laid out at once and the recipes make their layers
@@ -127,6 +131,7 @@ def _build(graph: Graph, seed: int, used: frozenset[IROp]) -> GraphModule:
         ):
             layers[position] = layer
     initial.finish()
+    draw.fill(layers)  # type: ignore[arg-type]
     # by index: a named tuple's fields are properties, slower to read
     zero = IROp.ZERO
     inputs = [(0,) if node[0] is zero else node[1] for node in nodes[1:]]

@@ -20,33 +20,11 @@ import torch
 from numpy.typing import NDArray
 
 from nasc.backends._torch.model import GraphModule, build_module
+from nasc.backends._torch.names import neutral_name, torch_name
 from nasc.backends._torch.pt2 import read_state
 from nasc.backends.weight_files import reading, weight_file
 from nasc.backends.weights import Key, WeightSet, check_weights
 from nasc.compiler.graph import Graph
-
-# torch's name inside a layer -> the neutral name (prefixes)
-_RENAMES = (
-    ("shortcut.0.", "shortcut.conv."),
-    ("shortcut.1.", "shortcut.bn."),
-    ("attention.in_proj_weight", "in_proj.weight"),
-    ("attention.in_proj_bias", "in_proj.bias"),
-    ("attention.out_proj.", "out_proj."),
-)
-
-
-def _neutral(name: str) -> str:
-    for torch_name, neutral in _RENAMES:
-        if name.startswith(torch_name):
-            return neutral + name[len(torch_name) :]
-    return name
-
-
-def _torch_name(name: str) -> str:
-    for torch_name, neutral in _RENAMES:
-        if name.startswith(neutral):
-            return torch_name + name[len(neutral) :]
-    return name
 
 
 def _from_state_dict(state: Mapping[str, NDArray[Any]]) -> WeightSet:
@@ -56,7 +34,7 @@ def _from_state_dict(state: Mapping[str, NDArray[Any]]) -> WeightSet:
         layer, _, name = rest.partition(".")
         if head != "layers" or not layer.isdigit() or not name:
             raise ValueError(f"'{key}' is not a parameter of a nasc GraphModule")
-        node: Key = (int(layer) + 1, _neutral(name))
+        node: Key = (int(layer) + 1, neutral_name(name))
         arrays[node] = np.asarray(array, dtype=np.float32)
     return WeightSet(arrays)
 
@@ -73,7 +51,7 @@ def weights_from_module(module: GraphModule) -> WeightSet:
 def load_into_module(module: GraphModule, weights: WeightSet) -> None:
     """Copy ``weights`` into ``module`` (every tensor it holds must be given)."""
     state = {
-        f"layers.{node - 1}.{_torch_name(name)}": torch.from_numpy(array.copy())
+        f"layers.{node - 1}.{torch_name(name)}": torch.from_numpy(array.copy())
         for (node, name), array in weights.items()
     }
     module.load_state_dict(state, strict=True)

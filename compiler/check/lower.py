@@ -8,7 +8,7 @@ definitions; the grammar-level checks run on the Space it returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -104,6 +104,8 @@ class Lowering:
     modules: ModuleSet
     overrides: Mapping[str, str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # names used by alternatives left out for their errors
+    dropped_names: set[str] = field(default_factory=set)
     names: dict[str, _Declared] = field(default_factory=dict)
     params: dict[str, Param] = field(default_factory=dict)
     primitives: dict[str, PrimitiveDecl] = field(default_factory=dict)
@@ -140,6 +142,20 @@ class Lowering:
 
     def report(self, code: str, message: str, span: Span | None, *notes: str) -> None:
         self.diagnostics.append(error(code, message, span, *notes))
+
+    def _positional_after_keyword(self, obj: Any, index: int, source: Source) -> bool:
+        """Report (E202) and say whether argument ``index`` of a call is positional
+        after a keyword argument, which Python's rule (and nasc's) forbids."""
+        keyword = next((arg for arg in obj.args[:index] if arg.key is not None), None)
+        if keyword is None:
+            return False
+        self.report(
+            "E202",
+            f"a positional argument follows the keyword argument '{keyword.key}=' in '{obj.name}'",
+            source.span_of(obj.args[index]),
+            "put positional arguments first, or name this one too",
+        )
+        return True
 
     # ---- declarations
 
@@ -360,6 +376,9 @@ class Lowering:
         given: dict[str, list[tuple[Value, float]]] = {}
         ok = True
         for index, arg in enumerate(obj.args):
+            if arg.key is None and self._positional_after_keyword(obj, index, source):
+                ok = False
+                continue
             if arg.key is None:
                 if index >= len(free):
                     self.report(
@@ -691,6 +710,9 @@ class Lowering:
         ok = True
         for index, arg in enumerate(obj.args):
             key = arg.key
+            if key is None and self._positional_after_keyword(obj, index, source):
+                ok = False
+                continue
             if key is None:
                 if index >= len(rule.params):
                     self.report(
@@ -759,7 +781,8 @@ class Lowering:
         alternatives = []
         for alt in obj.alternatives:
             template = self.template(alt.term, source)
-            if template is None:
+            if template is None:  # its error is reported; the names it uses still count
+                self.dropped_names.update(_syntax_names(alt.term))
                 continue
             alt_span = source.span_of(alt.term)
             alternatives.append(Alternative(template, self.weight(alt, source), alt_span))
@@ -881,11 +904,35 @@ def _literal_text(obj: Any) -> str:
     return str(obj.value)
 
 
+def _syntax_names(obj: Any) -> Iterator[str]:
+    """Every name a syntax object (a term as parsed) mentions, at any depth."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        attrs = getattr(item, "_tx_attrs", None)
+        if attrs is None:
+            continue
+        name = getattr(item, "name", None)
+        if isinstance(name, str):
+            yield name
+        stack.extend(getattr(item, attr, None) for attr in attrs)
+
+
 def lower(
-    modules: ModuleSet, overrides: Mapping[str, str] | None = None
+    modules: ModuleSet,
+    overrides: Mapping[str, str] | None = None,
+    dropped: set[str] | None = None,
 ) -> tuple[Space | None, list[Diagnostic]]:
-    """The Space of a parsed module set, and what is wrong with its names and values."""
+    """The Space of a parsed module set, and what is wrong with its names and values.
+
+    ``dropped``, when given, receives the names used by alternatives left out for
+    their errors (so no check calls a rule they use unused)."""
     state = Lowering(modules, overrides or {})
+    if dropped is not None:
+        state.dropped_names = dropped
     state.declare()
     state.apply_overrides()
     state.lower_primitives()

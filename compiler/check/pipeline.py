@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from nasc.compiler.check import grammar as grammar_checks
@@ -21,6 +21,9 @@ from nasc.dsl.parse import deep_recursion
 # repeat those errors in other words.
 _TEMPLATE_DROPPED = {"E100", "E101", "E102", "E103", "E104", "E200", "E201", "E202", "E203", "E206"}
 _IMPORT_FAILED = {"E100", "E101", "E102", "E103", "E104"}
+# "never used" and "unreachable": not said of a rule that an alternative left out
+# for its own error uses
+_USE_WARNINGS = {"W500", "W501"}
 _ROBUST = (
     grammar_checks.duplicate_alternatives,
     grammar_checks.unused_and_unreachable,
@@ -79,6 +82,18 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+# checks of a whole, error-free space that need the layers above this one (counting,
+# measuring architectures); they register themselves (`nasc.compiler.derive.emptiness`)
+SpaceCheck = Callable[[Space], list[Diagnostic]]
+_SPACE_CHECKS: list[SpaceCheck] = []
+
+
+def register_space_check(run: SpaceCheck) -> None:
+    """Run ``run`` on every space that checks without errors (once per function)."""
+    if run not in _SPACE_CHECKS:
+        _SPACE_CHECKS.append(run)
+
+
 def _check(
     path: str,
     overrides: Mapping[str, str] | None,
@@ -89,7 +104,8 @@ def _check(
     diagnostics = list(modules.diagnostics)
     space: Space | None = None
     if modules.main in modules.modules:
-        space, found = lower(modules, overrides)
+        dropped: set[str] = set()
+        space, found = lower(modules, overrides, dropped)
         if any(d.code in _IMPORT_FAILED for d in diagnostics):
             # Names the missing file would have defined: its own error says it all.
             found = [d for d in found if d.code != "E200"]
@@ -97,12 +113,27 @@ def _check(
         if space is not None:
             complete = not any(d.code in _TEMPLATE_DROPPED for d in diagnostics)
             for run in grammar_checks.CHECKS if complete else _ROBUST:
-                diagnostics.extend(run(space))
+                diagnostics.extend(
+                    d
+                    for d in run(space)
+                    if d.code not in _USE_WARNINGS or not _names_one_of(d, dropped)
+                )
             if complete:
                 diagnostics.extend(supercritical_pcfg(space))
-                diagnostics.extend(check_shapes(space))
+            # shapes too when alternatives were left out for their errors: what remains
+            # are real derivations, so their shape errors are real, found in the same run
+            diagnostics.extend(check_shapes(space))
+            if complete and not any(d.severity is Severity.ERROR for d in diagnostics):
+                for late in _SPACE_CHECKS:
+                    diagnostics.extend(late(space))
     diagnostics.sort(key=Diagnostic.sort_key)
     return CheckResult(space, _unique(diagnostics), sources)
+
+
+def _names_one_of(diagnostic: Diagnostic, names: set[str]) -> bool:
+    """Whether the diagnostic is about a nonterminal named in ``names`` (quoted first)."""
+    _, _, rest = diagnostic.message.partition("'")
+    return rest.partition("'")[0] in names
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -15,7 +15,16 @@ from collections.abc import Iterable
 
 from nasc.compiler.ops import OPS
 from nasc.compiler.shapes import Shape, ShapeError, broadcast
-from nasc.compiler.space import NT, Prim, Space, Template, Topo, Topology, template_text
+from nasc.compiler.space import (
+    NT,
+    Edge,
+    Prim,
+    Space,
+    Template,
+    Topo,
+    Topology,
+    template_text,
+)
 from nasc.dsl import Diagnostic, Span
 from nasc.dsl.diagnostics import error, warning
 
@@ -118,12 +127,12 @@ class ShapeAnalysis:
         nodes: dict[int, set[Shape]] = {0: {shape}}
         for node in range(1, last + 1):
             incoming = [e for e in edges if e.target == node]
-            arriving: list[tuple[int, set[Shape]]] = []
+            arriving: list[tuple[Edge, set[Shape]]] = []
             for edge in incoming:
                 produced: set[Shape] = set()
                 for source_shape in nodes.get(edge.source, set()):
                     produced |= self.template(topo.args[edge.arg], source_shape, path)
-                arriving.append((edge.arg, produced))
+                arriving.append((edge, produced))
             nodes[node] = self.merge(topo, topology, node, arriving, shape, path)
         return nodes.get(last, set())
 
@@ -132,7 +141,7 @@ class ShapeAnalysis:
         topo: Topo,
         topology: Topology,
         node: int,
-        arriving: list[tuple[int, set[Shape]]],
+        arriving: list[tuple[Edge, set[Shape]]],
         shape: Shape,
         path: tuple[str, ...],
     ) -> set[Shape]:
@@ -143,11 +152,11 @@ class ShapeAnalysis:
         if topology.merge == "concat":
             return self.concat(topo, node, arriving, shape, path)
         if topology.merge_arg is not None:
-            return self.binary(topo, node, arriving, shape, path)
+            return self.binary(topo, topology, node, arriving, shape, path)
         union = set().union(*(shapes for _, shapes in arriving))
         if len(union) > 1:
             described = "; ".join(
-                f"{_names(shapes)} from {template_text(topo.args[arg])}" for arg, shapes in arriving
+                f"{_names(shapes)} {_edge_name(topo, topology, edge)}" for edge, shapes in arriving
             )
             self.report(
                 "E401",
@@ -155,8 +164,7 @@ class ShapeAnalysis:
                 topo.span,
                 shape,
                 path,
-                "paths that merge must agree in channels and resolution; put the same "
-                "downsampling on every parallel path",
+                self.merge_advice(topo, arriving, union),
             )
             return {min(union, key=str)}
         return union
@@ -164,8 +172,9 @@ class ShapeAnalysis:
     def binary(
         self,
         topo: Topo,
+        topology: Topology,
         node: int,
-        arriving: list[tuple[int, set[Shape]]],
+        arriving: list[tuple[Edge, set[Shape]]],
         shape: Shape,
         path: tuple[str, ...],
     ) -> set[Shape]:
@@ -178,8 +187,8 @@ class ShapeAnalysis:
             met = broadcast(combination)
             if met is None:
                 described = "; ".join(
-                    f"{_names(shapes)} from {template_text(topo.args[arg])}"
-                    for arg, shapes in arriving
+                    f"{_names(shapes)} {_edge_name(topo, topology, edge)}"
+                    for edge, shapes in arriving
                 )
                 self.report(
                     "E401",
@@ -195,11 +204,48 @@ class ShapeAnalysis:
             results.add(met)
         return results
 
+    def merge_advice(
+        self, topo: Topo, arriving: list[tuple[Edge, set[Shape]]], union: set[Shape]
+    ) -> str:
+        """What to change so the paths agree: for a `zero` edge, a path that pooled
+        its positions away, or paths that differ in channels or resolution."""
+        zeros = [edge for edge, _ in arriving if self.may_be_zero(topo.args[edge.arg])]
+        if zeros:
+            return (
+                "a `zero` edge keeps its input's channels and, unless given a stride, its "
+                "resolution: write zero(stride=2) beside a stride-2 path; zero cannot change "
+                "channels, so change them before the topology or keep them on the other paths"
+            )
+        extents = {s.extent for s in union}
+        pooled = any(e and all(size == 1 for size in e) for e in extents)
+        if len({(s.layout, s.rank) for s in union}) > 1 or (len(extents) > 1 and pooled):
+            return (
+                "a sum or concat merge does not broadcast: a path that pools its positions "
+                "away (to size 1 or to a vector) does not stretch back; pool after the "
+                "merge, or gate with a binary operation, which broadcasts a vector [C] "
+                "(Binary(multi, id, ...), squeeze_excite)"
+            )
+        return (
+            "paths that merge must agree in channels and resolution; put the same "
+            "downsampling on every parallel path"
+        )
+
+    def may_be_zero(self, template: Template) -> bool:
+        """Whether the template is `zero`, or a nonterminal with `zero` among its alternatives."""
+        if isinstance(template, Prim):
+            return template.op == "zero"
+        if isinstance(template, NT) and template.name in self.space.rule_map:
+            return any(
+                isinstance(alt.template, Prim) and alt.template.op == "zero"
+                for alt in self.space.rule_map[template.name].alternatives
+            )
+        return False
+
     def concat(
         self,
         topo: Topo,
         node: int,
-        arriving: list[tuple[int, set[Shape]]],
+        arriving: list[tuple[Edge, set[Shape]]],
         shape: Shape,
         path: tuple[str, ...],
     ) -> set[Shape]:
@@ -241,6 +287,16 @@ class ShapeAnalysis:
 
 def _names(shapes: Iterable[Shape]) -> str:
     return " or ".join(sorted({str(s) for s in shapes}))
+
+
+def _edge_name(topo: Topo, topology: Topology, edge: Edge) -> str:
+    """How a path's last edge reads: ``through edge (1,3), b = id``; two paths that
+    end in the same operation are told apart by their edges and argument names."""
+    arg = template_text(topo.args[edge.arg])
+    name = topology.params[edge.arg] if edge.arg < len(topology.params) else None
+    if topology.variadic or name is None:
+        name = f"argument {edge.arg + 1}"
+    return f"through edge ({edge.source},{edge.target}), {name} = {arg}"
 
 
 def check_shapes(space: Space) -> list[Diagnostic]:

@@ -106,9 +106,11 @@ class Call:
     keywords: list[tuple[str, Value, int]] = field(default_factory=list)
 
 
-def _fail(message: str, col: int, end: int | None = None, *notes: str) -> NascError:
+def _fail(
+    message: str, col: int, end: int | None = None, *notes: str, code: str = "E700"
+) -> NascError:
     span = Span(TERM_PATH, 1, col + 1, 1, (end if end is not None else col + 1) + 1)
-    return NascError(error("E700", message, span, *notes))
+    return NascError(error(code, message, span, *notes))
 
 
 class _Reader:
@@ -166,7 +168,17 @@ class _Reader:
         if kind == "name" and following is not None and following[1] == "=":
             self.i += 2
             call.keywords.append((got, self.value(), col))
-        elif kind == "name":
+            return
+        if call.keywords:  # as in a .nas file (E202): keywords come last
+            raise _fail(
+                f"a positional argument follows the keyword argument '{call.keywords[-1][0]}=' "
+                f"in '{call.name}'",
+                col,
+                None,
+                "put positional arguments first, or name this one too",
+                code="E202",
+            )
+        if kind == "name":
             call.args.append(self.term())
         else:
             call.args.append(self.value())
@@ -268,6 +280,8 @@ class _Matcher:
                     col + len(key),
                     f"its parameters: {', '.join(params) or 'none'}",
                 )
+            if key in given:  # as in a .nas file (E203)
+                raise _fail(f"parameter '{key}' is given twice", col, col + len(key), code="E203")
             given[key] = value
         params.update(given)
         if composite is not None:  # in the order the op declares them

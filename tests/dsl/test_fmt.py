@@ -194,3 +194,53 @@ def test_a_keyword_glued_to_a_name_is_refused_with_its_place() -> None:
     [diagnostic] = caught.value.diagnostics
     assert diagnostic.span is not None and (diagnostic.span.line, diagnostic.span.col) == (1, 1)
     assert "write them apart" in diagnostic.message
+
+
+LONG_TOPOLOGY = (
+    "import std\n"
+    "topology Cell(op_a, op_b, op_c, op_d, op_e, op_f)\n"
+    "  edges (0, 1) (0, 2) (1, 2) (0, 3) (1, 3) (2, 3) (0, 4) (1, 4) (2, 4) (3, 4) (0, 5)\n"
+    "        (1, 5) (2, 5) (3, 5) (4, 5) (0, 6) (1, 6) (2, 6) (3, 6) (4, 6) (5, 6) (0, 7)\n"
+    "        (1, 7) (2, 7) (3, 7) (4, 7) (5, 7) (6, 7)\n"
+    "  merge add\n"
+    "NET ::= Cell(id, id, id, id, id, id)\n"
+)
+
+
+def test_a_long_topology_is_wrapped_between_edges_like_a_long_rule() -> None:
+    out = format_text(LONG_TOPOLOGY)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    topology = lines[1 : lines.index("NET ::= Cell(id, id, id, id, id, id)")]
+    assert topology[0].startswith("topology Cell(op_a, op_b, op_c, op_d, op_e, op_f) edges (0,1)")
+    # the author's breaks between edges stay; continuation lines indent by four
+    assert all(line.startswith("    (") or line == "    merge add" for line in topology[1:])
+    assert topology[-1] == "    merge add"
+    assert format_text(out) == out  # idempotent
+    edges = [token.text for token in tokenize(out) if token.kind == "number"]
+    assert len(edges) == 2 * 28
+
+
+def test_a_long_one_line_topology_is_filled_to_the_line_limit() -> None:
+    edges = " ".join(f"({a}, {b})" for b in range(1, 9) for a in range(b))
+    out = format_text(f"import std\ntopology Big(a) edges {edges}\nNET ::= id\n")
+    lines = out.splitlines()[1:-1]
+    assert len(lines) > 1 and all(len(line) <= 100 for line in lines)
+    assert all(len(line) > 80 for line in lines[:-1])  # filled, not one edge a line
+    assert format_text(out) == out
+
+
+def test_lines_break_between_outer_arguments_before_inside_a_nested_call() -> None:
+    cells = ", ".join(["Cell(OP, OP, OP, OP, OP, OP)"] * 3)
+    text = (
+        "import std\ntopology Cell(a, b, c, d, e, f) edges (0,1) (1,2) (2,3) (3,4) (4,5) (5,6)\n"
+        "OP ::= id | zero\n"
+        f"NET ::= Sequential(conv(channels=16, kernel=3), {cells}, global_avg_pool, linear)\n"
+    )
+    out = format_text(text)
+    assert max(len(line) for line in out.splitlines()) <= 100
+    for line in out.splitlines()[3:]:  # every nested call whole on its line
+        code = line.removesuffix(")")  # the outer call closes on the last line
+        assert code.count("(") == code.count(")") or line.startswith("NET ::= Sequential(")
+    assert out.splitlines()[4].strip().startswith("Cell(OP, OP, OP, OP, OP, OP), Cell(")
+    assert format_text(out) == out

@@ -220,3 +220,60 @@ def test_a_good_frame_after_any_garbage_is_read(before: list[bytes], between: li
     while (body := reader.next_body(idle=True)) is not None:
         bodies.append(body)
     assert good in bodies
+
+
+TERM_VOCABULARY = [
+    "(", ")", ",", "=", "channels=16", "kernel=3", "channels", "16", "*2", "id", "zero",
+    "conv", "Sequential", "\u00a0", "\u0421", "é", '"x"', "true", "9" * 60, "-1",
+]  # fmt: skip
+
+
+@functools.cache
+def _example_terms() -> dict[str, tuple[object, str]]:
+    from nasc.compiler import format_term
+
+    terms = {}
+    for name in ("nb201", "mnist1d", "transformer"):
+        space = load(str(ROOT / "examples" / f"{name}.nas"))
+        terms[name] = (space, format_term(space, sample(space, random.Random(0))))
+    return terms
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    name=st.sampled_from(["nb201", "mnist1d", "transformer"]),
+    edits=st.lists(
+        st.one_of(
+            st.tuples(st.just("delete"), st.integers(0, 10_000), st.just("")),
+            st.tuples(st.just("insert"), st.integers(0, 10_000), st.sampled_from(TERM_VOCABULARY)),
+            st.tuples(st.just("swap"), st.integers(0, 10_000), st.integers(0, 10_000).map(str)),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_damaged_terms_parse_or_give_a_diagnostic_in_the_term(
+    name: str, edits: list[tuple[str, int, str]]
+) -> None:
+    """Terms as `--arch` reads them: the same codes as a `.nas` file (E202 for a
+    positional after a keyword, E203 for a keyword given twice), always inside the term."""
+    from nasc.compiler import format_term, parse_term
+    from nasc.compiler.derive.terms import TERM_PATH
+
+    space, term = _example_terms()[name]
+    text = damage(term, edits)
+    try:
+        d = parse_term(space, text)  # type: ignore[arg-type]
+    except NascError as exc:
+        for diag in exc.diagnostics:
+            assert CODES.match(diag.code) and diag.message, diag
+            if diag.span is not None and diag.span.path == TERM_PATH:
+                assert 1 <= diag.span.col <= len(text) + 1, diag
+        return
+    assert parse_term(space, format_term(space, d)) == d  # type: ignore[arg-type]

@@ -105,7 +105,9 @@ def test_depth_bound_holds_in_pcfg(tmp_path: Path) -> None:
 
 def test_unsatisfiable_space_says_why(tmp_path: Path) -> None:
     space = space_from(
-        "NET ::= Sequential(relu, OP)\nOP ::= zero\nconstraint connected\n", tmp_path
+        "NET ::= Sequential(relu, OP)\nOP ::= zero\nconstraint connected\n",
+        tmp_path,
+        errors_ok=True,
     )
     for sampler in ("uniform", "pcfg"):
         with pytest.raises(NascError) as info:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from nasc.compiler.check.ties import different_structure, group_by, retarget
 from nasc.compiler.ops import OPS
 from nasc.compiler.shapes import Layout
 from nasc.compiler.space import (
+    CASCADE,
     NT,
     SEQUENTIAL,
     Alias,
@@ -37,6 +39,18 @@ from nasc.compiler.values import Relative, Value, format_value
 from nasc.dsl import STD_DISPLAY_PATH, Diagnostic, Source, Span
 from nasc.dsl.diagnostics import error, suggest, warning
 from nasc.dsl.modules import ModuleSet
+
+CASCADE_TOPOLOGY = Topology(
+    CASCADE,
+    (),
+    (),
+    "sum",
+    True,
+    doc="The built-in wiring of multi-input cells: Cascade(c1, ..., cn) feeds element k "
+    "with m inputs the outputs of the m elements before it (the Cascade's input where "
+    "there are fewer), a one-input element the one before it; the last output is the result.",
+    cascade=True,
+)
 
 SEQUENTIAL_TOPOLOGY = Topology(
     SEQUENTIAL,
@@ -102,6 +116,7 @@ class Lowering:
     templates: dict[str, RuleTemplate] = field(default_factory=dict)
     made: dict[str, Rule] = field(default_factory=dict)
     instances: dict[str, list[str]] = field(default_factory=dict)
+    instance_values: dict[str, tuple[Value, ...]] = field(default_factory=dict)
     env: dict[str, Value] = field(default_factory=dict)
     used_values: set[str] = field(default_factory=set)
     _resolving: set[str] = field(default_factory=set)
@@ -133,6 +148,7 @@ class Lowering:
 
     def declare(self) -> None:
         self.names[SEQUENTIAL] = _Declared("topology", None, Source.of("<builtin>", ""))
+        self.names[CASCADE] = _Declared("topology", None, Source.of("<builtin>", ""))
         for path in self.modules.order:
             module = self.modules.modules[path]
             for statement in module.model.statements:
@@ -475,6 +491,7 @@ class Lowering:
 
     def lower_topologies(self) -> None:
         self.topologies[SEQUENTIAL] = SEQUENTIAL_TOPOLOGY
+        self.topologies[CASCADE] = CASCADE_TOPOLOGY
         for name, declared in self.names.items():
             if declared.kind == "Topology" and declared.obj is not None:
                 self.topologies[name] = self.topology(declared.obj, declared.source)
@@ -489,19 +506,17 @@ class Lowering:
                     "E204", f"topology '{obj.name}' names the argument '{param}' twice", span
                 )
             seen.add(param)
-        merge = obj.merge or "sum"
-        labels = list(params)
-        if merge not in ("sum", "concat"):
-            if merge not in params:
-                self.report(
-                    "E306",
-                    f"merge '{merge}' is neither sum, concat nor an argument of '{obj.name}'",
-                    span,
-                    "write `merge sum`, `merge concat`, or name the argument that takes a binary op",
-                )
-                merge = "sum"
-            else:
-                labels.remove(merge)
+        merge, node_merges, merge_names = self.merges(obj, source, params, span)
+        labels = [p for p in params if p not in merge_names]
+        inputs = int(obj.inputs) if obj.inputs else 1
+        if inputs < 1:
+            self.report(
+                "E305",
+                f"topology '{obj.name}' declares {inputs} inputs",
+                span,
+                "a topology has at least one input (`inputs 2`: nodes 0 and 1)",
+            )
+            inputs = 1
         edges = tuple(
             Edge(e.source, e.target, params.index(labels[i]))
             if i < len(labels)
@@ -541,7 +556,84 @@ class Lowering:
             else:
                 kept.append(lowered)
         edges = tuple(kept) if len(kept) == len(edges) or kept else edges[:0]
-        return Topology(obj.name, params, edges, merge, False, _doc(obj), span)
+        last = max((e.target for e in edges), default=0)
+        if edges and inputs > last:
+            self.report(
+                "E305",
+                f"topology '{obj.name}' declares {inputs} inputs but its output is node {last}",
+                span,
+                f"nodes 0 to {inputs - 1} are the inputs and the highest node the output: "
+                f"give it edges into a node above {inputs - 1}",
+            )
+            inputs = 1
+        for edge in edges:
+            if edge.target < inputs:
+                self.report(
+                    "E305",
+                    f"edge ({edge.source},{edge.target}) of '{obj.name}' goes into input node "
+                    f"{edge.target}",
+                    span,
+                    f"nodes 0 to {inputs - 1} are the topology's inputs: they have no incoming edges",
+                )
+                break
+        for node, _ in node_merges:
+            if edges and not inputs <= node <= last:
+                self.report(
+                    "E305",
+                    f"`merge {node} ...` of '{obj.name}' names node {node}, which is "
+                    + ("an input" if node < inputs else "not a node of the topology"),
+                    span,
+                    f"merges are per node from {inputs} to {last} (the output)",
+                )
+        return Topology(
+            obj.name,
+            params,
+            edges,
+            merge,
+            False,
+            _doc(obj),
+            span,
+            inputs=inputs,
+            node_merges=tuple(m for m in node_merges if inputs <= m[0] <= last),
+        )
+
+    def merges(
+        self, obj: Any, source: Source, params: tuple[str, ...], span: Span
+    ) -> tuple[str, tuple[tuple[int, str], ...], set[str]]:
+        """A topology's default merge, its per-node merges and the arguments that are
+        merge operations (not edges)."""
+        merge = "sum"
+        per_node: dict[int, str] = {}
+        names: set[str] = set()
+        default_given = False
+        for written in obj.merges:
+            how = str(written.how)
+            where = source.span_of(written)
+            if how not in ("sum", "concat") and how not in params:
+                self.report(
+                    "E306",
+                    f"merge '{how}' is neither sum, concat nor an argument of '{obj.name}'",
+                    where,
+                    "write `merge sum`, `merge concat`, or name the argument that takes a binary op",
+                )
+                continue
+            if how not in ("sum", "concat"):
+                names.add(how)
+            if written.node is None:
+                if default_given:
+                    self.report(
+                        "E204", f"topology '{obj.name}' gives its default merge twice", where
+                    )
+                default_given = True
+                merge = how
+            else:
+                node = int(written.node)
+                if node in per_node:
+                    self.report(
+                        "E204", f"topology '{obj.name}' gives the merge of node {node} twice", where
+                    )
+                per_node[node] = how
+        return merge, tuple(sorted(per_node.items())), names
 
     # ---- templates and rules
 
@@ -713,6 +805,7 @@ class Lowering:
             return name
         self._resolving.add(name)
         self.instances.setdefault(rule.name, []).append(name)
+        self.instance_values[name] = values
         declared = self.names[rule.name]
         saved, self.env = self.env, dict(zip(rule.params, values, strict=True))
         alternatives = self.alternatives(declared.obj, declared.source)
@@ -883,6 +976,7 @@ def lower(
     prune_unreachable = False
     depth: dict[str, int] = {}
     shared: set[str] = set()
+    ties: list[tuple[str, tuple[int, ...], Span]] = []
     rule_names = {rule.name for rule in rules} | set(state.templates)
     for path in modules.order:
         module = modules.modules[path]
@@ -920,23 +1014,47 @@ def lower(
                 else:
                     start = statement.name
             elif kind == "Shared":
-                for name in statement.names:
+                for item in statement.names:
+                    name = str(item.name)
+                    keys = [str(k) for k in item.keys]
+                    where = state.name_span(module.source, statement, name)
                     if name in state.value_rules:
                         state.report(
                             "E205",
                             f"shared names the value choice '{name}'; pass it to a "
                             "parametrised rule to fix one value within a scope",
-                            state.name_span(module.source, statement, name),
+                            where,
                         )
                     elif name not in rule_names:
                         state.report(
                             "E205",
                             f"shared names '{name}', which is not a rule"
                             + suggest(name, rule_names),
-                            state.name_span(module.source, statement, name),
+                            where,
                         )
                     elif name in state.templates:
-                        shared.update(state.instances.get(name, ()))
+                        params = state.templates[name].params
+                        unknown = [k for k in keys if k not in params]
+                        if unknown:
+                            state.report(
+                                "E201",
+                                f"shared {name}({', '.join(keys)}): '{name}' has no parameter "
+                                f"'{unknown[0]}'" + suggest(unknown[0], params),
+                                where,
+                                f"{name}({', '.join(params)})",
+                            )
+                        elif keys and set(keys) != set(params):
+                            ties.append((name, tuple(params.index(k) for k in keys), where))
+                        else:
+                            shared.update(state.instances.get(name, ()))
+                    elif keys:
+                        state.report(
+                            "E202",
+                            f"shared {name}({', '.join(keys)}): '{name}' is not a "
+                            "parametrised rule, so it has no parameters to share by",
+                            where,
+                            f"write `shared {name}`",
+                        )
                     else:
                         shared.add(name)
             elif kind == "Prune":
@@ -952,7 +1070,7 @@ def lower(
                         budgets.append((str(statement.kind), limit))
                 elif statement.kind in ("edges", "inputs"):
                     target = statement.target
-                    if target not in state.topologies or target == SEQUENTIAL:
+                    if target not in state.topologies or target in (SEQUENTIAL, CASCADE):
                         state.report(
                             "E205",
                             f"constraint {statement.kind} names '{target}', which is not a "
@@ -961,9 +1079,16 @@ def lower(
                         )
                     elif statement.kind == "edges" and int(statement.bound) < 1:
                         state.report("E203", "an edge bound must be at least 1", span)
+                    elif statement.kind == "inputs" and int(statement.bound) < 1:
+                        state.report("E203", "an inputs bound must be at least 1", span)
                     else:
+                        nodes = tuple(int(n) for n in getattr(statement, "nodes", []) or [])
+                        if _bad_nodes(state, state.topologies[target], nodes, span):
+                            continue
                         limits.append(
-                            EdgeLimit(target, str(statement.kind), int(statement.bound), span)
+                            EdgeLimit(
+                                target, str(statement.kind), int(statement.bound), span, nodes
+                            )
                         )
                 elif statement.target not in rule_names:
                     state.report(
@@ -993,6 +1118,9 @@ def lower(
         return None, state.diagnostics
     if start is None:
         start = main_rules[0].name
+    tied = _tie(state, rules, ties, shared)
+    if tied:
+        rules = retarget(rules, {m: rep for rep, members in tied for m in members})
     space = Space(
         start=start,
         rules=tuple(rules),
@@ -1009,9 +1137,66 @@ def lower(
         budgets=tuple(budgets),
         value_rules=tuple(state.value_rules.values()),
         rule_templates=tuple(state.templates.values()),
+        ties=tuple(tied),
         path=modules.main,
     )
     return space, _distinct(state.diagnostics)
+
+
+def _tie(
+    state: Lowering,
+    rules: list[Rule],
+    ties: list[tuple[str, tuple[int, ...], Span]],
+    shared: set[str],
+) -> list[tuple[str, tuple[str, ...]]]:
+    """`shared CELL(kind)`: the instances of CELL grouped by `kind`; a group of several
+    is a tie (its first instance the representative, which is shared) once their
+    structures agree (E308 otherwise)."""
+    by_name = {rule.name: rule for rule in rules}
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for name, keys, span in ties:
+        instances = state.instances.get(name, [])
+        for group in group_by(instances, state.instance_values, keys):
+            rep = group[0]
+            shared.add(rep)
+            if len(group) == 1:
+                continue
+            ok = True
+            for member in group[1:]:
+                why = different_structure(by_name, rep, member)
+                if why is not None:
+                    state.report(
+                        "E308",
+                        f"shared {name}(...) ties {rep} and {member}, which differ in their "
+                        f"choices: {why}",
+                        span,
+                        "tied instances must make the same choices; share by more "
+                        "parameters, or make the rule's alternatives the same for each value",
+                    )
+                    ok = False
+                    break
+            if ok:
+                found.append((rep, tuple(group[1:])))
+    return found
+
+
+def _bad_nodes(state: Lowering, topology: Topology, nodes: tuple[int, ...], span: Span) -> bool:
+    """Whether `inputs(T, n, ...)` names a node that is not an inner node of T (reported)."""
+    last = topology.node_count(0) - 1
+    for node in nodes:
+        if not topology.inputs <= node <= last:
+            state.report(
+                "E305",
+                f"constraint inputs({topology.name}, ...) names node {node}, which is "
+                + ("an input" if node < topology.inputs else "not a node of the topology"),
+                span,
+                f"name nodes from {topology.inputs} to {last}",
+            )
+            return True
+    if len(set(nodes)) != len(nodes):
+        state.report("E204", f"constraint inputs({topology.name}, ...) names a node twice", span)
+        return True
+    return False
 
 
 def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

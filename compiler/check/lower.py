@@ -117,6 +117,8 @@ class Lowering:
     made: dict[str, Rule] = field(default_factory=dict)
     instances: dict[str, list[str]] = field(default_factory=dict)
     instance_values: dict[str, tuple[Value, ...]] = field(default_factory=dict)
+    # `PRE(c, 1) ::= ...` and `PRE(c, 2) ::= ...`: the clauses of a parametrised rule
+    clauses: dict[str, list[tuple[Any, Source]]] = field(default_factory=dict)
     env: dict[str, Value] = field(default_factory=dict)
     used_values: set[str] = field(default_factory=set)
     _resolving: set[str] = field(default_factory=set)
@@ -160,6 +162,11 @@ class Lowering:
 
     def _declare_name(self, obj: Any, kind: str, source: Source) -> None:
         earlier = self.names.get(obj.name)
+        if earlier is not None and kind == "Rule" and _clause_of(earlier, obj):
+            self.clauses.setdefault(obj.name, [(earlier.obj, earlier.source)]).append(
+                (obj, source)
+            )
+            return
         if earlier is not None:
             where = "built in" if earlier.obj is None else f"defined at {self._where(earlier)}"
             self.report(
@@ -807,12 +814,54 @@ class Lowering:
         self.instances.setdefault(rule.name, []).append(name)
         self.instance_values[name] = values
         declared = self.names[rule.name]
-        saved, self.env = self.env, dict(zip(rule.params, values, strict=True))
-        alternatives = self.alternatives(declared.obj, declared.source)
-        self.env = saved
+        clause = self.clause(rule, values, declared)
+        if clause is None:
+            alternatives: list[Alternative] = []
+        else:
+            obj, source, env = clause
+            saved, self.env = self.env, env
+            alternatives = self.alternatives(obj, source)
+            self.env = saved
         self._resolving.discard(name)
         self.made[name] = Rule(name, tuple(alternatives), rule.doc, rule.span)
         return name
+
+    def clause_params(self, name: str, obj: Any) -> tuple[str, ...]:
+        """A parametrised rule's parameter names; a position that every clause fixes
+        by a literal is named by its place (``arg2``)."""
+        clauses = [c for c, _ in self.clauses.get(name, [(obj, None)])]
+        names = []
+        for i in range(len(obj.params)):
+            written = [c.params[i] for c in clauses if i < len(c.params)]
+            named = [str(p) for p in written if isinstance(p, str)]
+            names.append(named[0] if named else f"arg{i + 1}")
+        return tuple(names)
+
+    def clause(
+        self, rule: RuleTemplate, values: tuple[Value, ...], declared: _Declared
+    ) -> tuple[Any, Source, dict[str, Value]] | None:
+        """The first clause whose literal parameters equal ``values``, with the values of
+        its named parameters; None (reported, E210) when no clause matches."""
+        clauses = self.clauses.get(rule.name, [(declared.obj, declared.source)])
+        for obj, source in clauses:
+            env: dict[str, Value] = {}
+            for written, value in zip(obj.params, values, strict=False):
+                if isinstance(written, str):
+                    env[written] = value
+                elif not _same_value(self.constant(written), value):
+                    break
+            else:
+                if len(obj.params) == len(values):
+                    return obj, source, env
+        shown = f"{rule.name}({', '.join(format_value(v) for v in values)})"
+        self.report(
+            "E210",
+            f"no clause of '{rule.name}' matches {shown}",
+            rule.span,
+            "each clause fixes some parameters by value (`PRE(c, 1) ::= ...`); add a clause "
+            "for these values or one with a parameter name in that place",
+        )
+        return None
 
     def alternatives(self, obj: Any, source: Source) -> list[Alternative]:
         alternatives = []
@@ -868,7 +917,7 @@ class Lowering:
                     options.append((value, weight))
                 self.value_rules[name] = ValueRule(name, tuple(options), _doc(obj), span)
             elif obj.params:
-                params = tuple(str(p) for p in obj.params)
+                params = self.clause_params(name, obj)
                 if len(set(params)) != len(params):
                     self.report("E204", f"rule '{name}' names a parameter twice", span)
                 first = obj.alternatives[0]._tx_position
@@ -1178,6 +1227,21 @@ def _tie(
             if ok:
                 found.append((rep, tuple(group[1:])))
     return found
+
+
+def _clause_of(earlier: _Declared, obj: Any) -> bool:
+    """Whether ``obj`` is another clause of the parametrised rule ``earlier`` declared:
+    both have parameters, as many, and some are literal values."""
+    first = earlier.obj
+    if earlier.kind != "Rule" or first is None or not first.params or not obj.params:
+        return False
+    if len(first.params) != len(obj.params):
+        return False
+    return any(not isinstance(p, str) for p in (*first.params, *obj.params))
+
+
+def _same_value(a: Value, b: Value) -> bool:
+    return a == b and (type(a) is type(b) or {type(a), type(b)} <= {int, float})
 
 
 def _bad_nodes(state: Lowering, topology: Topology, nodes: tuple[int, ...], span: Span) -> bool:

@@ -615,7 +615,7 @@ class Lowering:
         default_given = False
         for written in obj.merges:
             how = str(written.how)
-            where = source.span_of(written)
+            where = span if written.node is None else source.span_of(written)
             if how not in ("sum", "concat") and how not in params:
                 self.report(
                     "E306",
@@ -799,7 +799,10 @@ class Lowering:
             return None
         instances: list[Alternative] = []
         for chosen, weight in self.tied_combinations(obj.args, list(rule.params), given):
-            name = self.instance(rule, tuple(chosen[p] for p in rule.params))
+            values = tuple(chosen[p] for p in rule.params)
+            if self.clause(rule, values, self.names[rule.name], span) is None:
+                return None
+            name = self.instance(rule, values)
             instances.append(Alternative(NT(name, span), weight, span))
         if len(instances) == 1:
             return instances[0].template
@@ -814,7 +817,7 @@ class Lowering:
         self.instances.setdefault(rule.name, []).append(name)
         self.instance_values[name] = values
         declared = self.names[rule.name]
-        clause = self.clause(rule, values, declared)
+        clause = self.clause(rule, values, declared, rule.span)
         if clause is None:
             alternatives: list[Alternative] = []
         else:
@@ -838,7 +841,7 @@ class Lowering:
         return tuple(names)
 
     def clause(
-        self, rule: RuleTemplate, values: tuple[Value, ...], declared: _Declared
+        self, rule: RuleTemplate, values: tuple[Value, ...], declared: _Declared, span: Span | None
     ) -> tuple[Any, Source, dict[str, Value]] | None:
         """The first clause whose literal parameters equal ``values``, with the values of
         its named parameters; None (reported, E210) when no clause matches."""
@@ -857,7 +860,7 @@ class Lowering:
         self.report(
             "E210",
             f"no clause of '{rule.name}' matches {shown}",
-            rule.span,
+            span,
             "each clause fixes some parameters by value (`PRE(c, 1) ::= ...`); add a clause "
             "for these values or one with a parameter name in that place",
         )

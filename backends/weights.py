@@ -177,6 +177,13 @@ def node_specs(index: int, node: Node, source: Shape) -> list[ParamSpec]:
         width = source.features
         hidden = se_hidden(width, node.attr("ratio"))
         return [*_dense(index, "down.", width, hidden), *_dense(index, "up.", hidden, width)]
+    if op is IROp.FACTORIZED_REDUCE:
+        one, half = (1,) * source.rank, c_out // 2
+        return [
+            *_conv(index, "conv_1.", source.features, half, one, 1, False),
+            *_conv(index, "conv_2.", source.features, half, one, 1, False),
+            *_batchnorm(index, "bn.", c_out),
+        ]
     if op is IROp.CLS_TOKEN:
         return [ParamSpec(index, "token", (c_out,), init="const")]
     if op is IROp.POS_EMBED:

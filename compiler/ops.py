@@ -390,6 +390,24 @@ def _squeeze_excite(shape: Shape, p: Params) -> Shape:
     return shape
 
 
+def _factorized_reduce(shape: Shape, p: Params) -> Shape:
+    """DARTS's FactorizedReduce: two 1x1 stride-2 convolutions, the second on the input
+    shifted by one position, concatenated: even channels and even sizes, which it halves."""
+    _spatial(shape, "factorized_reduce")
+    channels = out_channels(p["channels"], shape.features)
+    if channels % 2:
+        raise ShapeError(
+            f"factorized_reduce needs an even number of output channels (two halves), "
+            f"got {channels}"
+        )
+    if any(size % 2 for size in shape.extent):
+        raise ShapeError(
+            f"factorized_reduce needs even sizes (its two strided halves must meet), "
+            f"but its input is {shape}"
+        )
+    return Shape("channels", channels, tuple(size // 2 for size in shape.extent))
+
+
 def _zero(shape: Shape, p: Params) -> Shape:
     """`zero(stride=2)`: DARTS' none on a reduction edge, zeros of the strided shape."""
     stride = _int(p["stride"])
@@ -528,6 +546,7 @@ _LAYERS = (
     _op("pos_embed", "layer", _sequence("pos_embed")),
     _op("cls_pool", "layer", _cls_pool),
     _op("squeeze_excite", "layer", _squeeze_excite, ratio=_unit_interval),
+    _op("factorized_reduce", "layer", _factorized_reduce, channels=_channels),
 )
 
 OPS: dict[str, OpDef] = {op.name: op for op in _LAYERS}

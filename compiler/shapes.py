@@ -11,6 +11,7 @@ Three layouts cover the spaces nasc describes:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,3 +64,27 @@ class Shape:
     def __str__(self) -> str:
         inner = ", ".join(str(d) for d in self.dims)
         return f"[{inner}]" if self.layout == "channels" else f"{self.layout} [{inner}]"
+
+
+def broadcast(shapes: Iterable[Shape]) -> Shape | None:
+    """The shape of an elementwise binary operation's result on ``shapes``, or None
+    when they cannot meet.
+
+    Equal shapes meet as they are; a vector ``[C]`` also meets an image or signal
+    ``[C, ...]`` (one value per channel, repeated over the positions) or a sequence
+    ``[L, C]`` (repeated over the tokens): squeeze-and-excitation's gate.
+
+    >>> image, gate = Shape("channels", 8, (4, 4)), Shape("vector", 8)
+    >>> str(broadcast([image, gate])), broadcast([image, Shape("vector", 3)])
+    ('[8, 4, 4]', None)
+    """
+    distinct = set(shapes)
+    if len(distinct) <= 1:
+        return next(iter(distinct), None)
+    wide = [s for s in distinct if s.layout != "vector"]
+    if len(wide) != 1:
+        return None
+    target = wide[0]
+    if any(s.features != target.features for s in distinct):
+        return None
+    return target

@@ -220,3 +220,6 @@ primitive cls_pool
 
 "Squeeze-and-excitation: x times sigmoid(up(relu(down(mean of x over its positions)))), a gate per channel; the squeeze has ratio * C channels (rounded down, at least 1)."
 primitive squeeze_excite(ratio=0.25)
+
+"DARTS's FactorizedReduce: ReLU, then two 1x1 convolutions with stride 2 and no bias, each to channels / 2, the second on the input shifted by one position (x[:, :, 1:, 1:]), concatenated along the channels, then batch norm with a learned affine. Halves even sizes; channels must be even."
+primitive factorized_reduce(channels=*1)

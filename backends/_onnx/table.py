@@ -281,14 +281,47 @@ def squeeze_excite(
     return b.op("Mul", [xs[0], gate])
 
 
+def factorized_reduce(
+    b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]
+) -> str:
+    """relu, two 1x1 stride-2 convs (the second on x[:, :, 1:, ...]), concat, batch norm."""
+    source = shapes[0]
+    rank = source.rank
+    x = b.op("Relu", [xs[0]])
+    axes = list(range(2, rank + 2))
+    shifted = b.op("Slice", [x, b.const([1] * rank), b.const([2**62] * rank), b.const(axes)])
+    shifted_shape = Shape("channels", source.features, tuple(n - 1 for n in source.extent))
+    halves = [
+        _conv(b, x, b.weight(i, "conv_1.weight"), source, 1, 2),
+        _conv(b, shifted, b.weight(i, "conv_2.weight"), shifted_shape, 1, 2),
+    ]
+    return _batchnorm(b, b.op("Concat", halves, axis=1), i, "bn.", 1e-5, 0.1)
+
+
 def _unary(name: str) -> Emitter:
     fn = ew.UNARY[name]
     return lambda b, i, node, shapes, xs: fn(b, xs[0])
 
 
+def _lifted(b: OnnxBuilder, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> list[str]:
+    """A binary operation's inputs, a vector [N, C] unsqueezed where the node's shape is
+    [N, C, ...] (a 1 for every position) or [N, L, C] (a 1 for the tokens)."""
+    out = node.shape
+    axes = [1] if out.layout == "sequence" else list(range(2, out.rank + 2))
+    return [
+        x if shape == out else b.op("Unsqueeze", [x, b.const(axes)])
+        for x, shape in zip(xs, shapes, strict=True)
+    ]
+
+
 def _binary(name: str) -> Emitter:
     fn = ew.BINARY[name]
-    return lambda b, i, node, shapes, xs: fn(b, xs[0], xs[1])
+
+    def emit(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+        x1, x2 = _lifted(b, node, shapes, xs)
+        return fn(b, x1, x2)
+
+    return emit
 
 
 def _scaled_unary(name: str) -> Emitter:
@@ -298,7 +331,12 @@ def _scaled_unary(name: str) -> Emitter:
 
 def _scaled_binary(name: str) -> Emitter:
     fn = ew.SCALED_BINARY[name]
-    return lambda b, i, node, shapes, xs: fn(b, xs[0], xs[1], b.weight(i, "b"))
+
+    def emit(b: OnnxBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[str]) -> str:
+        x1, x2 = _lifted(b, node, shapes, xs)
+        return fn(b, x1, x2, b.weight(i, "b"))
+
+    return emit
 
 
 TABLE: dict[IROp, Emitter] = {
@@ -329,6 +367,7 @@ TABLE: dict[IROp, Emitter] = {
     IROp.CLS_TOKEN: cls_token,
     IROp.POS_EMBED: lambda b, i, node, shapes, xs: b.op("Add", [xs[0], b.weight(i, "embedding")]),
     IROp.SQUEEZE_EXCITE: squeeze_excite,
+    IROp.FACTORIZED_REDUCE: factorized_reduce,
     IROp.CLS_POOL: lambda b, i, node, shapes, xs: b.op(
         "Gather", [xs[0], b.const(np.array(0))], axis=1
     ),

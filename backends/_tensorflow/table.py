@@ -372,11 +372,26 @@ def mlp(b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list
     return b.layer(keras.layers.Dropout, i, "drop_b", rate=dropout)(y)
 
 
+def _lifted(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> list[Tensor]:
+    """A binary operation's inputs, a vector [N, C] reshaped to [N, 1, ..., 1, C] where
+    the node is channels-last [N, *spatial, C] (or [N, 1, C] for a sequence [N, L, C])."""
+    out = node.shape
+    ones = (1,) if out.layout == "sequence" else (1,) * out.rank
+    return [
+        x
+        if shape == out
+        else b.layer(keras.layers.Reshape, i, f"lift{k}", target_shape=(*ones, shape.features))(x)
+        for k, (x, shape) in enumerate(zip(xs, shapes, strict=True))
+    ]
+
+
 def scaled(
     b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
 ) -> Tensor:
     layer = b.layer(Scaled, i, node.op.value, function=node.op.value, initial=SCALAR_INIT[node.op])
-    y = layer(xs if len(xs) > 1 else xs[0])
+    y = layer(_lifted(b, i, node, shapes, xs) if len(xs) > 1 else xs[0])
     b.load_parts(layer, i, [("b", AS_IS)])
     return y
 
@@ -389,7 +404,7 @@ def _elementwise(name: str) -> Emitter:
     def emit(
         b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
     ) -> Tensor:
-        return fn(*xs)
+        return fn(*(_lifted(b, i, node, shapes, xs) if len(xs) > 1 else xs))
 
     return emit
 
@@ -518,6 +533,25 @@ def squeeze_excite(
     return b.layer(keras.layers.Multiply, i, "excite")([xs[0], gate])
 
 
+def factorized_reduce(
+    b: KerasBuilder, i: int, node: Node, shapes: tuple[Shape, ...], xs: list[Tensor]
+) -> Tensor:
+    """relu, two 1x1 stride-2 convs (the second on the input cropped by one position at
+    the start of every spatial axis), concatenated along the channels, batch norm."""
+    source, out = shapes[0], node.shape
+    half = Shape("channels", out.features // 2, out.extent)
+    x = b.layer(keras.layers.ReLU, i, "relu")(xs[0])
+    crop = ((1, 0),) * source.rank
+    shifted = b.layer(
+        _CROP[source.rank], i, "shift", cropping=crop[0] if source.rank == 1 else crop
+    )(x)
+    shifted_shape = Shape("channels", source.features, tuple(n - 1 for n in source.extent))
+    first = _conv(b, i, "conv_1", x, source, half, 1, 2, prefix="conv_1.")
+    second = _conv(b, i, "conv_2", shifted, shifted_shape, half, 1, 2, prefix="conv_2.")
+    y = b.layer(keras.layers.Concatenate, i, "concat", axis=-1)([first, second])
+    return _batchnorm(b, i, "bn", y, "bn.", 1e-5, 0.1)
+
+
 TABLE: dict[IROp, Emitter] = {
     IROp.ZERO: zero,
     IROp.SUM: total,
@@ -545,6 +579,7 @@ TABLE: dict[IROp, Emitter] = {
     IROp.CLS_TOKEN: cls_token,
     IROp.POS_EMBED: pos_embed,
     IROp.SQUEEZE_EXCITE: squeeze_excite,
+    IROp.FACTORIZED_REDUCE: factorized_reduce,
     IROp.CLS_POOL: lambda b, i, node, shapes, xs: xs[0][:, 0],  # the first token, [N, D]
 }
 TABLE.update({IROp(name): _elementwise(name) for name in (*UNARY, *BINARY)})

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import torch
 from torch import Tensor, nn
+
+from nasc.compiler.shapes import Shape
 
 EPS = 1e-6
 CLIP = 20.0
@@ -169,3 +173,28 @@ class LearnedScalar(nn.Module):
 
     def extra_repr(self) -> str:
         return self.name
+
+
+def lift_index(source: Shape, target: Shape) -> tuple[Any, ...] | None:
+    """How a binary operation's input of shape ``source`` is indexed to broadcast to
+    ``target``: a vector [N, C] gets a 1 for every position of [N, C, ...] (or for the
+    tokens of [N, L, C]); None when it is ``target`` already."""
+    if source == target:
+        return None
+    if target.layout == "sequence":
+        return (slice(None), None)
+    return (Ellipsis, *(None,) * target.rank)
+
+
+def broadcasting(
+    fn: Callable[..., Tensor], lifts: tuple[tuple[Any, ...] | None, ...]
+) -> Callable[..., Tensor]:
+    """``fn`` on its first inputs lifted by `lift_index` (later ones, a learned scalar, as they are)."""
+    return partial(_lifted, fn=fn, lifts=lifts)
+
+
+def _lifted(
+    *xs: Tensor, fn: Callable[..., Tensor], lifts: tuple[tuple[Any, ...] | None, ...]
+) -> Tensor:
+    lifted = [x if lift is None else x[lift] for x, lift in zip(xs, lifts, strict=False)]
+    return fn(*lifted, *xs[len(lifts) :])

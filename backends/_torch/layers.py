@@ -524,3 +524,33 @@ class SqueezeExcite(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         gate = torch.sigmoid(self.up(F.relu(self.down(x.flatten(2).mean(-1)))))
         return x * gate.reshape(*gate.shape, *(1,) * (x.dim() - 2))
+
+
+class FactorizedReduce(nn.Module):
+    """DARTS's FactorizedReduce on [N, C, ...] of even sizes: relu, two 1x1 stride-2
+    convolutions to half the channels each, the second on the input shifted by one
+    position, concatenated along the channels, then batch norm."""
+
+    def __init__(
+        self, c_in: int, c_out: int, extent: Sequence[int], initial: Initial | None = None
+    ) -> None:
+        init_module(self)
+        making = initial or Initial.standalone()
+        shifted = [n - 1 for n in extent]
+        modules = self._modules
+        modules["conv_1"] = Conv(c_in, c_out // 2, 1, extent, 2, initial=making)
+        modules["conv_2"] = Conv(c_in, c_out // 2, 1, shifted, 2, initial=making)
+        modules["bn"] = BatchNorm(c_out, initial=making)
+        if initial is None:
+            making.finish()
+        attach(self, shift=(slice(None), slice(None), *(slice(1, None),) * len(extent)))
+
+    conv_1: Conv
+    conv_2: Conv
+    bn: BatchNorm
+    shift: tuple[slice, ...]
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.relu(x)
+        out: Tensor = self.bn(torch.cat([self.conv_1(x), self.conv_2(x[self.shift])], dim=1))
+        return out

@@ -27,6 +27,7 @@ from nasc.backends._torch.layers import (
     ClsToken,
     Conv,
     ConvTranspose,
+    FactorizedReduce,
     Function,
     Linear,
     NB201Basic,
@@ -158,9 +159,22 @@ def _concat(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Modul
 def _scalar(table: Mapping[str, tuple[Callable[..., Tensor], float]]) -> Factory:
     def make(node: Node, inputs: tuple[Shape, ...], initial: Initial) -> nn.Module:
         fn, value = table[node.op.value]
-        return ew.LearnedScalar(node.op.value, fn, value)
+        return ew.LearnedScalar(node.op.value, _broadcast(fn, node, inputs), value)
 
     return make
+
+
+def _binary(name: str, fn: Callable[..., Tensor]) -> Factory:
+    return lambda node, inputs, initial: Function(name, _broadcast(fn, node, inputs))
+
+
+def _broadcast(
+    fn: Callable[..., Tensor], node: Node, inputs: tuple[Shape, ...]
+) -> Callable[..., Tensor]:
+    """``fn``, its vector inputs first lifted to the node's shape where they differ."""
+    if all(shape == node.shape for shape in inputs):
+        return fn
+    return ew.broadcasting(fn, tuple(ew.lift_index(shape, node.shape) for shape in inputs))
 
 
 TABLE: dict[IROp, Factory] = {
@@ -223,9 +237,12 @@ TABLE: dict[IROp, Factory] = {
     IROp.SQUEEZE_EXCITE: lambda node, inputs, initial: SqueezeExcite(
         inputs[0].features, se_hidden(inputs[0].features, node.attr("ratio")), initial
     ),
+    IROp.FACTORIZED_REDUCE: lambda node, inputs, initial: FactorizedReduce(
+        inputs[0].features, node.shape.features, inputs[0].extent, initial
+    ),
 }
 TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.UNARY.items()})
-TABLE.update({IROp(name): _function(name, fn) for name, fn in ew.BINARY.items()})
+TABLE.update({IROp(name): _binary(name, fn) for name, fn in ew.BINARY.items()})
 TABLE.update({IROp(name): _scalar(ew.SCALED_UNARY) for name in ew.SCALED_UNARY})
 TABLE.update({IROp(name): _scalar(ew.SCALED_BINARY) for name in ew.SCALED_BINARY})
 

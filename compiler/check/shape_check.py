@@ -9,10 +9,12 @@ reported when some derivation of it feeds an operation a shape it cannot take
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterable
 
 from nasc.compiler.ops import OPS
-from nasc.compiler.shapes import Shape, ShapeError
+from nasc.compiler.shapes import Shape, ShapeError, broadcast
 from nasc.compiler.space import NT, Prim, Space, Template, Topo, Topology, template_text
 from nasc.dsl import Diagnostic, Span
 from nasc.dsl.diagnostics import error, warning
@@ -173,6 +175,8 @@ class ShapeAnalysis:
             return arriving[0][1]
         if topology.merge_of(node) == "concat":
             return self.concat(topo, node, arriving, shape, path)
+        if topology.merge_arg is not None:
+            return self.binary(topo, node, arriving, shape, path)
         union = set().union(*(shapes for _, shapes in arriving))
         if len(union) > 1:
             described = "; ".join(
@@ -189,6 +193,40 @@ class ShapeAnalysis:
             )
             return {min(union, key=str)}
         return union
+
+    def binary(
+        self,
+        topo: Topo,
+        node: int,
+        arriving: list[tuple[int, set[Shape]]],
+        shape: Shape,
+        path: tuple[str, ...],
+    ) -> set[Shape]:
+        """A binary operation's merge: equal shapes, or a vector [C] broadcast over
+        the positions of the other path's [C, ...] or sequence [L, C]."""
+        if math.prod(len(shapes) for _, shapes in arriving) > MAX_SHAPES:
+            raise _Stop
+        results: set[Shape] = set()
+        for combination in itertools.product(*(shapes for _, shapes in arriving)):
+            met = broadcast(combination)
+            if met is None:
+                described = "; ".join(
+                    f"{_names(shapes)} from {template_text(topo.args[arg])}"
+                    for arg, shapes in arriving
+                )
+                self.report(
+                    "E401",
+                    f"paths meeting at node {node} of '{topo.name}' can have shapes that a "
+                    f"binary operation cannot combine: {described}",
+                    topo.span,
+                    shape,
+                    path,
+                    "a binary operation takes equal shapes, or a vector [C] and a [C, ...] "
+                    "or sequence [L, C] (the vector repeated over the positions)",
+                )
+                return {min(combination, key=str)}
+            results.add(met)
+        return results
 
     def concat(
         self,

@@ -22,7 +22,7 @@ from nasc.compiler.derive.derivation import Derivation, as_instance
 from nasc.compiler.derive.terms import format_term
 from nasc.compiler.graph.ir import Graph, IROp, Node
 from nasc.compiler.ops import OPS, out_channels
-from nasc.compiler.shapes import Shape, ShapeError
+from nasc.compiler.shapes import Shape, ShapeError, broadcast
 from nasc.compiler.space import NT, Edge, Prim, Space, Template, Topology, nonterminals_in
 from nasc.compiler.values import Value
 from nasc.dsl import NascError
@@ -404,10 +404,19 @@ class _Builder:
         if merge is None:
             return self.concat(refs, where, scope)
         ordered = [self.materialize(ref, scope) for _, ref in sorted(arriving, key=lambda a: a[0])]
-        self.same_shapes(ordered, where, scope)
         out = ordered[0]
         for other in ordered[1:]:
-            out = self.add((IROp(merge.op), (out, other), self.shapes[out], (), scope, merge.text))
+            met = broadcast((self.shapes[out], self.shapes[other]))
+            if met is None:
+                raise self.fail(
+                    f"paths meeting at {where} have shapes that '{merge.text}' cannot combine: "
+                    + ", ".join(str(self.shapes[r]) for r in ordered),
+                    scope,
+                    "a binary operation takes equal shapes, or a vector [C] and a [C, ...] "
+                    "or sequence [L, C]",
+                )
+            met = self.compiler.shape(met)
+            out = self.add((IROp(merge.op), (out, other), met, (), scope, merge.text))
         return out
 
     def concat(self, refs: list[Ref], where: str, scope: str) -> Ref:

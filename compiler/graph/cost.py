@@ -111,6 +111,12 @@ def _squeeze_excite(node: Node, source: Shape) -> tuple[int, int]:
     return 2 * width * hidden + hidden + width, 2 * width * hidden
 
 
+def _factorized_reduce(node: Node, source: Shape) -> tuple[int, int]:
+    """Two 1x1 convolutions to half the channels each, and an affine batch norm."""
+    weights = source.features * node.shape.features
+    return weights + 2 * node.shape.features, weights * _positions(node.shape)
+
+
 def _scalar(node: Node, source: Shape) -> tuple[int, int]:
     return 1, 0
 
@@ -135,6 +141,7 @@ COSTS.update(
         IROp.CLS_TOKEN: _cls_token,
         IROp.POS_EMBED: _pos_embed,
         IROp.SQUEEZE_EXCITE: _squeeze_excite,
+        IROp.FACTORIZED_REDUCE: _factorized_reduce,
     }
 )
 COSTS.update({op: _scalar for op in (*_LEARNED_SCALAR, *_LEARNED_BINARY)})

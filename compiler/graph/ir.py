@@ -53,6 +53,7 @@ class IROp(enum.StrEnum):
     POS_EMBED = "pos_embed"
     CLS_POOL = "cls_pool"
     SQUEEZE_EXCITE = "squeeze_excite"
+    FACTORIZED_REDUCE = "factorized_reduce"
     # activations
     RELU = "relu"
     GELU = "gelu"

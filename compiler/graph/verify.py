@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from nasc.compiler.graph.ir import MERGE_OPS, Graph, IROp
 from nasc.compiler.ops import OPS
-from nasc.compiler.shapes import ShapeError
+from nasc.compiler.shapes import ShapeError, broadcast
 
 
 def verify(graph: Graph) -> list[str]:
     """Every broken invariant of ``graph``, in words; an empty list when it is sound.
 
     Node 0 is the only input; inputs point to earlier nodes; merges have at
-    least two inputs of agreeing shapes; each op node's shape is what the op
+    least two inputs of agreeing shapes (a binary operation's may broadcast a
+    vector over the other's positions, `nasc.compiler.shapes.broadcast`); each op node's shape is what the op
     table's shape rule gives; every node feeds the output.
     """
     problems: list[str] = []
@@ -32,8 +33,10 @@ def verify(graph: Graph) -> list[str]:
         if node.op in MERGE_OPS:
             if len(shapes) < 2:
                 problems.append(f"node {index}: {node.op.value} merges fewer than two inputs")
-            elif node.op is not IROp.CONCAT and any(s != node.shape for s in shapes):
+            elif node.op is IROp.SUM and any(s != node.shape for s in shapes):
                 problems.append(f"node {index}: {node.op.value} of different shapes {shapes}")
+            elif node.op not in (IROp.SUM, IROp.CONCAT) and broadcast(shapes) != node.shape:
+                problems.append(f"node {index}: {node.op.value} cannot combine {shapes}")
         elif node.op is IROp.ZERO:
             if node.inputs:
                 problems.append(f"node {index}: zero takes no inputs")

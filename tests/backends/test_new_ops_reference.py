@@ -103,6 +103,8 @@ def test_shape_errors_of_the_new_ops(tmp_path: Path) -> None:
     assert codes("input sequence [5, 8]", "to_image") == ["E400"]
     assert codes("input [3, 8, 8]", "cls_token") == ["E400"]
     assert codes("input sequence [5, 8]", "upsample") == ["E400"]
+    assert codes("input [4, 7, 8]", "factorized_reduce") == ["E400"]  # an odd size
+    assert codes("input [4, 8, 8]", "factorized_reduce(5)") == ["E400"]  # odd channels
 
 
 def test_squeeze_excite_is_the_se_block(tmp_path: Path) -> None:
@@ -116,3 +118,51 @@ def test_squeeze_excite_is_the_se_block(tmp_path: Path) -> None:
     squeezed = x.mean(dim=(2, 3))
     gate = torch.sigmoid(torch.relu(squeezed @ w1.T + b1) @ w2.T + b2)
     assert torch.allclose(y, x * gate[:, :, None, None], atol=1e-6)
+
+
+class _DartsFactorizedReduce(nn.Module):
+    """FactorizedReduce as the DARTS code (Liu et al., operations.py) defines it."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, padding=0, bias=False)
+        self.conv_2 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, padding=0, bias=False)
+        self.bn = nn.BatchNorm2d(c_out, affine=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(x)
+        return self.bn(torch.cat([self.conv_1(x), self.conv_2(x[:, :, 1:, 1:])], dim=1))
+
+
+def test_factorized_reduce_is_dartss(tmp_path: Path) -> None:
+    graph = _graph(tmp_path, "input [6, 8, 10]", "factorized_reduce(channels=*2)")
+    assert graph.output_shape.dims == (12, 4, 5)
+    # two 1x1 convs of 6 -> 6 channels, and the 12-channel affine
+    assert summarize(graph).total_params == 2 * 6 * 6 + 2 * 12
+    x = torch.randn(2, 6, 8, 10)
+    module = build_module(graph, seed=0)
+    reference = _DartsFactorizedReduce(6, 12)
+    reference.load_state_dict(module.layers[0].state_dict())
+    module.train(), reference.train()
+    torch.testing.assert_close(module(x), reference(x))  # batch statistics
+    module.eval(), reference.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(module(x), reference(x))  # running statistics
+
+
+def test_a_binary_multiply_broadcasts_the_gate_of_squeeze_and_excitation(tmp_path: Path) -> None:
+    """Hu et al.'s block written with a topology: x times a [C] gate, repeated over H, W."""
+    term = "Binary(multi, id, Sequential(global_avg_pool, linear(2), relu, linear(8), sigmoid))"
+    graph = _graph(tmp_path, "input [8, 3, 5]", term)
+    assert graph.output_shape.dims == (8, 3, 5)
+    assert summarize(graph).total_params == (8 * 2 + 2) + (2 * 8 + 8)
+    x = torch.randn(2, 8, 3, 5)
+    module, y = _run(graph, x)
+    down, up = module.layers[1], module.layers[3]
+    gate = torch.sigmoid(
+        torch.relu(x.mean(dim=(2, 3)) @ down.weight.T + down.bias) @ up.weight.T + up.bias
+    )
+    assert torch.allclose(y, x * gate[:, :, None, None], atol=1e-6)
+    # sub keeps its order: the image minus its per-channel mean
+    _, centred = _run(_graph(tmp_path, "input [8, 3, 5]", "Binary(sub, id, global_avg_pool)"), x)
+    assert torch.allclose(centred, x - x.mean(dim=(2, 3), keepdim=True), atol=1e-6)

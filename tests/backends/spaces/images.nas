@@ -34,3 +34,7 @@ NET ::= conv(6, kernel=3, stride=2, bias=true) | conv(8, kernel=3, groups=2, dil
       | conv_transpose(5, kernel=3, stride=1) | channel_shuffle | Sequential(conv(6), channel_shuffle(3))
       | Sequential(tokens, linear(4)) | Sequential(tokens, cls_token, pos_embed, cls_pool)
       | squeeze_excite | squeeze_excite(ratio=0.5)
+      | Sequential(avg_pool(kernel=2, stride=1), factorized_reduce)
+      | Sequential(avg_pool(kernel=2, stride=1), factorized_reduce(channels=*3))
+      | Bin(multi, id, Sequential(global_avg_pool, linear(2), relu, linear(4), sigmoid))
+      | Bin(sub, id, global_avg_pool) | Bin(div, global_avg_pool, id) | Bin(wavg, global_avg_pool, id)

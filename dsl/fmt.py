@@ -186,10 +186,10 @@ class _Reader:
             self.take(True, "=")
             self.value(True)
         elif keyword == "shared":
-            self.take(True, "name")
+            self.shared_name()
             while self.at(","):
                 self.take(False, ",")
-                self.take(True, "name")
+                self.shared_name()
         elif keyword == "constraint":
             self.constraint()
         elif keyword == "prune":
@@ -213,6 +213,12 @@ class _Reader:
                 )
             raise _Unformattable(f"unexpected {keyword!r}", self.tokens[self.index - 1])
 
+    def shared_name(self) -> None:
+        """``NAME`` or ``NAME(key, ...)`` of a `shared` statement."""
+        self.take(True, "name")
+        if self.at("("):
+            self.sequence("(", ")", lambda brk: self.take(brk is not None, "name", brk), False)
+
     def integer(self, brk: str | None) -> None:
         self.take(brk is not None, "number", brk)
 
@@ -221,6 +227,9 @@ class _Reader:
         if kind in ("depth", "edges", "inputs"):
             self.take(False, "(")
             self.take(False, "name")
+            while self.at(","):  # `inputs(T, 4, 5) == k`
+                self.take(False, ",")
+                self.take(True, "number")
             self.take(False, ")")
             if self.at("="):  # `inputs(T) == k`
                 self.take(True, "=")
@@ -235,6 +244,9 @@ class _Reader:
     def topology(self) -> None:
         self.take(True, "name")
         self.sequence("(", ")", lambda brk: self.take(brk is not None, "name", brk), False)
+        if self.at("inputs"):
+            self.take(True, "inputs")
+            self.take(True, "number")
         self.take(True, "edges")
         while self.at("("):
             self.take(True, "(")
@@ -242,8 +254,11 @@ class _Reader:
             self.take(False, ",")
             self.take(False, "number")
             self.take(False, ")")
-        if self.at("merge"):
+        while self.at("merge"):  # `merge sum`, `merge 8 concat`
             self.take(True, "merge")
+            token = self.peek()
+            if token is not None and token.kind == "number":
+                self.take(True, "number")
             self.take(True, "name")
 
     def sequence(self, open_: str, close: str, item: _Item, space: bool) -> None:
@@ -271,8 +286,8 @@ class _Reader:
     def rule(self) -> None:
         start = len(self.current.pieces)
         name = self.take(False, "name").text
-        if self.at("("):
-            self.sequence("(", ")", lambda brk: self.take(brk is not None, "name"), False)
+        if self.at("("):  # parameters, or values selecting a clause: `PRE(c, 1)`
+            self.sequence("(", ")", self._head_param, False)
             head = [p for p in self.current.pieces[start:] if p.token.kind != "comment"]
             name = "".join(" " * p.space * (i > 0) + p.token.text for i, p in enumerate(head))
         self.current.rule_name = name
@@ -282,6 +297,11 @@ class _Reader:
         while self.at("|"):
             self.take(True, "|", "bar")
             self.alternative()
+
+    def _head_param(self, brk: str | None) -> None:
+        token = self.peek()
+        kind = "name" if token is None or token.kind not in ("number", "string") else None
+        self.take(brk is not None, kind)
 
     def alternative(self) -> None:
         first = self.peek()
@@ -394,7 +414,7 @@ class _Layout:
                 line += " " * piece.space + text
             if text in ("(", "["):
                 stack.append(len(line) - 1)
-            elif text in (")", "]") and stack:
+            elif token.text in (")", "]") and stack:  # a rule head's `)` carries padding
                 stack.pop()
         if not fresh:
             overflow |= len(line) > LINE_LIMIT

@@ -1095,11 +1095,11 @@ def lower(
                                 where,
                                 f"{name}({', '.join(params)})",
                             )
-                        elif keys and set(keys) != set(params):
+                        elif item.scoped and set(keys) != set(params):
                             ties.append((name, tuple(params.index(k) for k in keys), where))
                         else:
                             shared.update(state.instances.get(name, ()))
-                    elif keys:
+                    elif item.scoped:
                         state.report(
                             "E202",
                             f"shared {name}({', '.join(keys)}): '{name}' is not a "

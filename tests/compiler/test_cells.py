@@ -303,16 +303,18 @@ def test_nb101_matrix_count_by_brute_force() -> None:
     assert _nb101_matrices() == 573_494
 
 
-def nb101_derivation(space: Space, matrix: set[tuple[int, int]], ops: list[int]) -> Derivation:
+def nb101_derivation(
+    space: Space, matrix: set[tuple[int, int]], ops: list[int], channels: int = 128
+) -> Derivation:
     """The NAS-Bench-101 cell with these DAG edges (vertex pairs) and vertex operations
     (0 conv3x3, 1 conv1x1, 2 max_pool), in every cell of the network."""
     adj = lambda present: Derivation("ADJ", 1 if present else 0)  # noqa: E731
-    proj = Derivation("PROJ(128)", 0)
+    proj = Derivation(f"PROJ({channels})", 0)
     inputs = [adj((0, v) in matrix) for v in range(1, 6)]
     vertices = [Derivation("VERTEX", op) for op in ops]
     between = [adj((u, v) in matrix) for v in range(2, 6) for u in range(1, v)]
     to_out = [adj((v, 6) in matrix) for v in range(1, 6)] + [adj((0, 6) in matrix)]
-    cell = Derivation("CELL(128)", 0, (proj,) * 6 + tuple(inputs + vertices + between + to_out))
+    cell = Derivation(f"CELL({channels})", 0, (proj,) * 6 + tuple(inputs + vertices + between + to_out))
     return Derivation("NET", 0, (cell,) * 9)
 
 

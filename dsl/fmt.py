@@ -40,7 +40,7 @@ _TOKEN = re.compile(
     rf"|(?P<string>{DOUBLE_QUOTED}|{SINGLE_QUOTED})"
     rf"|(?P<number>{NUMBER})"
     rf"|(?P<name>{NAME})"
-    r"|(?P<punct>::=|<=|[()\[\],|=:*])",
+    r"|(?P<punct>::=|<=|==|[()\[\],|=:*])",
     re.DOTALL,
 )
 
@@ -231,9 +231,8 @@ class _Reader:
                 self.take(False, ",")
                 self.take(True, "number")
             self.take(False, ")")
-            if self.at("="):  # `inputs(T) == k`
-                self.take(True, "=")
-                self.take(False, "=")
+            if self.at("=="):  # `inputs(T) == k`
+                self.take(True, "==")
             else:
                 self.take(True, "<=")
             self.take(True, "number")

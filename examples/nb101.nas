@@ -55,12 +55,12 @@ CELL(c) ::= NB(PROJ(c), PROJ(c), PROJ(c), PROJ(c), PROJ(c), PROJ(c),
 PROJ(c) ::= Sequential(conv(c, kernel=1), batchnorm, relu)
 
 "An edge of the DAG: absent or present."
-ADJ ::= zero | id
+ADJ     ::= zero | id
 
 "A vertex's operation."
-VERTEX ::= Sequential(conv(kernel=3), batchnorm, relu)
-         | Sequential(conv(kernel=1), batchnorm, relu)
-         | max_pool(kernel=3)
+VERTEX  ::= Sequential(conv(kernel=3), batchnorm, relu)
+          | Sequential(conv(kernel=1), batchnorm, relu)
+          | max_pool(kernel=3)
 
 shared CELL()
 constraint connected

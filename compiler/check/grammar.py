@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from nasc.compiler.nonterminals import closure, reachable, recursive_components, references
+from nasc.compiler.nonterminals import closure, recursive_components, references
 from nasc.compiler.ops import OPS
 from nasc.compiler.space import (
     NT,

@@ -163,9 +163,7 @@ class Lowering:
     def _declare_name(self, obj: Any, kind: str, source: Source) -> None:
         earlier = self.names.get(obj.name)
         if earlier is not None and kind == "Rule" and _clause_of(earlier, obj):
-            self.clauses.setdefault(obj.name, [(earlier.obj, earlier.source)]).append(
-                (obj, source)
-            )
+            self.clauses.setdefault(obj.name, [(earlier.obj, earlier.source)]).append((obj, source))
             return
         if earlier is not None:
             where = "built in" if earlier.obj is None else f"defined at {self._where(earlier)}"

@@ -175,7 +175,7 @@ class ShapeAnalysis:
             return arriving[0][1]
         if topology.merge_of(node) == "concat":
             return self.concat(topo, node, arriving, shape, path)
-        if topology.merge_arg is not None:
+        if topology.merge_of(node) not in ("sum", "concat"):
             return self.binary(topo, node, arriving, shape, path)
         union = set().union(*(shapes for _, shapes in arriving))
         if len(union) > 1:
@@ -199,7 +199,7 @@ class ShapeAnalysis:
         topo: Topo,
         node: int,
         arriving: list[tuple[int, set[Shape]]],
-        shape: Shape,
+        shape: Inputs,
         path: tuple[str, ...],
     ) -> set[Shape]:
         """A binary operation's merge: equal shapes, or a vector [C] broadcast over

@@ -63,8 +63,7 @@ class _Formats:
         # per rule and alternative, the instance each child place builds with, where
         # some place is tied (`shared CELL(kind)`); None where none is
         self.actuals: dict[str, list[tuple[str | None, ...] | None]] = {
-            rule.name: [_actuals(alt.template) for alt in rule.alternatives]
-            for rule in space.rules
+            rule.name: [_actuals(alt.template) for alt in rule.alternatives] for rule in space.rules
         }
 
 

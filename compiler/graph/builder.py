@@ -37,7 +37,7 @@ class _Zero:
 
 
 Ref = int | _Zero
-Refs = Ref | tuple[Ref, ...]  # what a term takes: one value, or one per input_Row = tuple[IROp, tuple[int, ...], Shape, tuple[tuple[str, Value], ...], str, str]
+_Row = tuple[IROp, tuple[int, ...], Shape, tuple[tuple[str, Value], ...], str, str]
 _Made = tuple[IROp, Shape, tuple[tuple[str, Value], ...]]
 _node = Node._make
 
@@ -248,7 +248,8 @@ class _Builder:
                 f"derivation gives {len(d.children)}",
                 scope,
             )
-        return self.run(plan.chain, d.children, ref, scope)
+        out: Ref = self.run(plan.chain, d.children, ref, scope)
+        return out
 
     def run(self, chain: _Chain, children: Sequence[Derivation], ref: Any, scope: str) -> Any:
         """``ref`` through the steps: a `Ref`, or a tuple of them for a multi-input term."""

@@ -171,7 +171,9 @@ def _topology_clauses(previous: str) -> list[types.CompletionItem]:
             _item("concat", Kind.Keyword, 0, "concatenate the incoming edges' channels"),
         ]
     return [
-        _item("inputs", Kind.Keyword, 0, "inputs k: nodes 0 .. k-1 are inputs", KEYWORD_DOCS["inputs"]),
+        _item(
+            "inputs", Kind.Keyword, 0, "inputs k: nodes 0 .. k-1 are inputs", KEYWORD_DOCS["inputs"]
+        ),
         _item("edges", Kind.Keyword, 0, "edges (0,1) (1,2) ...", KEYWORD_DOCS["edges"]),
         _item("merge", Kind.Keyword, 0, "merge concat | merge 6 concat", KEYWORD_DOCS["merge"]),
     ]

@@ -64,9 +64,7 @@ def _topology_text(topology: Topology) -> str:
     merge = "" if topology.merge == "sum" else f" merge {topology.merge}"
     merge += "".join(f" merge {node} {how}" for node, how in topology.node_merges)
     inputs = f" inputs {topology.inputs}" if topology.inputs > 1 else ""
-    return (
-        f"topology {topology.name}({', '.join(topology.params)}){inputs} edges {edges}{merge}"
-    )
+    return f"topology {topology.name}({', '.join(topology.params)}){inputs} edges {edges}{merge}"
 
 
 def _rule_text(rule: Rule) -> str:

@@ -29,8 +29,7 @@ from tests.conftest import ROOT
 TWO_EDGES = [(0, 2), (1, 2), (0, 3), (1, 3), (2, 3), (2, 4), (3, 4)]
 TWO = (
     "topology Two(a, b, c, d, e, f, g) inputs 2 "
-    + " ".join(f"({s},{t})" for s, t in TWO_EDGES)
-    .join(["edges ", ""])
+    + " ".join(f"({s},{t})" for s, t in TWO_EDGES).join(["edges ", ""])
     + "\n"
 )
 OPS = ("zero", "id", "relu")
@@ -88,9 +87,11 @@ def test_connected_with_two_inputs_means_reached_from_one(tmp_path: Path) -> Non
     per_cell = _cell_count(_reached_from_an_input)
     # a cell may ignore one of its inputs: fewer than "reached from both"
     both = _cell_count(
-        lambda live: _reached_from_an_input(live)
-        and _reached_from_an_input([e for e in live if e[0] != 1])
-        and _reached_from_an_input([e for e in live if e[0] != 0])
+        lambda live: (
+            _reached_from_an_input(live)
+            and _reached_from_an_input([e for e in live if e[0] != 1])
+            and _reached_from_an_input([e for e in live if e[0] != 0])
+        )
     )
     assert both < per_cell
     assert space.count() == per_cell**2
@@ -180,7 +181,7 @@ def test_tied_instances_count_once_and_keep_their_own_values(tmp_path: Path) -> 
     for seed in range(5):
         d = space.sample(seed=seed)
         term = format_term(space, d)
-        a1, a2, b = _blocks(term)
+        a1, a2, _ = _blocks(term)
         # the two "a" blocks make the same choices with their own channels
         assert a1.replace("8", "C") == a2.replace("16", "C").replace(
             "Sequential(relu, conv(C, kernel=1))", "conv(C, kernel=1)"
@@ -273,8 +274,8 @@ def test_darts_graph_has_the_cells_of_the_paper() -> None:
             n for n in graph.nodes if n.op is IROp("factorized_reduce") and "PRE0" in n.scope
         ]
         assert {n.scope.split("/")[1] for n in reduce_pre} == {
-            'CELL(32, 1, 2)#0',
-            'CELL(64, 1, 2)#0',
+            "CELL(32, 1, 2)#0",
+            "CELL(64, 1, 2)#0",
         }
 
 
@@ -314,7 +315,9 @@ def nb101_derivation(
     vertices = [Derivation("VERTEX", op) for op in ops]
     between = [adj((u, v) in matrix) for v in range(2, 6) for u in range(1, v)]
     to_out = [adj((v, 6) in matrix) for v in range(1, 6)] + [adj((0, 6) in matrix)]
-    cell = Derivation(f"CELL({channels})", 0, (proj,) * 6 + tuple(inputs + vertices + between + to_out))
+    cell = Derivation(
+        f"CELL({channels})", 0, (proj,) * 6 + tuple(inputs + vertices + between + to_out)
+    )
     return Derivation("NET", 0, (cell,) * 9)
 
 

@@ -470,3 +470,12 @@ def test_new_syntax_formats_and_parses_back() -> None:
     assert format_text(text) == format_text(format_text(text))
     assert "inputs(T, 2) == 2" in format_text(text)
     assert "merge 3 concat" in format_text(text)
+
+
+def test_pcfg_draws_keep_input_choice_and_ties(tmp_path: Path) -> None:
+    space = darts_small(tmp_path)
+    rng = random.Random(5)
+    for _ in range(3):
+        d = sample(space, rng, "pcfg")
+        assert not validate(space, d)
+        _assert_darts_cells(space, d)

@@ -7,7 +7,7 @@ from. Only `nasc.compiler.check.lower` builds these from source text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from nasc.compiler.derive.derivation import Derivation
 
 SEQUENTIAL = "Sequential"
+CASCADE = "Cascade"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +57,22 @@ class Prim:
 
 @dataclass(frozen=True, slots=True)
 class NT:
-    """A reference to a nonterminal."""
+    """A reference to a nonterminal.
+
+    ``actual`` is set where the place belongs to a tie (``shared CELL(kind)``):
+    derivations name the tie's representative ``name``, and the place is built (and
+    written in terms) with the instance ``actual``, whose rule has the same choice
+    structure with its own values.
+    """
 
     name: str
     span: Span | None = field(default=None, compare=False)
+    actual: str | None = None
+
+    @property
+    def place(self) -> str:
+        """The rule this place is built with: ``actual`` where tied, else ``name``."""
+        return self.actual or self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +101,7 @@ def template_text(template: Template) -> str:
     if isinstance(template, Prim):
         return template.text
     if isinstance(template, NT):
-        return template.name
+        return template.place
     return f"{template.name}({', '.join(template_text(a) for a in template.args)})"
 
 
@@ -149,12 +162,20 @@ class RuleTemplate:
 class EdgeLimit:
     """``constraint edges(T) <= k`` (``kind`` "edges": at most k edges of each use of T
     are not `zero`) or ``constraint inputs(T) == k`` ("inputs": every node of T but its
-    input and output has exactly k incoming edges that are not `zero`)."""
+    inputs and output has exactly k incoming edges that are not `zero`;
+    ``inputs(T, 4, 5) == k``: the nodes listed, ``nodes``)."""
 
     topology: str
     kind: str
     bound: int
     span: Span | None = field(default=None, compare=False)
+    nodes: tuple[int, ...] = ()
+
+    def counted_nodes(self, topology: Topology, arity: int) -> tuple[int, ...]:
+        """The nodes an ``inputs`` limit counts the live incoming edges of."""
+        if self.nodes:
+            return self.nodes
+        return tuple(range(topology.inputs, topology.node_count(arity) - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +192,11 @@ class Topology:
     """A topological operator: arguments label edges; nodes with several inputs merge.
 
     ``merge`` is ``"sum"``, ``"concat"``, or the name of the parameter that takes
-    a binary operation. ``Sequential`` is variadic: its edges chain its arguments.
+    a binary operation: the merge of every node that ``node_merges`` (node, merge)
+    does not override. Nodes ``0 .. inputs - 1`` are the topology's inputs, the last
+    node its output. ``Sequential`` is variadic: its edges chain its arguments;
+    ``Cascade`` is variadic too (for counting, a chain), but wires each argument to
+    as many previous outputs as it has inputs (``cascade``).
     """
 
     name: str
@@ -181,13 +206,29 @@ class Topology:
     variadic: bool = False
     doc: str | None = field(default=None, compare=False)
     span: Span | None = field(default=None, compare=False)
+    inputs: int = 1
+    node_merges: tuple[tuple[int, str], ...] = ()
+    cascade: bool = False
 
     @property
     def merge_arg(self) -> int | None:
-        """Index of the argument that is the merge operation, if any."""
+        """Index of the argument that is the default merge operation, if any."""
         if self.merge in ("sum", "concat"):
             return None
         return self.params.index(self.merge)
+
+    def merge_of(self, node: int) -> str:
+        """How node ``node`` merges its incoming edges: sum, concat or an argument name."""
+        for target, how in self.node_merges:
+            if target == node:
+                return how
+        return self.merge
+
+    @property
+    def merge_args(self) -> tuple[int, ...]:
+        """Indices of every argument that is a merge operation (default or per node)."""
+        names = {self.merge, *(how for _, how in self.node_merges)} - {"sum", "concat"}
+        return tuple(i for i, p in enumerate(self.params) if p in names)
 
     def edges_for(self, arity: int) -> tuple[Edge, ...]:
         if self.variadic:
@@ -270,6 +311,8 @@ class Space:
     value_rules: tuple[ValueRule, ...] = ()
     rule_templates: tuple[RuleTemplate, ...] = ()
     composites: tuple[CompositeOp, ...] = ()
+    # `shared CELL(kind)`: (representative, instances) of each tie of several instances
+    ties: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # `prune unreachable`: ops fed only by zero edges carry zeros onward instead of being
     # built (the hNB201 paper's semantics); by default they are built (NAS-Bench-201's)
     prune_unreachable: bool = False
@@ -306,6 +349,39 @@ class Space:
         for limit in self.edge_limits:
             found.setdefault(limit.topology, []).append(limit)
         return {name: tuple(limits) for name, limits in found.items()}
+
+    @cached_property
+    def arities(self) -> dict[str, int]:
+        """How many inputs each nonterminal's terms take: that of its first alternative
+        (`nasc.compiler.check.grammar.input_arities` reports rules whose alternatives differ)."""
+        found: dict[str, int] = {}
+        active: set[str] = set()
+
+        def of_rule(name: str) -> int:
+            if name in found:
+                return found[name]
+            rule = self.rule_map.get(name)
+            if rule is None or not rule.alternatives or name in active:
+                return 1
+            active.add(name)
+            n = found[name] = self.arity(rule.alternatives[0].template, of_rule)
+            active.discard(name)
+            return n
+
+        for rule in self.rules:
+            of_rule(rule.name)
+        return found
+
+    def arity(self, template: Template, of_rule: Callable[[str], int] | None = None) -> int:
+        """How many inputs a term takes: 1, or a multi-input topology's ``inputs``."""
+        if isinstance(template, Prim):
+            return 1
+        if isinstance(template, NT):
+            if of_rule is not None:
+                return of_rule(template.place)
+            return self.arities.get(template.place, 1)
+        topology = self.topology_map.get(template.name)
+        return 1 if topology is None else topology.inputs
 
     @cached_property
     def depth_bound(self) -> dict[str, int]:

@@ -40,7 +40,7 @@ _TOKEN = re.compile(
     rf"|(?P<string>{DOUBLE_QUOTED}|{SINGLE_QUOTED})"
     rf"|(?P<number>{NUMBER})"
     rf"|(?P<name>{NAME})"
-    r"|(?P<punct>::=|<=|[()\[\],|=:*])",
+    r"|(?P<punct>::=|<=|==|[()\[\],|=:*])",
     re.DOTALL,
 )
 
@@ -186,10 +186,10 @@ class _Reader:
             self.take(True, "=")
             self.value(True)
         elif keyword == "shared":
-            self.take(True, "name")
+            self.shared_name()
             while self.at(","):
                 self.take(False, ",")
-                self.take(True, "name")
+                self.shared_name()
         elif keyword == "constraint":
             self.constraint()
         elif keyword == "prune":
@@ -215,6 +215,12 @@ class _Reader:
                 )
             raise _Unformattable(f"unexpected {keyword!r}", self.tokens[self.index - 1])
 
+    def shared_name(self) -> None:
+        """``NAME`` or ``NAME(key, ...)`` of a `shared` statement."""
+        self.take(True, "name")
+        if self.at("("):
+            self.sequence("(", ")", lambda brk: self.take(brk is not None, "name", brk), False)
+
     def integer(self, brk: str | None) -> None:
         self.take(brk is not None, "number", brk)
 
@@ -223,10 +229,12 @@ class _Reader:
         if kind in ("depth", "edges", "inputs"):
             self.take(False, "(")
             self.take(False, "name")
+            while self.at(","):  # `inputs(T, 4, 5) == k`
+                self.take(False, ",")
+                self.take(True, "number")
             self.take(False, ")")
-            if self.at("="):  # `inputs(T) == k`
-                self.take(True, "=")
-                self.take(False, "=")
+            if self.at("=="):  # `inputs(T) == k`
+                self.take(True, "==")
             else:
                 self.take(True, "<=")
             self.take(True, "number")
@@ -237,7 +245,10 @@ class _Reader:
     def topology(self) -> None:
         self.take(True, "name")
         self.sequence("(", ")", lambda brk: self.take(brk is not None, "name", brk), False)
-        self.take(True, "edges")
+        if self.at("inputs"):
+            self.take(True, "inputs", "edge")
+            self.take(True, "number")
+        self.take(True, "edges", "edge")
         first = True
         while self.at("("):
             self.take(True, "(", None if first else "edge")
@@ -246,8 +257,11 @@ class _Reader:
             self.take(False, "number")
             self.take(False, ")")
             first = False
-        if self.at("merge"):
+        while self.at("merge"):  # `merge sum`, `merge 8 concat`
             self.take(True, "merge", "edge")
+            token = self.peek()
+            if token is not None and token.kind == "number":
+                self.take(True, "number")
             self.take(True, "name")
 
     def sequence(self, open_: str, close: str, item: _Item, space: bool) -> None:
@@ -275,8 +289,8 @@ class _Reader:
     def rule(self) -> None:
         start = len(self.current.pieces)
         name = self.take(False, "name").text
-        if self.at("("):
-            self.sequence("(", ")", lambda brk: self.take(brk is not None, "name"), False)
+        if self.at("("):  # parameters, or values selecting a clause: `PRE(c, 1)`
+            self.sequence("(", ")", self._head_param, False)
             head = [p for p in self.current.pieces[start:] if p.token.kind != "comment"]
             name = "".join(" " * p.space * (i > 0) + p.token.text for i, p in enumerate(head))
         self.current.rule_name = name
@@ -286,6 +300,11 @@ class _Reader:
         while self.at("|"):
             self.take(True, "|", "bar")
             self.alternative()
+
+    def _head_param(self, brk: str | None) -> None:
+        token = self.peek()
+        kind = "name" if token is None or token.kind not in ("number", "string") else None
+        self.take(brk is not None, kind)
 
     def alternative(self) -> None:
         first = self.peek()
@@ -415,7 +434,7 @@ class _Layout:
                 line += " " * piece.space + text
             if text in ("(", "["):
                 stack.append(len(line) - 1)
-            elif text in (")", "]") and stack:
+            elif token.text in (")", "]") and stack:  # a rule head's `)` carries padding
                 stack.pop()
         if not fresh:
             overflow |= len(line) > LINE_LIMIT

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from nasc.compiler.nonterminals import closure, reachable, recursive_components, references
+from nasc.compiler.nonterminals import closure, recursive_components, references
 from nasc.compiler.ops import OPS
 from nasc.compiler.space import (
     NT,
@@ -97,8 +97,13 @@ def non_productive(space: Space) -> list[Diagnostic]:
 
 def unused_and_unreachable(space: Space) -> list[Diagnostic]:
     graph = references(space)
+    for rule in space.rules:  # a tied place is built with its own instance
+        for alt in rule.alternatives:
+            for ref in nonterminals_in(alt.template):
+                if ref.actual is not None:
+                    graph[rule.name].add(ref.actual)
     referenced = {name for names in graph.values() for name in names}
-    live = reachable(space)
+    live = closure(graph, [space.start])
     found = []
     for rule in space.rules:
         if rule.span is None or rule.span.path != space.path or rule.name == space.start:
@@ -155,9 +160,9 @@ def _arguments(space: Space) -> Iterator[tuple[Topo | Prim | NT, bool]]:
     def walk(template: Topo | Prim | NT) -> Iterator[tuple[Topo | Prim | NT, bool]]:
         if isinstance(template, Topo):
             topology = space.topology_map.get(template.name)
-            merge_arg = topology.merge_arg if topology else None
+            merge_args = set(topology.merge_args) if topology else set()
             for i, arg in enumerate(template.args):
-                yield arg, i == merge_arg
+                yield arg, i in merge_args
                 yield from walk(arg)
 
     for rule in space.rules:
@@ -224,18 +229,23 @@ def merges(space: Space) -> list[Diagnostic]:
                 )
             )
     for topology in space.topologies:
-        if topology.merge_arg is None or topology.variadic:
+        if not topology.merge_args or topology.variadic:
             continue
         incoming: dict[int, int] = {}
         for edge in topology.edges:
             incoming[edge.target] = incoming.get(edge.target, 0) + 1
-        wrong = {node: n for node, n in incoming.items() if n not in (1, 2)}
-        if wrong or 2 not in incoming.values():
+        by_binary = {
+            node: n
+            for node, n in incoming.items()
+            if topology.merge_of(node) not in ("sum", "concat")
+        }
+        wrong = {node: n for node, n in by_binary.items() if n not in (1, 2)}
+        if wrong or 2 not in by_binary.values():
             found.append(
                 error(
                     "E306",
-                    f"topology '{topology.name}' merges by the binary '{topology.merge}', so each "
-                    "merging node needs exactly two incoming edges",
+                    f"topology '{topology.name}' merges by a binary operation, so each "
+                    "node it merges needs exactly two incoming edges",
                     topology.span,
                 )
             )
@@ -255,18 +265,23 @@ def topology_shapes(space: Space) -> list[Diagnostic]:
         if any(e.source >= e.target for e in topology.edges):
             continue  # reported when the topology was lowered
         last = topology.node_count(0) - 1
-        forward = closure(_successors(topology.edges, False), [0])
+        inputs = range(topology.inputs)
+        forward = closure(_successors(topology.edges, False), inputs)
         backward = closure(_successors(topology.edges, True), [last])
         dead = [n for n in range(last + 1) if n not in forward or n not in backward]
         if dead:
+            start = "the input (node 0)" if topology.inputs == 1 else "an input"
             found.append(
                 error(
                     "E304",
                     f"topology '{topology.name}': node{'s' * (len(dead) > 1)} "
-                    f"{', '.join(map(str, dead))} not on a path from the input (node 0) "
+                    f"{', '.join(map(str, dead))} not on a path from {start} "
                     f"to the output (node {last})",
                     topology.span,
-                    "every node must be reachable from node 0 and reach the highest node",
+                    "every node must be reachable from node 0 and reach the highest node"
+                    if topology.inputs == 1
+                    else f"every node must be reachable from an input (nodes 0 to "
+                    f"{topology.inputs - 1}) and reach the highest node",
                 )
             )
     return found
@@ -353,6 +368,75 @@ def _arguments_of(template: Template) -> Iterator[tuple[Template, bool]]:
             yield from _arguments_of(arg)
 
 
+def input_arities(space: Space) -> list[Diagnostic]:
+    """A term with several inputs (a topology declared `inputs k`) stands only where
+    several inputs arrive: as an alternative of a rule whose alternatives all take as
+    many, as an element of `Cascade`, or as the start symbol's term when it takes one."""
+    found: list[Diagnostic] = []
+    arity = space.arity
+    for rule in space.rules:
+        if not rule.alternatives:
+            continue
+        want = space.arities.get(rule.name, 1)
+        for alt in rule.alternatives:
+            got = arity(alt.template)
+            if got != want:
+                found.append(
+                    error(
+                        "E309",
+                        f"'{rule.name}' mixes terms with {want} and {got} inputs",
+                        alt.span,
+                        "every alternative of a rule takes the same number of inputs",
+                    )
+                )
+        for alt in rule.alternatives:
+            _slots(space, alt.template, found)
+    start = space.rule_map.get(space.start)
+    if start is not None and space.arities.get(start.name, 1) != 1:
+        found.append(
+            error(
+                "E309",
+                f"the start symbol '{start.name}' takes {space.arities[start.name]} inputs, "
+                "but the network has one",
+                start.span,
+                "wire cells with several inputs in `Cascade(...)`, "
+                "e.g. `NET ::= Sequential(STEM, Cascade(CELL, CELL, CELL), HEAD)`",
+            )
+        )
+    return found
+
+
+def _slots(space: Space, template: Template, found: list[Diagnostic]) -> None:
+    """E309 for each multi-input term in a one-input place inside ``template``."""
+    if not isinstance(template, Topo):
+        return
+    topology = space.topology_map.get(template.name)
+    if topology is None:
+        return
+    merge_args = set(topology.merge_args)
+    for i, arg in enumerate(template.args):
+        _slots(space, arg, found)
+        if topology.cascade or i in merge_args:
+            continue
+        n = space.arity(arg)
+        if n != 1:
+            where = (
+                f"an element of {template.name}"
+                if topology.variadic
+                else f"an edge of topology '{template.name}'"
+            )
+            found.append(
+                error(
+                    "E309",
+                    f"'{template_text(arg)}' takes {n} inputs, but {where} gives it one",
+                    arg.span,
+                    "wire terms with several inputs in `Cascade(...)`: element k reads "
+                    "the outputs of the elements before it (the Cascade's input where "
+                    "there are fewer)",
+                )
+            )
+
+
 CHECKS: tuple[Callable[[Space], list[Diagnostic]], ...] = (
     duplicate_alternatives,
     non_productive,
@@ -362,4 +446,5 @@ CHECKS: tuple[Callable[[Space], list[Diagnostic]], ...] = (
     merges,
     has_input,
     zero_in_sequence,
+    input_arities,
 )

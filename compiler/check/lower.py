@@ -21,10 +21,12 @@ from nasc.compiler.check.composite import (
     classify_composites,
     composite_call,
 )
+from nasc.compiler.check.ties import different_structure, group_by, retarget
 from nasc.compiler.ops import OPS
 from nasc.compiler.plugins import load_plugins
 from nasc.compiler.shapes import Layout
 from nasc.compiler.space import (
+    CASCADE,
     NT,
     SEQUENTIAL,
     Alias,
@@ -48,6 +50,18 @@ from nasc.compiler.values import Relative, Value, format_value
 from nasc.dsl import STD_DISPLAY_PATH, Diagnostic, Source, Span
 from nasc.dsl.diagnostics import error, suggest, warning
 from nasc.dsl.modules import ModuleSet
+
+CASCADE_TOPOLOGY = Topology(
+    CASCADE,
+    (),
+    (),
+    "sum",
+    True,
+    doc="The built-in wiring of multi-input cells: Cascade(c1, ..., cn) feeds element k "
+    "with m inputs the outputs of the m elements before it (the Cascade's input where "
+    "there are fewer), a one-input element the one before it; the last output is the result.",
+    cascade=True,
+)
 
 SEQUENTIAL_TOPOLOGY = Topology(
     SEQUENTIAL,
@@ -116,6 +130,9 @@ class Lowering:
     composites: dict[str, CompositeOp] = field(default_factory=dict)
     made: dict[str, Rule] = field(default_factory=dict)
     instances: dict[str, list[str]] = field(default_factory=dict)
+    instance_values: dict[str, tuple[Value, ...]] = field(default_factory=dict)
+    # `PRE(c, 1) ::= ...` and `PRE(c, 2) ::= ...`: the clauses of a parametrised rule
+    clauses: dict[str, list[tuple[Any, Source]]] = field(default_factory=dict)
     env: dict[str, Value] = field(default_factory=dict)
     used_values: set[str] = field(default_factory=set)
     _resolving: set[str] = field(default_factory=set)
@@ -161,6 +178,7 @@ class Lowering:
 
     def declare(self) -> None:
         self.names[SEQUENTIAL] = _Declared("topology", None, Source.of("<builtin>", ""))
+        self.names[CASCADE] = _Declared("topology", None, Source.of("<builtin>", ""))
         for path in self.modules.order:
             module = self.modules.modules[path]
             for statement in module.model.statements:
@@ -172,6 +190,9 @@ class Lowering:
 
     def _declare_name(self, obj: Any, kind: str, source: Source) -> None:
         earlier = self.names.get(obj.name)
+        if earlier is not None and kind == "Rule" and _clause_of(earlier, obj):
+            self.clauses.setdefault(obj.name, [(earlier.obj, earlier.source)]).append((obj, source))
+            return
         if earlier is not None:
             where = "built in" if earlier.obj is None else f"defined at {self._where(earlier)}"
             self.report(
@@ -523,6 +544,7 @@ class Lowering:
 
     def lower_topologies(self) -> None:
         self.topologies[SEQUENTIAL] = SEQUENTIAL_TOPOLOGY
+        self.topologies[CASCADE] = CASCADE_TOPOLOGY
         for name, declared in self.names.items():
             if declared.kind == "Topology" and declared.obj is not None:
                 self.topologies[name] = self.topology(declared.obj, declared.source)
@@ -537,19 +559,17 @@ class Lowering:
                     "E204", f"topology '{obj.name}' names the argument '{param}' twice", span
                 )
             seen.add(param)
-        merge = obj.merge or "sum"
-        labels = list(params)
-        if merge not in ("sum", "concat"):
-            if merge not in params:
-                self.report(
-                    "E306",
-                    f"merge '{merge}' is neither sum, concat nor an argument of '{obj.name}'",
-                    span,
-                    "write `merge sum`, `merge concat`, or name the argument that takes a binary op",
-                )
-                merge = "sum"
-            else:
-                labels.remove(merge)
+        merge, node_merges, merge_names = self.merges(obj, source, params, span)
+        labels = [p for p in params if p not in merge_names]
+        inputs = int(obj.inputs) if obj.inputs else 1
+        if inputs < 1:
+            self.report(
+                "E305",
+                f"topology '{obj.name}' declares {inputs} inputs",
+                span,
+                "a topology has at least one input (`inputs 2`: nodes 0 and 1)",
+            )
+            inputs = 1
         edges = tuple(
             Edge(e.source, e.target, params.index(labels[i]))
             if i < len(labels)
@@ -589,7 +609,84 @@ class Lowering:
             else:
                 kept.append(lowered)
         edges = tuple(kept) if len(kept) == len(edges) or kept else edges[:0]
-        return Topology(obj.name, params, edges, merge, False, _doc(obj), span)
+        last = max((e.target for e in edges), default=0)
+        if edges and inputs > last:
+            self.report(
+                "E305",
+                f"topology '{obj.name}' declares {inputs} inputs but its output is node {last}",
+                span,
+                f"nodes 0 to {inputs - 1} are the inputs and the highest node the output: "
+                f"give it edges into a node above {inputs - 1}",
+            )
+            inputs = 1
+        for edge in edges:
+            if edge.target < inputs:
+                self.report(
+                    "E305",
+                    f"edge ({edge.source},{edge.target}) of '{obj.name}' goes into input node "
+                    f"{edge.target}",
+                    span,
+                    f"nodes 0 to {inputs - 1} are the topology's inputs: they have no incoming edges",
+                )
+                break
+        for node, _ in node_merges:
+            if edges and not inputs <= node <= last:
+                self.report(
+                    "E305",
+                    f"`merge {node} ...` of '{obj.name}' names node {node}, which is "
+                    + ("an input" if node < inputs else "not a node of the topology"),
+                    span,
+                    f"merges are per node from {inputs} to {last} (the output)",
+                )
+        return Topology(
+            obj.name,
+            params,
+            edges,
+            merge,
+            False,
+            _doc(obj),
+            span,
+            inputs=inputs,
+            node_merges=tuple(m for m in node_merges if inputs <= m[0] <= last),
+        )
+
+    def merges(
+        self, obj: Any, source: Source, params: tuple[str, ...], span: Span
+    ) -> tuple[str, tuple[tuple[int, str], ...], set[str]]:
+        """A topology's default merge, its per-node merges and the arguments that are
+        merge operations (not edges)."""
+        merge = "sum"
+        per_node: dict[int, str] = {}
+        names: set[str] = set()
+        default_given = False
+        for written in obj.merges:
+            how = str(written.how)
+            where = span if written.node is None else source.span_of(written)
+            if how not in ("sum", "concat") and how not in params:
+                self.report(
+                    "E306",
+                    f"merge '{how}' is neither sum, concat nor an argument of '{obj.name}'",
+                    where,
+                    "write `merge sum`, `merge concat`, or name the argument that takes a binary op",
+                )
+                continue
+            if how not in ("sum", "concat"):
+                names.add(how)
+            if written.node is None:
+                if default_given:
+                    self.report(
+                        "E204", f"topology '{obj.name}' gives its default merge twice", where
+                    )
+                default_given = True
+                merge = how
+            else:
+                node = int(written.node)
+                if node in per_node:
+                    self.report(
+                        "E204", f"topology '{obj.name}' gives the merge of node {node} twice", where
+                    )
+                per_node[node] = how
+        return merge, tuple(sorted(per_node.items())), names
 
     # ---- templates and rules
 
@@ -756,7 +853,10 @@ class Lowering:
             return None
         instances: list[Alternative] = []
         for chosen, weight in self.tied_combinations(obj.args, list(rule.params), given):
-            name = self.instance(rule, tuple(chosen[p] for p in rule.params))
+            values = tuple(chosen[p] for p in rule.params)
+            if self.clause(rule, values, self.names[rule.name], span) is None:
+                return None
+            name = self.instance(rule, values)
             instances.append(Alternative(NT(name, span), weight, span))
         if len(instances) == 1:
             return instances[0].template
@@ -769,13 +869,56 @@ class Lowering:
             return name
         self._resolving.add(name)
         self.instances.setdefault(rule.name, []).append(name)
+        self.instance_values[name] = values
         declared = self.names[rule.name]
-        saved, self.env = self.env, dict(zip(rule.params, values, strict=True))
-        alternatives = self.alternatives(declared.obj, declared.source)
-        self.env = saved
+        clause = self.clause(rule, values, declared, rule.span)
+        if clause is None:
+            alternatives: list[Alternative] = []
+        else:
+            obj, source, env = clause
+            saved, self.env = self.env, env
+            alternatives = self.alternatives(obj, source)
+            self.env = saved
         self._resolving.discard(name)
         self.made[name] = Rule(name, tuple(alternatives), rule.doc, rule.span)
         return name
+
+    def clause_params(self, name: str, obj: Any) -> tuple[str, ...]:
+        """A parametrised rule's parameter names; a position that every clause fixes
+        by a literal is named by its place (``arg2``)."""
+        clauses = [c for c, _ in self.clauses.get(name, [(obj, None)])]
+        names = []
+        for i in range(len(obj.params)):
+            written = [c.params[i] for c in clauses if i < len(c.params)]
+            named = [str(p) for p in written if isinstance(p, str)]
+            names.append(named[0] if named else f"arg{i + 1}")
+        return tuple(names)
+
+    def clause(
+        self, rule: RuleTemplate, values: tuple[Value, ...], declared: _Declared, span: Span | None
+    ) -> tuple[Any, Source, dict[str, Value]] | None:
+        """The first clause whose literal parameters equal ``values``, with the values of
+        its named parameters; None (reported, E210) when no clause matches."""
+        clauses = self.clauses.get(rule.name, [(declared.obj, declared.source)])
+        for obj, source in clauses:
+            env: dict[str, Value] = {}
+            for written, value in zip(obj.params, values, strict=False):
+                if isinstance(written, str):
+                    env[written] = value
+                elif not _same_value(self.constant(written), value):
+                    break
+            else:
+                if len(obj.params) == len(values):
+                    return obj, source, env
+        shown = f"{rule.name}({', '.join(format_value(v) for v in values)})"
+        self.report(
+            "E210",
+            f"no clause of '{rule.name}' matches {shown}",
+            span,
+            "each clause fixes some parameters by value (`PRE(c, 1) ::= ...`); add a clause "
+            "for these values or one with a parameter name in that place",
+        )
+        return None
 
     def alternatives(self, obj: Any, source: Source) -> list[Alternative]:
         alternatives = []
@@ -832,7 +975,7 @@ class Lowering:
                     options.append((value, weight))
                 self.value_rules[name] = ValueRule(name, tuple(options), _doc(obj), span)
             elif obj.params:
-                params = tuple(str(p) for p in obj.params)
+                params = self.clause_params(name, obj)
                 if len(set(params)) != len(params):
                     self.report("E204", f"rule '{name}' names a parameter twice", span)
                 first = obj.alternatives[0]._tx_position
@@ -954,6 +1097,7 @@ def lower(
     prune_unreachable = False
     depth: dict[str, int] = {}
     shared: set[str] = set()
+    ties: list[tuple[str, tuple[int, ...], Span]] = []
     rule_names = {rule.name for rule in rules} | set(state.templates)
     for path in modules.order:
         module = modules.modules[path]
@@ -991,23 +1135,47 @@ def lower(
                 else:
                     start = statement.name
             elif kind == "Shared":
-                for name in statement.names:
+                for item in statement.names:
+                    name = str(item.name)
+                    keys = [str(k) for k in item.keys]
+                    where = state.name_span(module.source, statement, name)
                     if name in state.value_rules:
                         state.report(
                             "E205",
                             f"shared names the value choice '{name}'; pass it to a "
                             "parametrised rule to fix one value within a scope",
-                            state.name_span(module.source, statement, name),
+                            where,
                         )
                     elif name not in rule_names:
                         state.report(
                             "E205",
                             f"shared names '{name}', which is not a rule"
                             + suggest(name, rule_names),
-                            state.name_span(module.source, statement, name),
+                            where,
                         )
                     elif name in state.templates:
-                        shared.update(state.instances.get(name, ()))
+                        params = state.templates[name].params
+                        unknown = [k for k in keys if k not in params]
+                        if unknown:
+                            state.report(
+                                "E201",
+                                f"shared {name}({', '.join(keys)}): '{name}' has no parameter "
+                                f"'{unknown[0]}'" + suggest(unknown[0], params),
+                                where,
+                                f"{name}({', '.join(params)})",
+                            )
+                        elif item.scoped and set(keys) != set(params):
+                            ties.append((name, tuple(params.index(k) for k in keys), where))
+                        else:
+                            shared.update(state.instances.get(name, ()))
+                    elif item.scoped:
+                        state.report(
+                            "E202",
+                            f"shared {name}({', '.join(keys)}): '{name}' is not a "
+                            "parametrised rule, so it has no parameters to share by",
+                            where,
+                            f"write `shared {name}`",
+                        )
                     else:
                         shared.add(name)
             elif kind == "Prune":
@@ -1023,7 +1191,7 @@ def lower(
                         budgets.append((str(statement.kind), limit))
                 elif statement.kind in ("edges", "inputs"):
                     target = statement.target
-                    if target not in state.topologies or target == SEQUENTIAL:
+                    if target not in state.topologies or target in (SEQUENTIAL, CASCADE):
                         state.report(
                             "E205",
                             f"constraint {statement.kind} names '{target}', which is not a "
@@ -1032,9 +1200,16 @@ def lower(
                         )
                     elif statement.kind == "edges" and int(statement.bound) < 1:
                         state.report("E203", "an edge bound must be at least 1", span)
+                    elif statement.kind == "inputs" and int(statement.bound) < 1:
+                        state.report("E203", "an inputs bound must be at least 1", span)
                     else:
+                        nodes = tuple(int(n) for n in getattr(statement, "nodes", []) or [])
+                        if _bad_nodes(state, state.topologies[target], nodes, span):
+                            continue
                         limits.append(
-                            EdgeLimit(target, str(statement.kind), int(statement.bound), span)
+                            EdgeLimit(
+                                target, str(statement.kind), int(statement.bound), span, nodes
+                            )
                         )
                 elif statement.target not in rule_names:
                     state.report(
@@ -1064,6 +1239,9 @@ def lower(
         return None, state.diagnostics
     if start is None:
         start = main_rules[0].name
+    tied = _tie(state, rules, ties, shared)
+    if tied:
+        rules = retarget(rules, {m: rep for rep, members in tied for m in members})
     space = Space(
         start=start,
         rules=tuple(rules),
@@ -1081,9 +1259,81 @@ def lower(
         value_rules=tuple(state.value_rules.values()),
         rule_templates=tuple(state.templates.values()),
         composites=tuple(state.composites.values()),
+        ties=tuple(tied),
         path=modules.main,
     )
     return space, _distinct(state.diagnostics)
+
+
+def _tie(
+    state: Lowering,
+    rules: list[Rule],
+    ties: list[tuple[str, tuple[int, ...], Span]],
+    shared: set[str],
+) -> list[tuple[str, tuple[str, ...]]]:
+    """`shared CELL(kind)`: the instances of CELL grouped by `kind`; a group of several
+    is a tie (its first instance the representative, which is shared) once their
+    structures agree (E308 otherwise)."""
+    by_name = {rule.name: rule for rule in rules}
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for name, keys, span in ties:
+        instances = state.instances.get(name, [])
+        for group in group_by(instances, state.instance_values, keys):
+            rep = group[0]
+            shared.add(rep)
+            if len(group) == 1:
+                continue
+            ok = True
+            for member in group[1:]:
+                why = different_structure(by_name, rep, member)
+                if why is not None:
+                    state.report(
+                        "E308",
+                        f"shared {name}(...) ties {rep} and {member}, which differ in their "
+                        f"choices: {why}",
+                        span,
+                        "tied instances must make the same choices; share by more "
+                        "parameters, or make the rule's alternatives the same for each value",
+                    )
+                    ok = False
+                    break
+            if ok:
+                found.append((rep, tuple(group[1:])))
+    return found
+
+
+def _clause_of(earlier: _Declared, obj: Any) -> bool:
+    """Whether ``obj`` is another clause of the parametrised rule ``earlier`` declared:
+    both have parameters, as many, and some are literal values."""
+    first = earlier.obj
+    if earlier.kind != "Rule" or first is None or not first.params or not obj.params:
+        return False
+    if len(first.params) != len(obj.params):
+        return False
+    return any(not isinstance(p, str) for p in (*first.params, *obj.params))
+
+
+def _same_value(a: Value, b: Value) -> bool:
+    return a == b and (type(a) is type(b) or {type(a), type(b)} <= {int, float})
+
+
+def _bad_nodes(state: Lowering, topology: Topology, nodes: tuple[int, ...], span: Span) -> bool:
+    """Whether `inputs(T, n, ...)` names a node that is not an inner node of T (reported)."""
+    last = topology.node_count(0) - 1
+    for node in nodes:
+        if not topology.inputs <= node <= last:
+            state.report(
+                "E305",
+                f"constraint inputs({topology.name}, ...) names node {node}, which is "
+                + ("an input" if node < topology.inputs else "not a node of the topology"),
+                span,
+                f"name nodes from {topology.inputs} to {last}",
+            )
+            return True
+    if len(set(nodes)) != len(nodes):
+        state.report("E204", f"constraint inputs({topology.name}, ...) names a node twice", span)
+        return True
+    return False
 
 
 def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -19,7 +19,19 @@ from nasc.dsl.parse import deep_recursion
 
 # Checks that stay meaningful when names failed to resolve; the others would only
 # repeat those errors in other words.
-_TEMPLATE_DROPPED = {"E100", "E101", "E102", "E103", "E104", "E200", "E201", "E202", "E203", "E206"}
+_TEMPLATE_DROPPED = {
+    "E100",
+    "E101",
+    "E102",
+    "E103",
+    "E104",
+    "E200",
+    "E201",
+    "E202",
+    "E203",
+    "E206",
+    "E210",
+}
 _IMPORT_FAILED = {"E100", "E101", "E102", "E103", "E104"}
 # "never used" and "unreachable": not said of a rule that an alternative left out
 # for its own error uses

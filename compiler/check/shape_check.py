@@ -33,7 +33,9 @@ MAX_STATES = 20_000
 MAX_SHAPES = 256
 MAX_NESTING = 150
 
-Key = tuple[str, Shape]
+Inputs = Shape | tuple[Shape, ...]
+"""What a term takes: one shape, or one per input of a multi-input term."""
+Key = tuple[str, Inputs]
 
 
 class _Stop(Exception):
@@ -73,11 +75,11 @@ class ShapeAnalysis:
             )
         ]
 
-    def outputs(self, name: str, shape: Shape) -> frozenset[Shape]:
+    def outputs(self, name: str, shape: Inputs) -> frozenset[Shape]:
         """After `run`: the shapes `name` can produce from `shape` (empty if never reached)."""
         return self.memo.get((name, shape), frozenset())
 
-    def nonterminal(self, name: str, shape: Shape, path: tuple[str, ...]) -> frozenset[Shape]:
+    def nonterminal(self, name: str, shape: Inputs, path: tuple[str, ...]) -> frozenset[Shape]:
         key = (name, shape)
         if key in self.active or key in self.done:
             return self.memo.get(key, frozenset())
@@ -97,12 +99,14 @@ class ShapeAnalysis:
             self.changed = True
         return result
 
-    def template(self, template: Template, shape: Shape, path: tuple[str, ...]) -> set[Shape]:
+    def template(self, template: Template, shape: Inputs, path: tuple[str, ...]) -> set[Shape]:
         if isinstance(template, NT):
-            if template.name not in self.space.rule_map:
+            if template.place not in self.space.rule_map:
                 return set()
-            return set(self.nonterminal(template.name, shape, path))
+            return set(self.nonterminal(template.place, shape, path))
         if isinstance(template, Prim):
+            if isinstance(shape, tuple):
+                return set()  # a multi-input term in a one-input place: E309
             return self.primitive(template, shape, path)
         return self.topology(template, shape, path)
 
@@ -118,14 +122,23 @@ class ShapeAnalysis:
             )
             return set()
 
-    def topology(self, topo: Topo, shape: Shape, path: tuple[str, ...]) -> set[Shape]:
+    def topology(self, topo: Topo, shape: Inputs, path: tuple[str, ...]) -> set[Shape]:
         topology = self.space.topology_map.get(topo.name)
         if topology is None:
             return set()
+        if topology.cascade:
+            return self.cascade(topo, shape, path)
         edges = topology.edges_for(len(topo.args))
         last = topology.node_count(len(topo.args)) - 1
-        nodes: dict[int, set[Shape]] = {0: {shape}}
-        for node in range(1, last + 1):
+        if topology.inputs > 1:
+            if not isinstance(shape, tuple) or len(shape) != topology.inputs:
+                return set()  # reported as E309
+            nodes: dict[int, set[Shape]] = {i: {s} for i, s in enumerate(shape)}
+        elif isinstance(shape, tuple):
+            return set()
+        else:
+            nodes = {0: {shape}}
+        for node in range(topology.inputs, last + 1):
             incoming = [e for e in edges if e.target == node]
             arriving: list[tuple[Edge, set[Shape]]] = []
             for edge in incoming:
@@ -136,22 +149,44 @@ class ShapeAnalysis:
             nodes[node] = self.merge(topo, topology, node, arriving, shape, path)
         return nodes.get(last, set())
 
+    def cascade(self, topo: Topo, shape: Inputs, path: tuple[str, ...]) -> set[Shape]:
+        """`Cascade(c1, ..., cn)`: element k with m inputs takes the outputs of the m
+        elements before it (the Cascade's input where there are fewer)."""
+        if isinstance(shape, tuple):
+            return set()
+        outputs: list[set[Shape]] = [{shape}]
+        for arg in topo.args:
+            m = self.space.arity(arg)
+            sources = [outputs[max(0, len(outputs) - m + j)] for j in range(m)]
+            produced: set[Shape] = set()
+            combos: list[tuple[Shape, ...]] = [()]
+            for options in sources:
+                combos = [(*c, s) for c in combos for s in options]
+                if len(combos) > MAX_SHAPES:
+                    raise _Stop
+            for combo in combos:
+                produced |= self.template(arg, combo[0] if m == 1 else combo, path)
+            if not produced:
+                return set()
+            outputs.append(produced)
+        return outputs[-1]
+
     def merge(
         self,
         topo: Topo,
         topology: Topology,
         node: int,
         arriving: list[tuple[Edge, set[Shape]]],
-        shape: Shape,
+        shape: Inputs,
         path: tuple[str, ...],
     ) -> set[Shape]:
         if any(not shapes for _, shapes in arriving):
             return set()
         if len(arriving) == 1:
             return arriving[0][1]
-        if topology.merge == "concat":
+        if topology.merge_of(node) == "concat":
             return self.concat(topo, node, arriving, shape, path)
-        if topology.merge_arg is not None:
+        if topology.merge_of(node) not in ("sum", "concat"):
             return self.binary(topo, topology, node, arriving, shape, path)
         union = set().union(*(shapes for _, shapes in arriving))
         if len(union) > 1:
@@ -175,7 +210,7 @@ class ShapeAnalysis:
         topology: Topology,
         node: int,
         arriving: list[tuple[Edge, set[Shape]]],
-        shape: Shape,
+        shape: Inputs,
         path: tuple[str, ...],
     ) -> set[Shape]:
         """A binary operation's merge: equal shapes, or a vector [C] broadcast over
@@ -246,7 +281,7 @@ class ShapeAnalysis:
         topo: Topo,
         node: int,
         arriving: list[tuple[Edge, set[Shape]]],
-        shape: Shape,
+        shape: Inputs,
         path: tuple[str, ...],
     ) -> set[Shape]:
         frames = {(s.layout, s.extent) for _, shapes in arriving for s in shapes}
@@ -273,7 +308,7 @@ class ShapeAnalysis:
         code: str,
         message: str,
         span: Span | None,
-        shape: Shape,
+        shape: Inputs,
         path: tuple[str, ...],
         *hints: str,
     ) -> None:
@@ -281,7 +316,8 @@ class ShapeAnalysis:
         if key in self.errors:
             return
         via = " -> ".join(path) if path else "the start"
-        notes = (f"with input {shape}, reached through {via}", *hints)
+        shown = ", ".join(map(str, shape)) if isinstance(shape, tuple) else str(shape)
+        notes = (f"with input {shown}, reached through {via}", *hints)
         self.errors[key] = error(code, message, span, *notes)
 
 

@@ -318,8 +318,9 @@ class Engine:
 
 
 def connects(space: Space, name: str, arity: int, zeros: int) -> bool:
-    """Whether a topology applied to ``arity`` args keeps node 0 connected to its last
-    node when the args whose bits are set in ``zeros`` are ``zero``."""
+    """Whether a topology applied to ``arity`` args keeps its last node reached from an
+    input (node 0, or one of nodes ``0 .. inputs - 1``: a cell may ignore an input),
+    and keeps its edge limits, when the args whose bits are set in ``zeros`` are ``zero``."""
     topology = space.topology(name)
     edges = [e for e in topology.edges_for(arity) if not (e.arg >= 0 and zeros >> e.arg & 1)]
     last = topology.node_count(arity) - 1
@@ -327,12 +328,12 @@ def connects(space: Space, name: str, arity: int, zeros: int) -> bool:
         if limit.kind == "edges" and sum(e.arg >= 0 for e in edges) > limit.bound:
             return False
         if limit.kind == "inputs":
-            for node in range(1, last):
+            for node in limit.counted_nodes(topology, arity):
                 if sum(e.target == node for e in edges) != limit.bound:
                     return False
     if not space.connected:
         return True
-    seen = {0}
+    seen = set(range(topology.inputs))
     for edge in sorted(edges, key=lambda e: e.source):
         if edge.source in seen:
             seen.add(edge.target)

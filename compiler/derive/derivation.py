@@ -54,6 +54,21 @@ class Derivation:
         return f"Derivation({self.nt!r}, {self.alt}, {self.children!r})"
 
 
+def as_instance(space: Space, d: Derivation, name: str) -> Derivation:
+    """``d`` (a derivation of a tie's representative) as the derivation of the tied
+    instance ``name``: the same choices, its own nonterminals (`shared CELL(kind)`)."""
+    if d.nt == name:
+        return d
+    rule = space.rule_map[name]
+    template = rule.alternatives[d.alt].template
+    refs = list(nonterminals_in(template))
+    return Derivation(
+        name,
+        d.alt,
+        tuple(as_instance(space, c, r.name) for c, r in zip(d.children, refs, strict=True)),
+    )
+
+
 def alternative_of(space: Space, d: Derivation) -> Template:
     """The template of the alternative ``d`` chose."""
     return space.rule_map[d.nt].alternatives[d.alt].template

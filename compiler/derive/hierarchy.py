@@ -100,7 +100,8 @@ class _Graph:
                 else:
                     child = kids[0]
                     junctions[k] = self.node(f"{child.nt}:{head(space, child)}", child)
-        self.edges.add((src, junctions[0]))
+        for k in range(topology.inputs):  # a cell's inputs all hang off what feeds it
+            self.edges.add((src, junctions[k]))
         self.edges.add((junctions[last], dst))
         for e in edges:
             if e.arg >= 0:

@@ -178,8 +178,10 @@ class Scanner:
     # ---- reading
 
     def parse(self, text: str, name: str) -> Derivation | None:
-        """The derivation of ``name`` that the canonical ``text`` names, or None."""
-        if not self.usable:
+        """The derivation of ``name`` that the canonical ``text`` names, or None (always for
+        a space with ties, `shared CELL(kind)`: tied places read through the positioned
+        reader, which parses each with its own instance)."""
+        if not self.usable or self.space.ties:
             return None
         table = self.tables.get(name)
         if table is not None:

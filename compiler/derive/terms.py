@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from nasc.compiler.derive.counting import canonical_alternatives
-from nasc.compiler.derive.derivation import Derivation, validate
+from nasc.compiler.derive.derivation import Derivation, as_instance, validate
 from nasc.compiler.derive.term_scan import Scanner
 from nasc.compiler.derive.term_tables import template_pieces
-from nasc.compiler.space import NT, Prim, Space, Template, Topo
+from nasc.compiler.space import NT, Prim, Space, Template, Topo, nonterminals_in
 from nasc.compiler.values import Relative, Value
 from nasc.dsl import NascError, Span
 from nasc.dsl.diagnostics import error, suggest
@@ -60,19 +60,36 @@ class _Formats:
             for rule in space.rules
         }
         self.texts: dict[Derivation, str] = {}
+        # per rule and alternative, the instance each child place builds with, where
+        # some place is tied (`shared CELL(kind)`); None where none is
+        self.actuals: dict[str, list[tuple[str | None, ...] | None]] = {
+            rule.name: [_actuals(alt.template) for alt in rule.alternatives] for rule in space.rules
+        }
+
+
+def _actuals(template: Template) -> tuple[str | None, ...] | None:
+    found = tuple(ref.actual for ref in nonterminals_in(template))
+    return found if any(found) else None
 
 
 def format_term(space: Space, d: Derivation) -> str:
     """The canonical term of a derivation, e.g. ``Sequential(Cell(id, zero, ...), ...)``."""
-    formats = _formats(space)
-    texts = space.memo.get(_Formats).texts
+    tables = space.memo.get(_Formats)
+    formats, texts, actuals = tables.formats, tables.texts, tables.actuals
     if len(texts) > _MEMO_LIMIT:
         texts.clear()
 
     known = texts.get
 
     def fmt(d: Derivation) -> str:
-        text: str = formats[d.nt][d.alt].format(*[known(c) or fmt(c) for c in d.children])
+        tied = actuals[d.nt][d.alt] if space.ties else None
+        children = d.children
+        if tied is not None:  # a tied place is written with its own instance's values
+            children = tuple(
+                c if a is None else as_instance(space, c, a)
+                for c, a in zip(children, tied, strict=True)
+            )
+        text: str = formats[d.nt][d.alt].format(*[known(c) or fmt(c) for c in children])
         if len(text) <= _MEMO_TEXT:
             texts[d] = text
         return text
@@ -306,9 +323,11 @@ class _Matcher:
         if not isinstance(call, Call):
             return False
         if isinstance(template, NT):
-            d = self.nt(template.name, call)
+            d = self.nt(template.place, call)
             if d is None:
                 return False
+            if template.actual is not None:  # back to the tie's representative
+                d = as_instance(self.space, d, template.name)
             out.append(d)
             return True
         if isinstance(template, Prim):
@@ -400,7 +419,7 @@ def parse_term(space: Space, text: str, nt: str | None = None) -> Derivation:
     name = nt or space.start
     if name not in space.rule_map:
         raise NascError(error("E700", f"'{name}' is not a nonterminal of the space", None))
-    fast = _scanner(space).parse(text, name)
+    fast = None if space.ties else _scanner(space).parse(text, name)
     if fast is not None:
         return fast
     call = read_term(text)

@@ -149,12 +149,16 @@ def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) ->
     limits = space.limits_of.get(name, ())
     connected = space.connected
     edge_bound = min((lim.bound for lim in limits if lim.kind == "edges"), default=None)
-    input_bounds = {lim.bound for lim in limits if lim.kind == "inputs"}
-    input_bound = next(iter(input_bounds)) if len(input_bounds) == 1 else None
-    impossible = len(input_bounds) > 1 and last > 1
-    if input_bound:
-        targets = {e.target for e in edges}
-        impossible |= any(node not in targets for node in range(1, last))
+    # node -> the live incoming edges `inputs(T[, nodes]) == k` asks of it; a node two
+    # limits ask different numbers of can take no pattern
+    required: dict[int, int] = {}
+    impossible = False
+    for lim in limits:
+        if lim.kind == "inputs":
+            for node in lim.counted_nodes(topology, arity):
+                impossible |= required.setdefault(node, lim.bound) != lim.bound
+    targets = {e.target for e in edges}
+    impossible |= any(bound > 0 and node not in targets for node, bound in required.items())
     edge_args = {e.arg for e in edges}
     free = [i for i in range(arity) if i not in edge_args]
     if impossible:
@@ -174,9 +178,9 @@ def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) ->
         if live:
             if connected and source in info:  # only reached nodes that are done are kept
                 reached = True
-            if input_bounds and target < last:
+            if target in required:
                 inputs += 1
-                if input_bound is None or inputs > input_bound:
+                if inputs > required[target]:
                     return None
             if edge_bound is not None and edge.arg >= 0:
                 total += 1
@@ -185,7 +189,7 @@ def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) ->
         if last_out[source] == k:
             info.pop(source, None)
         if last_in[target] == k:
-            if input_bounds and target < last and inputs != input_bound:
+            if target in required and inputs != required[target]:
                 return None
             if target == last and connected and not reached:
                 return None
@@ -200,7 +204,8 @@ def _build(space: Space, name: str, arity: int, may_zero: int, may_live: int) ->
         return tuple(sorted((n, r, i) for n, (r, i) in info.items())), total
 
     layers: list[tuple[int, list[int], list[int], bool]] = [(i, [-1], [0], True) for i in free]
-    start: State = (((0, True, -1),) if connected and 0 in last_out else (), 0)
+    sources = range(topology.inputs)  # every input starts reached (a cell may ignore one)
+    start: State = (tuple((i, True, -1) for i in sources if connected and i in last_out), 0)
     states: dict[State, int] = {start: 0}
     built = 1
     for k, edge in enumerate(edges):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nasc.compiler.derive.derivation import Derivation
+from nasc.compiler.derive.derivation import Derivation, as_instance
 from nasc.compiler.derive.terms import format_term
 from nasc.compiler.graph.ir import Graph, IROp, Node
 from nasc.compiler.ops import OPS, out_channels
@@ -47,11 +47,13 @@ _node = Node._make
 
 @dataclass(frozen=True, slots=True)
 class _Expand:
-    """Expand child derivation ``index`` (of nonterminal ``nt``) in scope ``+ suffix``."""
+    """Expand child derivation ``index`` (of nonterminal ``nt``) in scope ``+ suffix``;
+    a tied place (``actual``) is built with its own instance of the tie."""
 
     index: int
     nt: str
     suffix: str
+    actual: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +97,17 @@ class _Flatten:
 
     topology: Topology
     incoming: tuple[tuple[tuple[int, int, _Chain], ...], ...]
-    merge: tuple[Template, int] | None
+    merges: tuple[tuple[int, Template, int], ...]  # (argument, template, first child)
 
 
-_Step = _Expand | _Apply | _Cut | _Misplaced | _Flatten | _Scoped
+@dataclass(frozen=True, slots=True)
+class _Cascade:
+    """`Cascade(...)`: each element's steps and how many inputs it takes."""
+
+    elements: tuple[tuple[_Chain, int], ...]
+
+
+_Step = _Expand | _Apply | _Cut | _Misplaced | _Flatten | _Scoped | _Cascade
 _Chain = tuple[_Step, ...]
 _CUT = _Cut()
 
@@ -140,9 +149,9 @@ class _Compiler:
         """The steps of ``t``, whose first child derivation is ``first``; ``seen``
         counts the nonterminals named so far, in the order building meets them."""
         if isinstance(t, NT):
-            index = seen.get(t.name, 0)
-            seen[t.name] = index + 1
-            return (_Expand(first, t.name, f"/{t.name}#{index}"),)
+            index = seen.get(t.place, 0)
+            seen[t.place] = index + 1
+            return (_Expand(first, t.name, f"/{t.place}#{index}", t.actual),)
         if isinstance(t, Prim) and t.body is not None:  # a composite: no nonterminals inside
             index = seen.get(t.text, 0)
             seen[t.text] = index + 1
@@ -163,6 +172,15 @@ class _Compiler:
         for arg in t.args:
             firsts.append(first)
             first += _count(arg)
+        if topology.cascade:
+            return (
+                _Cascade(
+                    tuple(
+                        (self.chain(arg, start, seen), self.space.arity(arg))
+                        for arg, start in zip(t.args, firsts, strict=True)
+                    )
+                ),
+            )
         if topology.variadic:  # Sequential: a chain, no merges
             return tuple(
                 step
@@ -175,11 +193,10 @@ class _Compiler:
                 (edge.source, edge.arg, self.chain(t.args[edge.arg], firsts[edge.arg], seen))
                 for edge in edges
             )
-            for edges in incoming[1:]
+            for edges in incoming[topology.inputs :]
         )
-        merge_arg = topology.merge_arg
-        merge = None if merge_arg is None else (t.args[merge_arg], firsts[merge_arg])
-        return (_Flatten(topology, nodes, merge),)
+        merges = tuple((i, t.args[i], firsts[i]) for i in topology.merge_args)
+        return (_Flatten(topology, nodes, merges),)
 
 
 def _count(template: Template) -> int:
@@ -220,6 +237,7 @@ class _Builder:
         self.shapes: list[Shape] = [shape]
         self.plans = self.compiler.plans
         self.prune = space.prune_unreachable
+        self.instances: dict[tuple[Derivation, str], Derivation] = {}
 
     # ---- errors
 
@@ -242,9 +260,11 @@ class _Builder:
                 f"derivation gives {len(d.children)}",
                 scope,
             )
-        return self.run(plan.chain, d.children, ref, scope)
+        out: Ref = self.run(plan.chain, d.children, ref, scope)
+        return out
 
-    def run(self, chain: _Chain, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
+    def run(self, chain: _Chain, children: Sequence[Derivation], ref: Any, scope: str) -> Any:
+        """``ref`` through the steps: a `Ref`, or a tuple of them for a multi-input term."""
         for step in chain:
             if isinstance(step, _Expand):
                 child = children[step.index]
@@ -252,6 +272,8 @@ class _Builder:
                     raise self.fail(
                         f"expected a derivation of {step.nt}, got one of {child.nt}", scope
                     )
+                if step.actual is not None:
+                    child = self.instance(child, step.actual)
                 plans = self.plans.get(child.nt)
                 plan = plans[child.alt] if plans and 0 <= child.alt < len(plans) else None
                 if plan is None or plan.children != len(child.children):
@@ -265,6 +287,8 @@ class _Builder:
                 ref = self.flatten(step, children, ref, scope)
             elif isinstance(step, _Scoped):
                 ref = self.run(step.chain, (), ref, scope + step.suffix)
+            elif isinstance(step, _Cascade):
+                ref = self.cascade(step, children, ref, scope)
             elif isinstance(step, _Cut):
                 shape = self.shape(ref)
                 if step.stride != 1:
@@ -278,19 +302,41 @@ class _Builder:
                 )
         return ref
 
-    def flatten(self, step: _Flatten, children: Sequence[Derivation], ref: Ref, scope: str) -> Ref:
-        merge = None
-        if step.merge is not None:
-            template, first = step.merge
-            merge = self.binary_op(template, children[first:], scope)
-        values: list[Ref] = [ref]
-        for node, edges in enumerate(step.incoming, 1):
+    def instance(self, d: Derivation, actual: str) -> Derivation:
+        """A tie's derivation as that of the instance this place builds."""
+        key = (d, actual)
+        found = self.instances.get(key)
+        if found is None:
+            found = self.instances[key] = as_instance(self.space, d, actual)
+        return found
+
+    def flatten(self, step: _Flatten, children: Sequence[Derivation], ref: Any, scope: str) -> Ref:
+        topology = step.topology
+        ops = {
+            topology.params[arg]: self.binary_op(template, children[first:], scope)
+            for arg, template, first in step.merges
+        }
+        values: list[Ref] = list(ref) if topology.inputs > 1 else [ref]
+        if len(values) != topology.inputs:
+            raise self.fail(
+                f"'{topology.name}' takes {topology.inputs} inputs but gets {len(values)}", scope
+            )
+        for node, edges in enumerate(step.incoming, topology.inputs):
             arriving = [
                 (arg, self.run(chain, children, values[source], scope))
                 for source, arg, chain in edges
             ]
-            values.append(self.merge(step.topology, node, arriving, merge, scope))
+            how = topology.merge_of(node)
+            values.append(self.merge(topology, node, arriving, how, ops.get(how), scope))
         return values[-1]
+
+    def cascade(self, step: _Cascade, children: Sequence[Derivation], ref: Any, scope: str) -> Ref:
+        """Element k with m inputs takes the m outputs before it (the input where fewer)."""
+        outputs: list[Ref] = [ref]
+        for chain, m in step.elements:
+            sources = tuple(outputs[max(0, len(outputs) - m + j)] for j in range(m))
+            outputs.append(self.run(chain, children, sources[0] if m == 1 else sources, scope))
+        return outputs[-1]
 
     def binary_op(self, t: Template, children: Sequence[Derivation], scope: str) -> Prim:
         """The binary primitive a topology's merge argument stands for."""
@@ -358,6 +404,7 @@ class _Builder:
         topology: Topology,
         node: int,
         arriving: list[tuple[int, Ref]],
+        how: str,
         merge: Prim | None,
         scope: str,
     ) -> Ref:
@@ -365,7 +412,7 @@ class _Builder:
             return arriving[0][1]
         refs = [ref for _, ref in arriving]
         where = f"node {node} of '{topology.name}'"
-        if merge is None and topology.merge != "concat":
+        if merge is None and how != "concat":
             live = [r for r in refs if isinstance(r, int)]
             if not live:
                 return refs[0]
@@ -476,7 +523,7 @@ def build(space: Space, derivation: Derivation) -> Graph:
     cannot take the shape it gets, or paths that meet have different shapes.
 
     >>> from nasc.compiler import load
-    >>> from nasc.compiler.derive.derivation import Derivation
+    >>> from nasc.compiler.derive.derivation import Derivation, as_instance
     >>> space = load("examples/nb201.nas")
     >>> op = Derivation("OP", 2)                   # Sequential(relu, conv3x3, batchnorm)
     >>> cell = Derivation("CELL", 0, (op,) * 6)

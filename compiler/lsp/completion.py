@@ -51,6 +51,14 @@ def _context(found: Scan, offset: int) -> tuple[str, str, list[str | None]]:
         elif token.text in (")", "]") and owners:
             owners.pop()
     ended = statement is not None and statement.end < offset and not owners and before
+    topology_clause = (
+        keyword == "topology"
+        and before
+        and not owners
+        and (before[-1].text in (")", "merge") or before[-1].kind == "number")
+    )
+    if topology_clause:  # `inputs`, `edges`, `merge` may follow, or a new statement
+        return keyword, before[-1].text, owners
     if ended and before[-1].text not in _TERM_PLACES and before[-1].text not in KEYWORDS:
         return "", "", []  # after a complete statement: a new one starts
     return keyword, before[-1].text if before else "", owners
@@ -170,6 +178,22 @@ def keywords() -> list[types.CompletionItem]:
     ]
 
 
+def _topology_clauses(previous: str) -> list[types.CompletionItem]:
+    """What may follow a topology's parameters, edges or `merge`."""
+    if previous == "merge":
+        return [
+            _item("sum", Kind.Keyword, 0, "add the incoming edges (the default)"),
+            _item("concat", Kind.Keyword, 0, "concatenate the incoming edges' channels"),
+        ]
+    return [
+        _item(
+            "inputs", Kind.Keyword, 0, "inputs k: nodes 0 .. k-1 are inputs", KEYWORD_DOCS["inputs"]
+        ),
+        _item("edges", Kind.Keyword, 0, "edges (0,1) (1,2) ...", KEYWORD_DOCS["edges"]),
+        _item("merge", Kind.Keyword, 0, "merge concat | merge 6 concat", KEYWORD_DOCS["merge"]),
+    ]
+
+
 def _modules(path: str) -> list[types.CompletionItem]:
     items = [_item("std", Kind.Module, 0, "the standard library")]
     folder = os.path.dirname(path)
@@ -208,6 +232,9 @@ def complete(space: Space | None, path: str, text: str, offset: int) -> list[typ
             _item("params", Kind.Keyword, 0, "params <= 5e6"),
             _item("macs", Kind.Keyword, 0, "macs <= 600e6"),
         ]
+    if keyword == "topology" and not owners and (previous in (")", "merge") or previous.isdigit()):
+        clauses = _topology_clauses(previous)
+        return clauses if previous == "merge" else clauses + keywords()
     if previous == "prune":
         return [_item("unreachable", Kind.Keyword, 0, "ops fed only by zero edges are pruned")]
     if previous in ("start", "shared") or keyword == "shared" or (owners and owners[-1] == "depth"):

@@ -18,7 +18,8 @@ KEYWORD_DOCS = {
     "param": "`param name = value`: a compile-time constant; `--set name=value` overrides it.",
     "start": "`start NAME`: the start symbol (otherwise the first rule of the main file).",
     "shared": "`shared NAME, ...`: every occurrence of the nonterminal takes the same "
-    "sub-derivation.",
+    "sub-derivation. `shared CELL(kind)`: the uses of the parametrised rule CELL with equal "
+    "`kind` take the same choices, each with its own values; `shared CELL()` ties all of them.",
     "constraint": "`constraint edges(T) <= k`, `inputs(T) == k`, `params <= N`, `macs <= N`, "
     "`constraint connected` (zero edges never cut a topology's input from its "
     "output) or `constraint depth(NAME) <= k` (a bound on recursion).",
@@ -30,16 +31,21 @@ KEYWORD_DOCS = {
     "`op name(param=default, ...) = term`: a composite operation, a named sub-network of "
     "primitives and topologies that stays one unit in terms.",
     "primitive": "`primitive name(param=default, ...)`: declares a primitive of the op table.",
-    "topology": "`topology Name(a, b, ...) edges (0,1) ... [merge concat|param]`: argument i "
-    "labels edge i; node 0 is the input, the highest node the output.",
+    "topology": "`topology Name(a, b, ...) [inputs k] edges (0,1) ... [merge sum|concat|param] "
+    "[merge N concat|param ...]`: argument i labels edge i; nodes 0 to k-1 are the inputs "
+    "(k = 1 by default), the highest node the output. A topology with several inputs is "
+    "wired in `Cascade(...)`.",
     "edges": "The edges of a topology, `(source,target)`; argument i labels edge i. "
     "`constraint edges(T) <= k`: at most k edges of each use of topology T are not `zero` "
     "(NAS-Bench-101's 9); counted and sampled exactly.",
     "merge": "How a node with several incoming edges merges them: `sum` (default), "
-    "`concat`, or a parameter that takes a binary operation.",
+    "`concat`, or a parameter that takes a binary operation; `merge N concat` sets node N's "
+    "merge only (DARTS: sum inside the cell, concat at its output).",
     "connected": "Zero edges never cut a topology's input from its output.",
-    "inputs": "`inputs(T) == k`: every node of topology T but its input and output has "
-    "exactly k incoming edges that are not `zero` (DARTS: 2); counted and sampled exactly.",
+    "inputs": "In a topology, `inputs k`: nodes 0 to k-1 are its inputs (a cell reading "
+    "c_{k-2} and c_{k-1}). `constraint inputs(T) == k`: every node of topology T but its "
+    "inputs and output has exactly k incoming edges that are not `zero` (DARTS: 2); "
+    "`inputs(T, 4, 5) == k`: only the nodes listed; counted and sampled exactly.",
     "params": "`params <= N`: a budget on the architecture's learned parameters, honoured "
     "by rejection (`nasc count` gives the acceptance rate).",
     "macs": "`macs <= N`: a budget on the architecture's multiply-accumulates, honoured by "
@@ -58,7 +64,9 @@ def _topology_text(topology: Topology) -> str:
         return f"{topology.name}(a, b, ...)"
     edges = " ".join(f"({e.source},{e.target})" for e in topology.edges)
     merge = "" if topology.merge == "sum" else f" merge {topology.merge}"
-    return f"topology {topology.name}({', '.join(topology.params)}) edges {edges}{merge}"
+    merge += "".join(f" merge {node} {how}" for node, how in topology.node_merges)
+    inputs = f" inputs {topology.inputs}" if topology.inputs > 1 else ""
+    return f"topology {topology.name}({', '.join(topology.params)}){inputs} edges {edges}{merge}"
 
 
 def _rule_text(rule: Rule) -> str:

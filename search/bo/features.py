@@ -110,7 +110,12 @@ class FeatureStore:
         self.dictionary = dictionary if dictionary is not None else LabelDictionary()
         self.cache_size = cache_size
         self.engine = engine
-        self._fast = FastViews(space, spec) if engine == "fast" else None
+        # the fast views know one-input topologies only: cells with several inputs,
+        # `Cascade` and ties (`shared CELL(kind)`) take the reference views
+        simple = not space.ties and all(
+            t.inputs == 1 and not t.cascade and not t.node_merges for t in space.topologies
+        )
+        self._fast = FastViews(space, spec) if engine == "fast" and simple else None
         self._cache: OrderedDict[Derivation, ArchFeatures | None] = OrderedDict()
         # histograms of hierarchy-level views by (view position, FastViews.view_key): a
         # mutant changed below a level has that level's graph, and features, unchanged

@@ -212,9 +212,11 @@ def test_a_long_topology_is_wrapped_between_edges_like_a_long_rule() -> None:
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= 100
     topology = lines[1 : lines.index("NET ::= Cell(id, id, id, id, id, id)")]
-    assert topology[0].startswith("topology Cell(op_a, op_b, op_c, op_d, op_e, op_f) edges (0,1)")
-    # the author's breaks between edges stay; continuation lines indent by four
-    assert all(line.startswith("    (") or line == "    merge add" for line in topology[1:])
+    # the author's breaks before `edges` and between edges stay; continuation lines
+    # indent by four
+    assert topology[0] == "topology Cell(op_a, op_b, op_c, op_d, op_e, op_f)"
+    assert topology[1].startswith("    edges (0,1) (0,2)")
+    assert all(line.startswith("    (") or line == "    merge add" for line in topology[2:])
     assert topology[-1] == "    merge add"
     assert format_text(out) == out  # idempotent
     edges = [token.text for token in tokenize(out) if token.kind == "number"]

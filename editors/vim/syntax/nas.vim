@@ -67,8 +67,12 @@ syntax region nasTopologyParams matchgroup=nasDelimiter start="(" end=")" contai
       \ contains=nasTopologyParam,nasDelimiter,nasComment
 syntax match nasTopologyParam "\<\h\w*\>" contained
 syntax match nasStatement   "\<edges\>"
-syntax match nasStatement   "\<merge\>" nextgroup=nasMerge skipwhite
+syntax match nasStatement   "\<merge\>" nextgroup=nasMergeNode,nasMerge skipwhite
+" `merge 8 concat`: the merge of node 8 only
+syntax match nasMergeNode   "\<\d\+\>" contained nextgroup=nasMerge skipwhite
 syntax match nasMerge       "\<\h\w*\>" contained
+" `inputs 2` after a topology's parameters
+syntax match nasStatement   "\<inputs\ze\s\+\d"
 syntax match nasConstraint  "\%(\<constraint\s\+\)\@<=\%(connected\|depth\|edges\|inputs\|params\|macs\)\>"
 syntax match nasConstraint  "\%(\<prune\s\+\)\@<=unreachable\>"
 
@@ -87,6 +91,7 @@ syntax sync minlines=50
 highlight default link nasPrimitive      Function
 highlight default link nasDeclared       Function
 highlight default link nasMerge          Function
+highlight default link nasMergeNode      Number
 highlight default link nasNonterminal    Type
 highlight default link nasRuleHead       Identifier
 highlight default link nasTopology       Structure

@@ -154,6 +154,12 @@ def test_scanner_reads_every_canonical_term(path: Path) -> None:
     space = load(str(path))
     scanner = Scanner(space)
     rng = random.Random(3)
+    if space.ties:  # tied places are read by the positioned reader (parse_term)
+        for _ in range(5):
+            d = sample(space, rng)
+            assert scanner.parse(format_term(space, d), space.start) is None
+            assert parse_term(space, format_term(space, d)) == d
+        return
     for i in range(200):
         d = sample(space, rng)
         term = format_term(space, d)

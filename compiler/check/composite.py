@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from nasc.compiler.space import Alternative, CompositeOp, Prim, Template, nonterminals_in
 from nasc.compiler.values import Value, format_value
 from nasc.dsl import Source
-from nasc.dsl.diagnostics import suggest
 
 if TYPE_CHECKING:
     from nasc.compiler.check.lower import Lowering
@@ -65,52 +64,19 @@ def composite_call(state: Lowering, obj: Any, source: Source) -> Template | None
     composite = state.composites[obj.name]
     names = [param for param, _ in composite.params]
     span = source.span_of(obj)
-    given: dict[str, list[tuple[Value, float]]] = {}
-    ok = True
-    for index, arg in enumerate(obj.args):
-        key = arg.key
-        if key is None:
-            if index >= len(names):
-                state.report(
-                    "E202",
-                    f"'{obj.name}' takes at most {len(names)} positional argument"
-                    f"{'s' * (len(names) != 1)}, got {len(obj.args)}",
-                    source.span_of(arg),
-                    f"its parameters: {', '.join(names) or 'none'}",
-                )
-                ok = False
-                continue
-            key = names[index]
-        elif key not in names:
-            state.report(
-                "E201",
-                f"'{obj.name}' has no parameter '{key}'" + suggest(key, names),
-                source.span_of(arg),
-                f"its parameters: {', '.join(names) or 'none'}",
-            )
-            ok = False
-            continue
-        if key in given:
-            state.report("E203", f"parameter '{key}' is given twice", source.span_of(arg))
-            ok = False
-            continue
-        found = state.options(arg.value, source)
-        if found is None:
-            ok = False
-            continue
-        given[key] = found
+    given = state.bind_arguments(obj, source, names, names)
+    if given is None:
+        return None
     missing = [
         param for param, default in composite.params if default is None and param not in given
     ]
-    if ok and missing:
+    if missing:
         state.report(
             "E202",
             f"'{obj.name}' needs a value for {', '.join(missing)}",
             span,
             f"op {obj.name}({', '.join(names)})",
         )
-        return None
-    if not ok:
         return None
     made: list[Alternative] = []
     for chosen, weight in state.tied_combinations(obj.args, names, given):

@@ -8,7 +8,7 @@ definitions; the grammar-level checks run on the Space it returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -159,6 +159,66 @@ class Lowering:
 
     def report(self, code: str, message: str, span: Span | None, *notes: str) -> None:
         self.diagnostics.append(error(code, message, span, *notes))
+
+    def bind_arguments(
+        self,
+        obj: Any,
+        source: Source,
+        positional: list[str],
+        keywords: list[str],
+        signature: str | None = None,
+        check: Callable[[str, Value], str | None] | None = None,
+    ) -> dict[str, list[tuple[Value, float]]] | None:
+        """The value options of each argument of the call ``obj``, by parameter:
+        positional arguments bind to ``positional`` in order, keywords to any of
+        ``keywords``; None after reporting every problem (E201-E203). ``signature``
+        is the note of a rule's call (``B(width, stride)``); a primitive's or
+        composite's lists its parameters. ``check`` says what is wrong with a value."""
+        given: dict[str, list[tuple[Value, float]]] = {}
+        ok = True
+        for index, arg in enumerate(obj.args):
+            key = arg.key
+            if key is None and self._positional_after_keyword(obj, index, source):
+                ok = False
+                continue
+            if key is None:
+                if index >= len(positional):
+                    n = len(positional)
+                    takes = f"{n} argument" if signature else f"at most {n} positional argument"
+                    self.report(
+                        "E202",
+                        f"'{obj.name}' takes {takes}{'s' * (n != 1)}, got {len(obj.args)}",
+                        source.span_of(arg),
+                        signature or f"its parameters: {', '.join(positional) or 'none'}",
+                    )
+                    ok = False
+                    continue
+                key = positional[index]
+            elif key not in keywords:
+                subject = f"rule '{obj.name}'" if signature else f"'{obj.name}'"
+                self.report(
+                    "E201",
+                    f"{subject} has no parameter '{key}'" + suggest(key, keywords),
+                    source.span_of(arg),
+                    signature or f"its parameters: {', '.join(keywords) or 'none'}",
+                )
+                ok = False
+                continue
+            if key in given:
+                self.report("E203", f"parameter '{key}' is given twice", source.span_of(arg))
+                ok = False
+                continue
+            found = self.options(arg.value, source)
+            if found is None:
+                ok = False
+                continue
+            for value, _ in found:
+                problem = check(key, value) if check is not None else None
+                if problem:
+                    self.report("E203", f"'{obj.name}': {key} {problem}", source.span_of(arg.value))
+                    ok = False
+            given[key] = found
+        return given if ok else None
 
     def _positional_after_keyword(self, obj: Any, index: int, source: Source) -> bool:
         """Report (E202) and say whether argument ``index`` of a call is positional
@@ -394,50 +454,10 @@ class Lowering:
                 return None
             op_name, params, bound = obj.name, dict(self.primitives[obj.name].params), {}
         free = [name for name, _ in self.primitives[op_name].params if name not in bound]
-        given: dict[str, list[tuple[Value, float]]] = {}
-        ok = True
-        for index, arg in enumerate(obj.args):
-            if arg.key is None and self._positional_after_keyword(obj, index, source):
-                ok = False
-                continue
-            if arg.key is None:
-                if index >= len(free):
-                    self.report(
-                        "E202",
-                        f"'{obj.name}' takes at most {len(free)} positional argument"
-                        f"{'s' * (len(free) != 1)}, got {len(obj.args)}",
-                        source.span_of(arg),
-                        f"its parameters: {', '.join(free) or 'none'}",
-                    )
-                    ok = False
-                    continue
-                key = free[index]
-            else:
-                key = arg.key
-                if key not in params:
-                    self.report(
-                        "E201",
-                        f"'{obj.name}' has no parameter '{key}'" + suggest(key, params),
-                        source.span_of(arg),
-                        f"its parameters: {', '.join(params) or 'none'}",
-                    )
-                    ok = False
-                    continue
-            if key in given:
-                self.report("E203", f"parameter '{key}' is given twice", source.span_of(arg))
-                ok = False
-                continue
-            found = self.options(arg.value, source)
-            if found is None:
-                ok = False
-                continue
-            for value, _ in found:
-                problem = OPS[op_name].check(key, value)
-                if problem:
-                    self.report("E203", f"'{obj.name}': {key} {problem}", source.span_of(arg.value))
-                    ok = False
-            given[key] = found
-        if not ok:
+        given = self.bind_arguments(
+            obj, source, free, list(params), check=lambda key, value: OPS[op_name].check(key, value)
+        )
+        if given is None:
             return None
         made: list[tuple[Prim, dict[str, Value], float]] = []
         for chosen, weight in self.tied_combinations(obj.args, free, given):
@@ -803,53 +823,15 @@ class Lowering:
         rule = self.templates[obj.name]
         self.used_values.add(obj.name)
         span = source.span_of(obj)
-        given: dict[str, list[tuple[Value, float]]] = {}
-        ok = True
-        for index, arg in enumerate(obj.args):
-            key = arg.key
-            if key is None and self._positional_after_keyword(obj, index, source):
-                ok = False
-                continue
-            if key is None:
-                if index >= len(rule.params):
-                    self.report(
-                        "E202",
-                        f"'{obj.name}' takes {len(rule.params)} argument"
-                        f"{'s' * (len(rule.params) != 1)}, got {len(obj.args)}",
-                        source.span_of(arg),
-                        f"{obj.name}({', '.join(rule.params)})",
-                    )
-                    ok = False
-                    continue
-                key = rule.params[index]
-            elif key not in rule.params:
-                self.report(
-                    "E201",
-                    f"rule '{obj.name}' has no parameter '{key}'" + suggest(key, rule.params),
-                    source.span_of(arg),
-                    f"{obj.name}({', '.join(rule.params)})",
-                )
-                ok = False
-                continue
-            if key in given:
-                self.report("E203", f"parameter '{key}' is given twice", source.span_of(arg))
-                ok = False
-                continue
-            found = self.options(arg.value, source)
-            if found is None:
-                ok = False
-                continue
-            given[key] = found
-        missing = [p for p in rule.params if p not in given]
-        if ok and missing:
-            self.report(
-                "E202",
-                f"'{obj.name}' needs a value for {', '.join(missing)}",
-                span,
-                f"{obj.name}({', '.join(rule.params)})",
-            )
+        signature = f"{obj.name}({', '.join(rule.params)})"
+        given = self.bind_arguments(obj, source, list(rule.params), list(rule.params), signature)
+        if given is None:
             return None
-        if not ok:
+        missing = [p for p in rule.params if p not in given]
+        if missing:
+            self.report(
+                "E202", f"'{obj.name}' needs a value for {', '.join(missing)}", span, signature
+            )
             return None
         instances: list[Alternative] = []
         for chosen, weight in self.tied_combinations(obj.args, list(rule.params), given):

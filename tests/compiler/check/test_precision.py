@@ -60,10 +60,16 @@ def test_a_real_end_of_line_is_still_called_so(tmp_path: Path) -> None:
     [
         "conv(kernel=3, 16)",
         "B(w=16, 2)",
+        "conv_bn(k=3, 16)",
     ],
 )
 def test_a_positional_after_a_keyword_is_named_so(tmp_path: Path, call: str) -> None:
-    text = f"import std\ninput [3, 8, 8]\nB(w, s) ::= conv(channels=w, stride=s)\nNET ::= {call}\n"
+    """Primitives, parametrised rules and composite operations bind arguments alike."""
+    text = (
+        "import std\ninput [3, 8, 8]\nB(w, s) ::= conv(channels=w, stride=s)\n"
+        "op conv_bn(width, k=3) = Sequential(conv(width, kernel=k), batchnorm)\n"
+        f"NET ::= {call}\n"
+    )
     found = _only_error(text, tmp_path)
     assert found.code == "E202"
     assert "positional argument follows the keyword argument" in found.message

@@ -37,6 +37,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from nasc.search.store.weights import write_atomically
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = str(ROOT / "benchmarks" / "results" / "quality")
 TRAIN_SIZE = 2000  # training samples of MNIST-1D used (of 3,600): a small, fast study
@@ -52,9 +54,10 @@ def trained_table(path: Path) -> dict[str, float]:
 
 
 def save_table(path: Path, table: dict[str, float]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the table whole or not at all (a temporary file and a rename), so that a
+    run stopped at any moment keeps every result saved before."""
     text = json.dumps(table, indent=0, sort_keys=True).encode()
-    path.write_bytes(gzip.compress(text, mtime=0) if path.suffix == ".gz" else text)
+    write_atomically(path, gzip.compress(text, mtime=0) if path.suffix == ".gz" else text)
 
 
 def dataset(train_size: int | None) -> Any:

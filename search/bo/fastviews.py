@@ -33,7 +33,7 @@ from nasc.compiler import NT, Derivation, IROp, Prim, Shape, ShapeError, Space, 
 from nasc.compiler.derive.hierarchy import head
 from nasc.compiler.ops import OPS, out_channels
 from nasc.compiler.shapes import broadcast
-from nasc.compiler.space import nonterminals_in
+from nasc.compiler.space import Topology, nonterminals_in
 from nasc.search.bo.views import FINAL, ViewSpec, node_label
 from nasc.search.bo.wl import label_hash
 
@@ -46,6 +46,15 @@ ENTRY = -1  # a fragment's input, in edge sources and as its output
 class Unbuildable(Exception):
     """The architecture has no graph (an op cannot take its input shape, or paths that
     meet differ in shape): `nasc.compiler.build` raises NascError for it."""
+
+
+class Unsupported(Exception):
+    """The architecture uses a topology the fragments do not model (several inputs,
+    `Cascade`, per-node merges): its views are the compiler's to build."""
+
+
+def _supported(topology: Topology) -> bool:
+    return topology.inputs == 1 and not topology.cascade and not topology.node_merges
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +228,8 @@ class _Final:
                 raise Unbuildable(f"'{t.text}' is a binary operation used on an edge")
             return self.apply(b, t, ref)
         topology = self.space.topology_map[t.name]
+        if not _supported(topology):
+            raise Unsupported(t.name)
         firsts = []
         for arg in t.args:
             firsts.append(first)
@@ -497,6 +508,8 @@ class _Level:
         self, w: _Wiring, t: Topo, children: object, src: int, dst: int, left: int
     ) -> None:
         topology = self.space.topology(t.name)
+        if not _supported(topology):
+            raise Unsupported(t.name)
         edges = topology.edges_for(len(t.args))
         last = topology.node_count(len(t.args)) - 1
         incoming = [0] * (last + 1)
@@ -693,4 +706,4 @@ class FastViews:
         return found
 
 
-__all__ = ["FastViews", "HashedView", "Unbuildable"]
+__all__ = ["FastViews", "HashedView", "Unbuildable", "Unsupported"]

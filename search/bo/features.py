@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from nasc.compiler import Derivation, Space
 from nasc.dsl import NascError
-from nasc.search.bo.fastviews import FastViews, Unbuildable
+from nasc.search.bo.fastviews import FastViews, Unbuildable, Unsupported
 from nasc.search.bo.views import FINAL, ViewSpec, views_of
 from nasc.search.bo.wl import Histogram, LabelDictionary, histograms, view_arrays
 
@@ -110,11 +110,10 @@ class FeatureStore:
         self.dictionary = dictionary if dictionary is not None else LabelDictionary()
         self.cache_size = cache_size
         self.engine = engine
-        # the fast views know one-input topologies only: cells with several inputs,
-        # `Cascade` and ties (`shared CELL(kind)`) take the reference views
-        simple = not space.ties and all(
-            t.inputs == 1 and not t.cascade and not t.node_merges for t in space.topologies
-        )
+        # the fast views know one-input topologies only: a space with ties (`shared
+        # CELL(kind)`) takes the reference views, and so does an architecture using a
+        # cell with several inputs, `Cascade` or per-node merges (`Unsupported`)
+        simple = not space.ties
         self._fast = FastViews(space, spec) if engine == "fast" and simple else None
         self._cache: OrderedDict[Derivation, ArchFeatures | None] = OrderedDict()
         # histograms of hierarchy-level views by (view position, FastViews.view_key): a
@@ -159,25 +158,31 @@ class FeatureStore:
         spec = self.spec
         fast = self._fast
         if fast is not None:
-            found: list[tuple[Histogram, ...]] = []
-            remembered = self._by_view
-            for p, (view, h) in enumerate(zip(spec.views, spec.iterations, strict=True)):
-                key = fast.view_key(derivation, view)
-                hist = remembered.get((p, key)) if key is not None else None
-                if hist is None:
-                    v = fast.view(derivation, view)
-                    hist = tuple(histograms(v.labels, v.source, v.target, view, h))
-                    if key is not None:
-                        if len(remembered) >= self.cache_size:
-                            remembered.clear()
-                        remembered[(p, key)] = hist
-                found.append(hist)
-            return tuple(found)
+            try:
+                return self._compute_fast(fast, derivation)
+            except Unsupported:
+                pass
         arrays = [view_arrays(v) for v in views_of(self.space, derivation, spec)]
         return tuple(
             tuple(histograms(*a, index, h))
             for a, index, h in zip(arrays, spec.views, spec.iterations, strict=True)
         )
+
+    def _compute_fast(self, fast: FastViews, derivation: Derivation) -> ArchFeatures:
+        found: list[tuple[Histogram, ...]] = []
+        remembered = self._by_view
+        for p, (view, h) in enumerate(zip(self.spec.views, self.spec.iterations, strict=True)):
+            key = fast.view_key(derivation, view)
+            hist = remembered.get((p, key)) if key is not None else None
+            if hist is None:
+                v = fast.view(derivation, view)
+                hist = tuple(histograms(v.labels, v.source, v.target, view, h))
+                if key is not None:
+                    if len(remembered) >= self.cache_size:
+                        remembered.clear()
+                    remembered[(p, key)] = hist
+            found.append(hist)
+        return tuple(found)
 
     def rows(self, derivations: Sequence[Derivation]) -> Rows:
         """The count matrices of ``derivations`` for every component (one dictionary

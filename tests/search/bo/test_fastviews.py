@@ -164,3 +164,46 @@ def test_composite_operations_are_expanded_as_the_compiler_does(tmp_path: Path) 
         hashed = FastViews(space, spec).views(d)[0]
         assert sorted(hashed.labels.tolist()) == sorted(label_hash(x) for x in view.labels)
         assert_same(fast, slow, d)
+
+
+MIXED_SPACE = """import std
+input [8, 8, 8]
+topology Pair(a, b, c) inputs 2
+    edges (0,2) (1,2) (2,3)
+NET  ::= Sequential(conv(8, kernel=3), Cascade(CELL, CELL), global_avg_pool, linear(4))
+       | Sequential(conv(8, kernel=3), Residual(OP, id, OP), global_avg_pool, linear(4))
+CELL ::= Pair(OP, OP, OP)
+OP   ::= conv(8, kernel=3) | max_pool(kernel=3) | id
+"""
+
+
+def test_architectures_with_multi_input_cells_take_the_compilers_views(tmp_path: Path) -> None:
+    """Fragments model one-input topologies only: an architecture using a two-input cell
+    under `Cascade` gets the compiler's views, one using plain topologies the fast ones,
+    in the same space, and every feature equals the compiler's."""
+    path = tmp_path / "mixed.nas"
+    path.write_text(MIXED_SPACE)
+    space = load(str(path))
+    spec = ViewSpec(views=(FINAL, 0, 1), iterations=(2, 1, 1))
+    fast, slow = FeatureStore(space, spec), FeatureStore(space, spec, engine="compiler")
+    assert fast._fast is not None
+    ranks = range(space.count())
+    plain = [unrank(space, r) for r in ranks if unrank(space, r).alt == 1]
+    cells = [unrank(space, r) for r in ranks if unrank(space, r).alt == 0]
+    assert len(plain) == 9 and len(cells) == 27**2
+    for d in cells[:60]:
+        assert_same(fast, slow, d)
+    assert not fast._fast.final.cache  # no fragment was made for a two-input cell
+    for d in plain:
+        assert_same(fast, slow, d)
+    assert fast._fast.final.cache
+
+
+def test_hnb201_takes_the_fast_views(hnb201: Space) -> None:
+    """The built-in `Cascade` topology every space knows does not turn the fast views off
+    for a space that never uses it."""
+    store = FeatureStore(hnb201, ViewSpec())
+    assert store._fast is not None
+    d = sample(hnb201, random.Random(0))
+    store.features(d)
+    assert store._fast.final.cache and store._fast.level.cache

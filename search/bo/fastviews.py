@@ -401,6 +401,7 @@ class _Level:
         self.space = space
         self.cache: OrderedDict[tuple[Derivation, int], _LevelPiece] = OrderedDict()
         self.texts: dict[str, int] = {}
+        self.singles: dict[int, _LevelPiece] = {}
         self.cache_size = cache_size
         # per levels-left: derivation -> shape key, and shape content -> key
         self.keys: list[dict[Derivation, int]] = []
@@ -444,6 +445,17 @@ class _Level:
             found = self.texts[text] = label_hash(text)
         return found
 
+    def single(self, label: int) -> _LevelPiece:
+        """The piece of one kept node between the entry and the exit (what `_Wiring`
+        contracts that to), one object per label."""
+        found = self.singles.get(label)
+        if found is None:
+            one = np.zeros(1, dtype=np.int64)
+            none = np.empty(0, dtype=np.int64)
+            found = _LevelPiece(np.array([label], dtype=np.uint64), none, none, one, one, False)
+            self.singles[label] = found
+        return found
+
     def item_label(self, child: Derivation) -> int:
         return self.hashed(f"{child.nt}:{head(self.space, child)}")
 
@@ -464,24 +476,18 @@ class _Level:
         if found is not None:
             self.cache.move_to_end(key)
             return found
-        w = _Wiring()
+        template = self.space.rule_map[d.nt].alternatives[d.alt].template
         if left == 0:
-            n = w.kept(self.item_label(d))
-            entry, exit_ = w.junction(), w.junction()
-            w.edge(entry, n)
-            w.edge(n, exit_)
+            found = self.single(self.item_label(d))
+        elif isinstance(template, Prim):
+            found = self.single(self.hashed(template.text))
+        elif isinstance(template, NT):
+            found = self.fragment(d.children[0], left - 1)
         else:
-            template = self.space.rule_map[d.nt].alternatives[d.alt].template
+            w = _Wiring()
             entry, exit_ = w.junction(), w.junction()
-            if isinstance(template, NT):
-                w.piece(self.fragment(d.children[0], left - 1), entry, exit_)
-            elif isinstance(template, Prim):
-                n = w.kept(self.hashed(template.text))
-                w.edge(entry, n)
-                w.edge(n, exit_)
-            else:
-                self.build(w, template, iter(d.children), entry, exit_, left - 1)
-        found = w.contract(entry, exit_)
+            self.build(w, template, iter(d.children), entry, exit_, left - 1)
+            found = w.contract(entry, exit_)
         self.cache[key] = found
         if len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -59,12 +59,19 @@ class Basis:
     never share one) and their count matrix transposed (keys x architectures), with the
     component of each key. A candidate's key that no training architecture has adds
     nothing to a cross product, so candidates need neither the run-wide dictionary nor
-    new columns, and all components take one sparse product."""
+    new columns, and all components take one sparse product.
+
+    ``shared`` remembers the products of hierarchy-level histograms: many candidates
+    share a level graph (a mutant changed below it keeps its parent's, the same
+    histogram object), whose row against this basis is computed once."""
 
     keys: npt.NDArray[np.uint64]
     transposed: sp.csr_matrix
     squared: F64  # (C, n) squared norms of the training rows
     size: int
+    shared: dict[tuple[int, int], tuple[object, F64, float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def _component_arrays(
@@ -257,22 +264,76 @@ class FeatureStore:
     def cross_grams(self, derivations: Sequence[Derivation], basis: Basis) -> tuple[F64, F64]:
         """Unnormalised Grams per component (C, |derivations|, basis.size) against a
         training `Basis`, and the derivations' squared norms (C, |derivations|): the
-        same exact integers as `raw_grams_of`, without touching the dictionary."""
+        same exact integers as `raw_grams_of`, without touching the dictionary. A
+        hierarchy level's histograms shared by several candidates (one object) take one
+        row of the product, remembered in ``basis.shared``."""
         feats = [self.features(d) for d in derivations]
         m, c = len(derivations), len(self.components)
-        keys, counts, indptr, squared = self._stacked(feats)
+        out = np.zeros((c, m, basis.size))
+        squared = np.zeros((c, m))
+        # the rows to compute: (component, the histograms of its view) and where they go
+        todo: list[tuple[int, tuple[Histogram, ...]]] = []
+        places: list[list[tuple[int, int]]] = []
+        fresh: dict[tuple[int, int], int] = {}
+        for ci, component in enumerate(self.components):
+            level = self.spec.views[component.view] != FINAL
+            for r, f in enumerate(feats):
+                hists = f[component.view]
+                if not level:
+                    todo.append((ci, hists))
+                    places.append([(ci, r)])
+                    continue
+                key = (ci, id(hists))
+                known = basis.shared.get(key)
+                if known is not None and known[0] is hists:
+                    out[ci, r] = known[1]
+                    squared[ci, r] = known[2]
+                    continue
+                at = fresh.get(key)
+                if at is None:
+                    at = fresh[key] = len(todo)
+                    todo.append((ci, hists))
+                    places.append([])
+                places[at].append((ci, r))
+        if todo:
+            raw, norms = self._product(todo, basis)
+            for (ci, hists), rows, row, norm in zip(todo, places, raw, norms, strict=True):
+                for cj, r in rows:
+                    out[cj, r] = row
+                    squared[cj, r] = norm
+                if (ci, id(hists)) in fresh:
+                    basis.shared[(ci, id(hists))] = (hists, row, float(norm))
+        return out, squared
+
+    def _product(
+        self, todo: Sequence[tuple[int, tuple[Histogram, ...]]], basis: Basis
+    ) -> tuple[F64, F64]:
+        """The rows (component, histograms) against the basis: products (len, n) and
+        squared norms (len,)."""
+        keys: list[npt.NDArray[np.uint64]] = []
+        counts: list[npt.NDArray[np.int64]] = []
+        lengths = np.zeros(len(todo) + 1, dtype=np.int64)
+        for r, (ci, hists) in enumerate(todo):
+            for i in self.components[ci].iterations:
+                keys.append(hists[i].keys)
+                counts.append(hists[i].counts)
+                lengths[r + 1] += len(hists[i].keys)
+        indptr = np.cumsum(lengths)
+        flat = np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)
+        values = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+        norms = _squared(values, indptr)
         vocab = basis.keys
-        if len(vocab) == 0 or len(keys) == 0 or m == 0:
-            return np.zeros((c, m, basis.size)), squared
-        pos = np.searchsorted(vocab, keys)
+        if len(vocab) == 0 or len(flat) == 0:
+            return np.zeros((len(todo), basis.size)), norms
+        pos = np.searchsorted(vocab, flat)
         np.minimum(pos, len(vocab) - 1, out=pos)
-        hit = vocab[pos] == keys
+        hit = vocab[pos] == flat
         kept = np.concatenate([[0], np.cumsum(hit)])[indptr]
         a = sp.csr_matrix(
-            (counts[hit].astype(np.float64), pos[hit], kept), shape=(c * m, len(vocab))
+            (values[hit].astype(np.float64), pos[hit], kept), shape=(len(todo), len(vocab))
         )
-        out: F64 = (a @ basis.transposed).toarray().reshape(c, m, basis.size)
-        return out, squared
+        product: F64 = (a @ basis.transposed).toarray()
+        return product, norms
 
     def raw_grams_of(self, a: Rows, b: Rows) -> F64:
         """Unnormalised Grams per component (C, |a|, |b|), exact integers in float64."""

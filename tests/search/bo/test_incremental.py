@@ -28,6 +28,16 @@ def test_cross_grams_equal_the_dictionary_products(
     assert np.array_equal(squared, np.asarray(a.squared))
     assert np.array_equal(basis.squared, np.asarray(b.squared))
     assert raw[0].min() > 0  # every architecture shares labels with every other at h=0
+    # the hierarchy levels' rows are remembered by histogram object: a second batch
+    # (mutants sharing their parents' level graphs) takes them from the memo, unchanged
+    assert basis.shared
+    more = [mutate(hnb201, d, rng) for d in candidates]
+    more = [d for d in more if store.buildable(d)]
+    both = [*candidates[::-1], *more]
+    again, again_squared = store.cross_grams(both, basis)
+    c = store.rows(both)
+    assert np.array_equal(again, store.raw_grams_of(c, b))
+    assert np.array_equal(again_squared, np.asarray(c.squared))
 
 
 def test_a_grown_training_gram_equals_a_fresh_one(

@@ -207,3 +207,25 @@ def test_hnb201_takes_the_fast_views(hnb201: Space) -> None:
     d = sample(hnb201, random.Random(0))
     store.features(d)
     assert store._fast.final.cache and store._fast.level.cache
+
+
+def test_peeling_dead_branches_finds_the_nodes_a_search_finds() -> None:
+    """`_live` (rounds of peeling sinks) against the breadth-first search, on random
+    DAGs with short dead branches and with a dead chain longer than its rounds."""
+    from nasc.search.bo.fastviews import _PEEL_ROUNDS, _live, _reaching
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n = int(rng.integers(2, 60))
+        m = int(rng.integers(1, 3 * n))
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        keep = a != b
+        source, target = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+        if trial % 10 == 0:  # a dead chain hanging off node 0, longer than the rounds
+            chain = np.arange(n, n + 2 * _PEEL_ROUNDS)
+            source = np.concatenate([source, [0], chain[:-1]])
+            target = np.concatenate([target, [chain[0]], chain[1:]])
+            n += len(chain)
+        out = int(rng.integers(0, n))
+        expected = _reaching(n, source, target, out)
+        assert np.array_equal(_live(n, source, target, out), expected)

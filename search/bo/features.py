@@ -25,9 +25,17 @@ from nasc.compiler import Derivation, Space
 from nasc.dsl import NascError
 from nasc.search.bo.fastviews import FastViews, Unbuildable, Unsupported
 from nasc.search.bo.views import FINAL, ViewSpec, views_of
-from nasc.search.bo.wl import Histogram, LabelDictionary, histograms, view_arrays
+from nasc.search.bo.wl import (
+    Histogram,
+    LabelDictionary,
+    batch_histograms,
+    histograms,
+    view_arrays,
+)
 
 F64 = npt.NDArray[np.float64]
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
 ArchFeatures = tuple[tuple[Histogram, ...], ...]  # per view, per iteration
 
 
@@ -156,10 +164,64 @@ class FeatureStore:
             found = self._compute(derivation)
         except (Unbuildable, NascError):
             found = None
+        self._store(derivation, found)
+        return found
+
+    def prefetch(self, derivations: Sequence[Derivation]) -> None:
+        """Compute the features of those of ``derivations`` not cached yet, together:
+        their graphs one by one, then the WL histograms of each view for the whole batch
+        at once (`batch_histograms`). The same features as computing them one by one;
+        what the fast views cannot build is left to `features`."""
+        fast = self._fast
+        new = [d for d in dict.fromkeys(derivations) if d not in self._cache]
+        if fast is None or len(new) < 2:
+            return
+        spec, remembered = self.spec, self._by_view
+        graphs: list[list[tuple[U64, I64, I64]]] = [[] for _ in spec.views]
+        waiting: dict[tuple[int, int], int] = {}  # (view position, key) -> graph index
+        slots: list[tuple[Derivation, list[tuple[Histogram, ...] | int]]] = []
+        for d in new:
+            try:
+                row: list[tuple[Histogram, ...] | int] = []
+                for p, view in enumerate(spec.views):
+                    key = fast.view_key(d, view)
+                    if key is not None:
+                        known = remembered.get((p, key))
+                        if known is not None:
+                            row.append(known)
+                            continue
+                        if (p, key) in waiting:
+                            row.append(waiting[(p, key)])
+                            continue
+                    v = fast.view(d, view)
+                    if key is not None:
+                        waiting[(p, key)] = len(graphs[p])
+                    row.append(len(graphs[p]))
+                    graphs[p].append((v.labels, v.source, v.target))
+            except Unsupported:
+                continue
+            except (Unbuildable, NascError):
+                self._store(d, None)
+                continue
+            slots.append((d, row))
+        made = [
+            [tuple(h) for h in batch_histograms(graphs[p], view, h)]
+            for p, (view, h) in enumerate(zip(spec.views, spec.iterations, strict=True))
+        ]
+        for (p, _key), at in waiting.items():
+            if len(remembered) >= self.cache_size:
+                remembered.clear()
+            remembered[(p, _key)] = made[p][at]
+        for d, row in slots:
+            self._store(
+                d, tuple(made[p][x] if isinstance(x, int) else x for p, x in enumerate(row))
+            )
+
+    def _store(self, derivation: Derivation, found: ArchFeatures | None) -> None:
+        cache = self._cache
         cache[derivation] = found
         if len(cache) > self.cache_size:
             cache.popitem(last=False)
-        return found
 
     def _compute(self, derivation: Derivation) -> ArchFeatures:
         spec = self.spec

@@ -135,6 +135,42 @@ def histograms(
     return found
 
 
+def batch_histograms(
+    graphs: Sequence[tuple[U64, I64, I64]], view_index: int, iterations: int
+) -> list[list[Histogram]]:
+    """`histograms` of many graphs (label hashes, sources, targets) of one view at once:
+    WL runs on their disjoint union, and each iteration's keys are sorted by graph and
+    key in one pass, so a batch costs a few array operations per iteration instead of a
+    few per graph. The same histograms as one call per graph."""
+    if not graphs:
+        return []
+    sizes = np.fromiter((len(g[0]) for g in graphs), dtype=np.int64, count=len(graphs))
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    labels = np.concatenate([g[0] for g in graphs])
+    source = np.concatenate([g[1] + o for g, o in zip(graphs, offsets.tolist(), strict=False)])
+    target = np.concatenate([g[2] + o for g, o in zip(graphs, offsets.tolist(), strict=False)])
+    owner = np.repeat(np.arange(len(graphs), dtype=np.int64), sizes)
+    found: list[list[Histogram]] = [[] for _ in graphs]
+    n = len(labels)
+    with np.errstate(over="ignore"):
+        for i, hashes in enumerate(wl_node_hashes(labels, source, target, iterations)):
+            keys = hashes + _key_salt(view_index, i)
+            order = np.lexsort((keys, owner))
+            keys, owners = keys[order], owner[order]
+            first = np.ones(n, dtype=np.bool_)
+            if n:
+                np.not_equal(keys[1:], keys[:-1], out=first[1:])
+                first[1:] |= owners[1:] != owners[:-1]
+            starts = np.flatnonzero(first)
+            counts = np.diff(np.append(starts, n))
+            run_keys, run_owners = keys[starts], owners[starts]
+            bounds = np.searchsorted(run_owners, np.arange(len(graphs) + 1)).tolist()
+            for g in range(len(graphs)):
+                a, b = bounds[g], bounds[g + 1]
+                found[g].append(Histogram(run_keys[a:b], counts[a:b]))
+    return found
+
+
 def wl_histograms(view: View, view_index: int, iterations: int) -> list[Histogram]:
     """`histograms` of a `View`."""
     return histograms(*view_arrays(view), view_index, iterations)
@@ -201,6 +237,7 @@ __all__ = [
     "Histogram",
     "LabelDictionary",
     "base_hashes",
+    "batch_histograms",
     "histograms",
     "label_hash",
     "mix",

@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-from nasc.compiler import Derivation, Space, mutate
+from nasc.compiler import Derivation, Space, mutate, sample
 from nasc.search.bo.features import FeatureStore
 from nasc.search.bo.gp import fit_gp
 from nasc.search.bo.views import ViewSpec
@@ -65,3 +65,19 @@ def test_the_fit_is_the_same_with_a_remembered_gram(
     assert a.hyper == b.hyper
     probe = architectures[:4]
     assert np.array_equal(a.predict(probe)[0], b.predict(probe)[0])
+
+
+def test_prefetched_features_equal_those_computed_one_by_one(hnb201: Space) -> None:
+    rng = random.Random(5)
+    parents = [sample(hnb201, rng) for _ in range(6)]
+    batch = [*parents, *(mutate(hnb201, d, rng) for d in parents for _ in range(4))]
+    together, alone = FeatureStore(hnb201, ViewSpec()), FeatureStore(hnb201, ViewSpec())
+    together.prefetch(batch)
+    assert all(d in together._cache for d in batch)
+    for d in batch:
+        assert together.buildable(d) == alone.buildable(d)
+        if not alone.buildable(d):
+            continue
+        for x, y in zip(together.features(d), alone.features(d), strict=True):
+            for a, b in zip(x, y, strict=True):
+                assert np.array_equal(a.keys, b.keys) and np.array_equal(a.counts, b.counts)

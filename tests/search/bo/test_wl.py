@@ -139,3 +139,24 @@ def test_dictionary_round_trips_and_ids_do_not_change_kernels(
     restored = LabelDictionary.from_json(backward.dictionary.to_json())
     assert restored.to_json() == backward.dictionary.to_json()
     assert len(restored) == len(backward.dictionary) > 0
+
+
+def test_batched_histograms_equal_one_call_per_graph() -> None:
+    """`batch_histograms` over a disjoint union: per graph, the same keys and counts as
+    `histograms`, including graphs without edges and an empty graph."""
+    from nasc.search.bo.wl import batch_histograms, histograms
+
+    rng = np.random.default_rng(1)
+    graphs = []
+    for size in [0, 1, 5, 12, 30, 7]:
+        labels = rng.integers(0, 4, size).astype(np.uint64)
+        m = 2 * size if size > 1 else 0
+        a, b = rng.integers(0, max(size, 1), m), rng.integers(0, max(size, 1), m)
+        keep = a != b
+        graphs.append((labels, np.minimum(a, b)[keep], np.maximum(a, b)[keep]))
+    batched = batch_histograms(graphs, 2, 3)
+    for graph, found in zip(graphs, batched, strict=True):
+        one = histograms(*graph, 2, 3)
+        assert len(found) == len(one) == 4
+        for x, y in zip(found, one, strict=True):
+            assert np.array_equal(x.keys, y.keys) and np.array_equal(x.counts, y.counts)

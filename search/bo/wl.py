@@ -16,6 +16,7 @@ column a key got: counts are integers and Gram entries exact integer dot product
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -139,9 +140,9 @@ def batch_histograms(
     graphs: Sequence[tuple[U64, I64, I64]], view_index: int, iterations: int
 ) -> list[list[Histogram]]:
     """`histograms` of many graphs (label hashes, sources, targets) of one view at once:
-    WL runs on their disjoint union, and each iteration's keys are sorted by graph and
-    key in one pass, so a batch costs a few array operations per iteration instead of a
-    few per graph. The same histograms as one call per graph."""
+    WL runs on their disjoint union, and each iteration's keys, sorted graph by graph,
+    are counted in one pass, so a batch costs a sort per graph and a few array
+    operations per iteration instead of a dozen per graph. The same histograms as one call per graph."""
     if not graphs:
         return []
     sizes = np.fromiter((len(g[0]) for g in graphs), dtype=np.int64, count=len(graphs))
@@ -152,11 +153,14 @@ def batch_histograms(
     owner = np.repeat(np.arange(len(graphs), dtype=np.int64), sizes)
     found: list[list[Histogram]] = [[] for _ in graphs]
     n = len(labels)
+    bounds_list = offsets.tolist()
+    spans = list(itertools.pairwise(bounds_list))
     with np.errstate(over="ignore"):
         for i, hashes in enumerate(wl_node_hashes(labels, source, target, iterations)):
-            keys = hashes + _key_salt(view_index, i)
-            order = np.lexsort((keys, owner))
-            keys, owners = keys[order], owner[order]
+            salted = hashes + _key_salt(view_index, i)
+            # sorted graph by graph (a node's graph does not change, so ``owner`` holds)
+            keys = np.concatenate([np.sort(salted[a:b]) for a, b in spans])
+            owners = owner
             first = np.ones(n, dtype=np.bool_)
             if n:
                 np.not_equal(keys[1:], keys[:-1], out=first[1:])

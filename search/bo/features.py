@@ -323,12 +323,16 @@ class FeatureStore:
         )
         return Basis(vocab, transposed, squared, n)
 
-    def cross_grams(self, derivations: Sequence[Derivation], basis: Basis) -> tuple[F64, F64]:
+    def cross_grams(
+        self, derivations: Sequence[Derivation], basis: Basis, final_h: int | None = None
+    ) -> tuple[F64, F64]:
         """Unnormalised Grams per component (C, |derivations|, basis.size) against a
         training `Basis`, and the derivations' squared norms (C, |derivations|): the
         same exact integers as `raw_grams_of`, without touching the dictionary. A
         hierarchy level's histograms shared by several candidates (one object) take one
-        row of the product, remembered in ``basis.shared``."""
+        row of the product, remembered in ``basis.shared``. With ``final_h``, the final
+        graph's iterations above it (which `view_grams` at that h does not read) are
+        left at zero."""
         feats = [self.features(d) for d in derivations]
         m, c = len(derivations), len(self.components)
         out = np.zeros((c, m, basis.size))
@@ -338,6 +342,12 @@ class FeatureStore:
         places: list[list[tuple[int, int]]] = []
         fresh: dict[tuple[int, int], int] = {}
         for ci, component in enumerate(self.components):
+            if (
+                final_h is not None
+                and self.spec.views[component.view] == FINAL
+                and component.iterations[0] > final_h
+            ):
+                continue
             level = self.spec.views[component.view] != FINAL
             for r, f in enumerate(feats):
                 hists = f[component.view]

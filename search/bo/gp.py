@@ -368,7 +368,7 @@ class FittedGP:
     def cross_kernel(self, candidates: Sequence[Derivation]) -> F64:
         """outputscale · Σ_v w_v k̂_v between ``candidates`` and the training set."""
         basis = self.train_basis()
-        raw, squared = self.store.cross_grams(candidates, basis)
+        raw, squared = self.store.cross_grams(candidates, basis, self.hyper.final_h)
         grams = self.store.view_grams(raw, squared, basis.squared, self.hyper.final_h)
         k: F64 = self.hyper.outputscale * np.tensordot(np.asarray(self.hyper.weights), grams, 1)
         return k

@@ -28,6 +28,14 @@ def test_cross_grams_equal_the_dictionary_products(
     assert np.array_equal(squared, np.asarray(a.squared))
     assert np.array_equal(basis.squared, np.asarray(b.squared))
     assert raw[0].min() > 0  # every architecture shares labels with every other at h=0
+    # up to a final-graph depth: the same numbers where `view_grams` at that h reads
+    upto, _ = store.cross_grams(candidates, basis, final_h=1)
+    final = [c for c, comp in enumerate(store.components) if comp.view == 0]
+    assert len(final) == 5
+    assert np.array_equal(upto[final[:2]], raw[final[:2]]) and not upto[final[2:]].any()
+    assert np.array_equal(upto[len(final) :], raw[len(final) :])
+    grams = store.view_grams(raw, squared, basis.squared, 1)
+    assert np.array_equal(store.view_grams(upto, squared, basis.squared, 1), grams)
     # the hierarchy levels' rows are remembered by histogram object: a second batch
     # (mutants sharing their parents' level graphs) takes them from the memo, unchanged
     assert basis.shared

@@ -33,7 +33,7 @@ from nasc.compiler import NT, Derivation, IROp, Prim, Shape, ShapeError, Space, 
 from nasc.compiler.derive.hierarchy import head
 from nasc.compiler.ops import OPS, out_channels
 from nasc.compiler.shapes import broadcast
-from nasc.compiler.space import Topology, nonterminals_in
+from nasc.compiler.space import Edge, Topology, nonterminals_in
 from nasc.search.bo.views import FINAL, ViewSpec, node_label
 from nasc.search.bo.wl import label_hash
 
@@ -424,28 +424,44 @@ class _Level:
         self.texts: dict[str, int] = {}
         self.singles: dict[int, _LevelPiece] = {}
         self.cache_size = cache_size
-        # per levels-left: derivation -> shape key, and shape content -> key
+        # per levels-left: derivation -> shape key; shape content -> key (all lefts)
         self.keys: list[dict[Derivation, int]] = []
-        self.interned: list[dict[tuple[object, ...], int]] = []
+        self.interned: dict[tuple[object, ...], int] = {}
+        self.heights: dict[Derivation, int] = {}
+        self.plans: dict[tuple[str, int], tuple[Topology, tuple[Edge, ...], list[int]]] = {}
+
+    def height(self, d: Derivation) -> int:
+        """1 + the largest height of ``d``'s children (1 without children): with this
+        many levels left or more, ``d`` is expanded to primitives, so its fragment (and
+        key) is the same for every larger number of levels left."""
+        found = self.heights.get(d)
+        if found is None:
+            found = 1 + max([self.height(c) for c in d.children], default=0)
+            if len(self.heights) >= self.cache_size:
+                self.heights.clear()
+            self.heights[d] = found
+        return found
 
     def key(self, d: Derivation, left: int) -> int:
         """A small integer that is equal for two derivations exactly when their fragments
         with ``left`` levels to expand are: (nt, alt) at 0 levels left (the item label
         ``NT:head`` depends on nothing else), else (nt, alt, the children's keys at
-        ``left - 1``), as `fragment` builds them."""
+        ``left - 1``), as `fragment` builds them; ``left`` clamped to the height, as
+        there."""
+        if left > 0:
+            left = min(left, self.height(d))
         while len(self.keys) <= left:
             self.keys.append({})
-            self.interned.append({})
         memo = self.keys[left]
         found = memo.get(d)
         if found is not None:
             return found
         content: tuple[object, ...]
         if left == 0:
-            content = (d.nt, d.alt)
+            content = (0, d.nt, d.alt)
         else:
-            content = (d.nt, d.alt, tuple([self.key(c, left - 1) for c in d.children]))
-        table = self.interned[left]
+            content = (left, d.nt, d.alt, tuple([self.key(c, left - 1) for c in d.children]))
+        table = self.interned
         found = table.get(content)
         if found is None:
             found = table[content] = len(table)
@@ -491,7 +507,10 @@ class _Level:
         return HashedView(piece.labels, s, t)
 
     def fragment(self, d: Derivation, left: int) -> _LevelPiece:
-        """The item ``d`` with ``left`` more levels to expand."""
+        """The item ``d`` with ``left`` more levels to expand (as many as its height
+        expand it whole, so more are the same fragment)."""
+        if left > 0:
+            left = min(left, self.height(d))
         key = (d, left)
         found = self.cache.get(key)
         if found is not None:
@@ -531,17 +550,26 @@ class _Level:
             return
         self.topology(w, t, kids, src, dst, left)
 
+    def plan(self, name: str, arity: int) -> tuple[Topology, tuple[Edge, ...], list[int]]:
+        """A topology used with ``arity`` arguments: its edges and each node's number
+        of incoming edges (remembered: variadic topologies make their edges per call)."""
+        found = self.plans.get((name, arity))
+        if found is None:
+            topology = self.space.topology(name)
+            if not _supported(topology):
+                raise Unsupported(name)
+            edges = topology.edges_for(arity)
+            incoming = [0] * topology.node_count(arity)
+            for e in edges:
+                incoming[e.target] += 1
+            found = self.plans[(name, arity)] = (topology, edges, incoming)
+        return found
+
     def topology(
         self, w: _Wiring, t: Topo, children: object, src: int, dst: int, left: int
     ) -> None:
-        topology = self.space.topology(t.name)
-        if not _supported(topology):
-            raise Unsupported(t.name)
-        edges = topology.edges_for(len(t.args))
-        last = topology.node_count(len(t.args)) - 1
-        incoming = [0] * (last + 1)
-        for e in edges:
-            incoming[e.target] += 1
+        topology, edges, incoming = self.plan(t.name, len(t.args))
+        last = len(incoming) - 1
         arg_children: list[list[Derivation]] = [
             [next(children) for _ in nonterminals_in(arg)]  # type: ignore[call-overload]
             for arg in t.args

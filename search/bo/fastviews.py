@@ -420,7 +420,7 @@ class _Level:
 
     def __init__(self, space: Space, cache_size: int) -> None:
         self.space = space
-        self.cache: OrderedDict[tuple[Derivation, int], _LevelPiece] = OrderedDict()
+        self.cache: OrderedDict[int, _LevelPiece] = OrderedDict()  # by `key`
         self.texts: dict[str, int] = {}
         self.singles: dict[int, _LevelPiece] = {}
         self.cache_size = cache_size
@@ -508,10 +508,12 @@ class _Level:
 
     def fragment(self, d: Derivation, left: int) -> _LevelPiece:
         """The item ``d`` with ``left`` more levels to expand (as many as its height
-        expand it whole, so more are the same fragment)."""
+        expand it whole, so more are the same fragment). Remembered by `key`, which is
+        equal exactly when the fragments are: derivations that differ only below
+        ``left`` levels share theirs."""
         if left > 0:
             left = min(left, self.height(d))
-        key = (d, left)
+        key = self.key(d, left)
         found = self.cache.get(key)
         if found is not None:
             self.cache.move_to_end(key)

@@ -171,6 +171,8 @@ class _Final:
         self.applied: dict[tuple[Prim, Shape], tuple[int, Shape]] = {}
         # `prune unreachable`: ops fed only by cut paths carry zeros on, unbuilt
         self.prune = space.prune_unreachable
+        # topology templates (which live as long as the space) by id
+        self.plans: dict[int, tuple[Topo, Topology, list[int], list[list[Edge]]]] = {}
 
     def graph(self, d: Derivation) -> HashedView:
         assert self.space.input is not None
@@ -227,13 +229,8 @@ class _Final:
             if kind == "binary":
                 raise Unbuildable(f"'{t.text}' is a binary operation used on an edge")
             return self.apply(b, t, ref)
-        topology = self.space.topology_map[t.name]
-        if not _supported(topology):
-            raise Unsupported(t.name)
-        firsts = []
-        for arg in t.args:
-            firsts.append(first)
-            first += sum(1 for _ in nonterminals_in(arg))
+        topology, offsets, into = self.plan(t)
+        firsts = [first + o for o in offsets]
         if topology.variadic:
             for arg, start in zip(t.args, firsts, strict=True):
                 ref = self.run(b, arg, children, start, ref)
@@ -243,17 +240,33 @@ class _Final:
             merge = self.binary_op(
                 t.args[topology.merge_arg], children[firsts[topology.merge_arg] :]
             )
-        edges = topology.edges_for(len(t.args))
-        count = topology.node_count(len(t.args))
         values: list[_Ref] = [ref]
-        for node in range(1, count):
+        for edges in into:
             arriving = [
                 (e.arg, self.run(b, t.args[e.arg], children, firsts[e.arg], values[e.source]))
                 for e in edges
-                if e.target == node
             ]
             values.append(self.merge(b, topology.merge, arriving, merge))
         return values[-1]
+
+    def plan(self, t: Topo) -> tuple[Topology, list[int], list[list[Edge]]]:
+        """A topology template's plan, remembered: the topology, where each argument's
+        child derivations start (relative to the template's first), and the edges into
+        each node 1, 2, ..."""
+        found = self.plans.get(id(t))
+        if found is None or found[0] is not t:
+            topology = self.space.topology_map[t.name]
+            if not _supported(topology):
+                raise Unsupported(t.name)
+            offsets, at = [], 0
+            for arg in t.args:
+                offsets.append(at)
+                at += sum(1 for _ in nonterminals_in(arg))
+            edges = topology.edges_for(len(t.args))
+            count = topology.node_count(len(t.args))
+            into = [[e for e in edges if e.target == node] for node in range(1, count)]
+            found = self.plans[id(t)] = (t, topology, offsets, into)
+        return found[1], found[2], found[3]
 
     def binary_op(self, t: Template, children: Sequence[Derivation]) -> Prim:
         while isinstance(t, NT):

@@ -333,6 +333,7 @@ class FeatureStore:
         row of the product, remembered in ``basis.shared``. With ``final_h``, the final
         graph's iterations above it (which `view_grams` at that h does not read) are
         left at zero."""
+        self.prefetch(derivations)
         feats = [self.features(d) for d in derivations]
         m, c = len(derivations), len(self.components)
         out = np.zeros((c, m, basis.size))

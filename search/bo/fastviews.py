@@ -212,7 +212,9 @@ class _Final:
         if isinstance(t, NT):
             child = children[first]
             leaf = self.space.rule_map[child.nt].alternatives[child.alt].template
-            if isinstance(leaf, Prim):  # a leaf: cheaper inline than as a fragment
+            if isinstance(leaf, Prim) or not child.children:
+                # a leaf (a primitive, or a topology of primitives such as
+                # Sequential(relu, conv, batchnorm)): cheaper inline than as a fragment
                 return self.run(b, leaf, (), 0, ref)
             shape = self.shape_of(b, ref)
             if isinstance(ref, _Zero):

@@ -11,7 +11,8 @@ Usage:
   python benchmarks/search_quality.py plot [--out benchmarks/results/quality]
 
 Trials are 1 epoch (``--epochs``) of the default recipe on the first ``--train-size``
-of MNIST-1D's 3,600 training samples, on one torch thread (the machine is shared).
+of MNIST-1D's 3,600 training samples, on one thread (torch, OpenMP and BLAS alike: the
+machine is shared).
 ``search`` runs every strategy for every seed, writes each run's curve (best
 validation error after each evaluation) and the test error of its final best to
 OUT/results.json (runs already there are skipped), and adds every trained
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import statistics
 import time
@@ -37,7 +39,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from nasc.search.store.weights import write_atomically
+# one thread for every numeric library, set before they load: an idle OpenMP or
+# OpenBLAS worker spinning beside the training takes half a core on a shared machine
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+from nasc.search.store.weights import write_atomically  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = str(ROOT / "benchmarks" / "results" / "quality")

@@ -135,20 +135,29 @@ def search(args: argparse.Namespace) -> None:
 
 
 def summarise(results: dict[str, Any], strategies: list[str]) -> None:
-    print(f"{'strategy':>10} {'runs':>5} {'best val (mean ± sd)':>22} {'test of best':>18}")
+    """Per strategy: the best validation error after 20, 40 and all evaluations (mean ±
+    standard deviation over seeds) and the test error of each run's final best."""
+    print(
+        f"{'strategy':>10} {'runs':>5} {'best val @20':>16} {'@40':>16} {'@all':>16}"
+        f" {'test of best':>16}"
+    )
     for strategy in strategies:
         runs = [r for k, r in results.items() if k.split("/")[0] == strategy]
         if not runs:
             continue
-        best = [r["best"] for r in runs]
+        cells = []
+        for at in (20, 40, None):
+            values = [r["curve"][min(at or len(r["curve"]), len(r["curve"])) - 1] for r in runs]
+            cells.append(_mean_sd(values))
         test = [r["test_error"] for r in runs if r["test_error"] is not None]
-        sd = statistics.stdev(best) if len(best) > 1 else 0.0
-        tsd = statistics.stdev(test) if len(test) > 1 else 0.0
-        tmean = statistics.mean(test) if test else float("nan")
-        print(
-            f"{strategy:>10} {len(runs):>5} {statistics.mean(best):>13.4f} ± {sd:.4f}"
-            f" {tmean:>10.4f} ± {tsd:.4f}"
-        )
+        print(f"{strategy:>10} {len(runs):>5} {cells[0]} {cells[1]} {cells[2]} {_mean_sd(test)}")
+
+
+def _mean_sd(values: list[float]) -> str:
+    if not values:
+        return f"{'-':>16}"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):>8.4f} ± {sd:.4f}"
 
 
 def surrogate(args: argparse.Namespace) -> None:
@@ -254,6 +263,9 @@ def train_missing(
 
 
 def plot(args: argparse.Namespace) -> None:
+    """The search study's curves (mean ± standard deviation of the best validation
+    error over seeds, against evaluations) and each run's test error of its final best;
+    the summary table printed beside."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -262,21 +274,31 @@ def plot(args: argparse.Namespace) -> None:
 
     out = Path(args.out)
     results = json.loads((out / "results.json").read_text())
-    strategies = sorted({k.split("/")[0] for k in results})
-    figure, axis = plt.subplots(figsize=(6, 4))
-    for strategy in strategies:
-        curves = [r["curve"] for k, r in results.items() if k.split("/")[0] == strategy]
+    order = ["bo", "bo-wl", "evolution", "area", "random"]
+    found = {k.split("/")[0] for k in results}
+    strategies = [s for s in order if s in found] + sorted(found - set(order))
+    summarise(results, strategies)
+    figure, (axis, tests) = plt.subplots(1, 2, figsize=(9, 4), gridspec_kw={"width_ratios": [2, 1]})
+    for index, strategy in enumerate(strategies):
+        mine = [r for k, r in results.items() if k.split("/")[0] == strategy]
+        curves = [r["curve"] for r in mine]
         length = min(len(c) for c in curves)
         data = np.asarray([c[:length] for c in curves])
         mean, sd = data.mean(axis=0), data.std(axis=0)
         x = np.arange(1, length + 1)
         axis.plot(x, mean, label=f"{strategy} ({len(curves)} seeds)")
-        axis.fill_between(x, mean - sd, mean + sd, alpha=0.2)
+        axis.fill_between(x, mean - sd, mean + sd, alpha=0.15)
+        test = [r["test_error"] for r in mine if r["test_error"] is not None]
+        tests.scatter([index] * len(test), test, s=14, alpha=0.7)
+        if test:
+            tests.plot([index - 0.25, index + 0.25], [np.mean(test)] * 2, color="black")
     axis.set_xlabel("evaluations")
     axis.set_ylabel("best validation error")
     axis.legend()
+    tests.set_xticks(range(len(strategies)), strategies, rotation=30)
+    tests.set_ylabel("test error of the final best")
     figure.tight_layout()
-    figure.savefig(out / "search_quality.png", dpi=120)
+    figure.savefig(out / "search_quality.png", dpi=100)
     print(f"wrote {out / 'search_quality.png'}")
 
 

@@ -16,14 +16,16 @@ machine is shared).
 ``search`` runs every strategy for every seed, writes each run's curve (best
 validation error after each evaluation) and the test error of its final best to
 OUT/results.json (runs already there are skipped), and adds every trained
-architecture to the table OUT/trained.json.gz (term -> validation error, gzipped
-JSON, saved after every result), which the surrogate study reuses. ``surrogate``
+architecture to OUT/searched.json.gz (term -> validation error, gzipped JSON, saved
+after every run). The surrogate study has a table of its own, OUT/trained.json.gz, of
+uniform samples only (what a search trains is far from uniform). ``surrogate``
 trains uniform samples until the table holds max(n_train) + test architectures
 (``--train-only``: only that), then fits BO's GP (hWL and WL) on n_train of them and
 reports Kendall τ and Spearman ρ between its predictions and the true validation
 errors of the held-out ones, mean ± standard deviation over random splits, to
 surrogate.json beside the table and benchmarks/figures/surrogate.png. ``plot`` draws
-the search study's mean ± spread curves.
+the search study's mean ± spread curves and each run's test error, and prints the
+summary.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def search(args: argparse.Namespace) -> None:
     data = dataset(args.train_size)
     trainer = Trainer(data, replace(RECIPES["default"], epochs=args.epochs))
     out = Path(args.out)
-    table = trained_table(out / "trained.json.gz")
+    table = trained_table(out / "searched.json.gz")
     results_path = out / "results.json"
     results: dict[str, Any] = json.loads(results_path.read_text()) if results_path.exists() else {}
     for strategy in args.strategies:
@@ -126,7 +128,7 @@ def search(args: argparse.Namespace) -> None:
             }
             out.mkdir(parents=True, exist_ok=True)
             results_path.write_text(json.dumps(results, indent=1))
-            save_table(out / "trained.json.gz", table)
+            save_table(out / "searched.json.gz", table)
             print(
                 f"{key}: best val {best:.4f} test {test} ({results[key]['seconds']:.0f}s)",
                 flush=True,

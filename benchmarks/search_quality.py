@@ -8,6 +8,7 @@ Usage:
   python benchmarks/search_quality.py surrogate
       [--table benchmarks/results/quality/trained.json.gz] [--train 10 25 50 100 200]
       [--test 100] [--repeats 5] [--train-only]
+  python benchmarks/search_quality.py noise [--count 60] [--repeats 2]
   python benchmarks/search_quality.py plot [--out benchmarks/results/quality]
 
 Trials are 1 epoch (``--epochs``) of the default recipe on the first ``--train-size``
@@ -207,6 +208,50 @@ def surrogate(args: argparse.Namespace) -> None:
     plot_surrogate(rows, ROOT / "benchmarks" / "figures" / "surrogate.png")
 
 
+def noise(args: argparse.Namespace) -> None:
+    """How repeatable one trial's validation error is: the first ``--count``
+    architectures of the surrogate's table retrained ``--repeats`` times with other
+    seeds (initial weights and data order). The Kendall τ between two trainings of the
+    same architectures is the most a surrogate can reach against one training's
+    result; it goes to noise.json beside the table."""
+    from scipy.stats import kendalltau
+
+    from nasc.compiler import parse_term
+    from nasc.search import Study
+    from nasc.search.training import RECIPES, Trainer
+    from nasc.search.trial import Trial, trial_seed
+
+    one_thread()
+    data = dataset(args.train_size)
+    trainer = Trainer(data, replace(RECIPES["default"], epochs=args.epochs))
+    table_path = Path(args.table)
+    table = trained_table(table_path)
+    terms = sorted(table)[: args.count]
+    space = Study(args.space, "random", seed=0, dataset=data).space
+    runs: list[list[float]] = [[table[t] for t in terms]]
+    for r in range(args.repeats):
+        found = []
+        for i, term in enumerate(terms):
+            trial = Trial(i, parse_term(space, term), trial_seed(7000 + r, i), space, term=term)
+            found.append(trainer(trial)["val_error"])
+        runs.append(found)
+        print(f"retraining {r + 1}/{args.repeats} done", flush=True)
+    taus = [
+        kendalltau(runs[a], runs[b]).statistic
+        for a in range(len(runs))
+        for b in range(a + 1, len(runs))
+    ]
+    spread = [statistics.pstdev(values) for values in zip(*runs, strict=True)]
+    print(
+        f"{len(terms)} architectures, {len(runs)} trainings each: Kendall tau between two"
+        f" trainings {statistics.mean(taus):.3f} (min {min(taus):.3f}, max {max(taus):.3f});"
+        f" within-architecture standard deviation of the validation error: mean"
+        f" {statistics.mean(spread):.4f}, median {statistics.median(spread):.4f}"
+    )
+    out = table_path.parent / "noise.json"
+    out.write_text(json.dumps({"terms": terms, "val_error": runs, "tau": taus}, indent=0))
+
+
 def plot_surrogate(rows: list[dict[str, Any]], path: Path) -> None:
     """Kendall τ and Spearman ρ (mean ± sd over repeats) against n_train, per kernel."""
     import matplotlib
@@ -326,10 +371,17 @@ def main() -> None:
     g.add_argument("--epochs", type=int, default=1)
     g.add_argument("--train-size", type=int, default=TRAIN_SIZE)
     g.add_argument("--train-only", action="store_true", help="fill the table, fit nothing")
+    n = sub.add_parser("noise")
+    n.add_argument("--space", default=str(ROOT / "examples" / "hmnist1d.nas"))
+    n.add_argument("--table", default=f"{RESULTS}/trained.json.gz")
+    n.add_argument("--count", type=int, default=60)
+    n.add_argument("--repeats", type=int, default=2)
+    n.add_argument("--epochs", type=int, default=1)
+    n.add_argument("--train-size", type=int, default=TRAIN_SIZE)
     p = sub.add_parser("plot")
     p.add_argument("--out", default=RESULTS)
     args = parser.parse_args()
-    {"search": search, "surrogate": surrogate, "plot": plot}[args.command](args)
+    {"search": search, "surrogate": surrogate, "noise": noise, "plot": plot}[args.command](args)
 
 
 if __name__ == "__main__":

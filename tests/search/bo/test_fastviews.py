@@ -229,3 +229,20 @@ def test_peeling_dead_branches_finds_the_nodes_a_search_finds() -> None:
         out = int(rng.integers(0, n))
         expected = _reaching(n, source, target, out)
         assert np.array_equal(_live(n, source, target, out), expected)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.nas")))
+def test_every_example_gets_the_compilers_features_from_the_fast_views(name: str) -> None:
+    """On every example space: the fast views are on unless the space ties cells, and
+    samples and their mutants get the compiler's features, view for view."""
+    space = load(str(EXAMPLES / name))
+    spec = ViewSpec(views=(FINAL, 0, 1, 2), iterations=(2, 1, 2, 2))
+    fast, slow = FeatureStore(space, spec), FeatureStore(space, spec, engine="compiler")
+    assert (fast._fast is None) == bool(space.ties)
+    rng = random.Random(11)
+    for _ in range(6):
+        d = sample(space, rng)
+        for x in (d, mutate(space, d, rng)) if space.count() > 1 else (d,):
+            assert fast.buildable(x) == slow.buildable(x)
+            if slow.buildable(x):
+                assert_same(fast, slow, x)

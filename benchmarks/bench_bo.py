@@ -13,7 +13,8 @@ told to a BO run, then it measures (best of R runs each, the machine may be shar
   from 0..4, so five fits batched); the default (lbfgs) with the training Gram
   remembered from the fit before (as in a run, where each proposal adds a result) and
   cold (the Gram computed whole), and the paper's Adam;
-* score: posterior and log EI of 100 new mutants, features included;
+* score: posterior and log EI of 100 new mutants, features included (on one BLAS
+  thread, as inside a proposal);
 * proposal: one whole `propose` (fit + evolution: pool 200 seeded with the 10 best, up
   to 50 generations, patience 5), with the generations it ran and candidates scored.
 
@@ -40,6 +41,7 @@ from nasc.compiler import IROp, Space, build, load, mutate, sample
 from nasc.search.bo.acquisition import log_expected_improvement
 from nasc.search.bo.gp import FitSettings, fit_gp
 from nasc.search.bo.optimiser import BayesianOptimiser, BOSettings
+from nasc.search.bo.threads import single_threaded
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,8 +137,9 @@ def measure(space: Space, n: int, repeat: int, proposals: int, rng: random.Rando
     batches = [mutants(100) for _ in range(repeat)]
 
     def score() -> None:
-        mean, std = fitted.predict(batches.pop())
-        log_expected_improvement(mean, std, fitted.best)
+        with single_threaded():  # as inside a proposal
+            mean, std = fitted.predict(batches.pop())
+            log_expected_improvement(mean, std, fitted.best)
 
     scoring = best_of(repeat, score)
     proposal_times, generations, scored = [], [], []

@@ -131,6 +131,9 @@ class FeatureStore:
         simple = not space.ties
         self._fast = FastViews(space, spec) if engine == "fast" and simple else None
         self._cache: OrderedDict[Derivation, ArchFeatures | None] = OrderedDict()
+        # candidates prefetched for scoring with the final graph's iterations only up to
+        # the fitted depth (`prefetch` with ``final_h``); `features` completes them
+        self._scoring: OrderedDict[Derivation, ArchFeatures] = OrderedDict()
         # histograms of hierarchy-level views by (view position, FastViews.view_key): a
         # mutant changed below a level has that level's graph, and features, unchanged
         self._by_view: dict[tuple[int, int], tuple[Histogram, ...]] = {}
@@ -144,7 +147,20 @@ class FeatureStore:
 
     def buildable(self, derivation: Derivation) -> bool:
         """Whether the architecture has a graph (and so features)."""
-        return self._lookup(derivation) is not None
+        return derivation in self._scoring or self._lookup(derivation) is not None
+
+    def scoring_features(self, derivation: Derivation, final_h: int | None) -> ArchFeatures:
+        """Features good for a kernel that reads the final graph's iterations up to
+        ``final_h`` only: those `prefetch` made to that depth, else the whole ones."""
+        if final_h is not None and derivation not in self._cache:
+            found = self._scoring.get(derivation)
+            if found is not None and all(
+                len(found[c.view]) > final_h
+                for c in self.components
+                if self.spec.views[c.view] == FINAL
+            ):
+                return found
+        return self.features(derivation)
 
     def features(self, derivation: Derivation) -> ArchFeatures:
         """The histograms of every view at every iteration (cached); Unbuildable when the
@@ -167,13 +183,23 @@ class FeatureStore:
         self._store(derivation, found)
         return found
 
-    def prefetch(self, derivations: Sequence[Derivation]) -> None:
+    def prefetch(self, derivations: Sequence[Derivation], final_h: int | None = None) -> None:
         """Compute the features of those of ``derivations`` not cached yet, together:
         their graphs one by one, then the WL histograms of each view for the whole batch
         at once (`batch_histograms`). The same features as computing them one by one;
-        what the fast views cannot build is left to `features`."""
+        what the fast views cannot build is left to `features`.
+
+        With ``final_h`` (scoring under a model fitted at that depth), the final graph's
+        WL stops there: those features serve `scoring_features` only, and `features`
+        computes the whole ones if the architecture is wanted for training."""
         fast = self._fast
-        new = [d for d in dict.fromkeys(derivations) if d not in self._cache]
+        if final_h is not None and final_h >= (self.final_iterations() or 0):
+            final_h = None
+        new = [
+            d
+            for d in dict.fromkeys(derivations)
+            if d not in self._cache and (final_h is None or d not in self._scoring)
+        ]
         if fast is None or len(new) < 2:
             return
         spec, remembered = self.spec, self._by_view
@@ -205,7 +231,12 @@ class FeatureStore:
                 continue
             slots.append((d, row))
         made = [
-            [tuple(h) for h in batch_histograms(graphs[p], view, h)]
+            [
+                tuple(h)
+                for h in batch_histograms(
+                    graphs[p], view, h if final_h is None or view != FINAL else final_h
+                )
+            ]
             for p, (view, h) in enumerate(zip(spec.views, spec.iterations, strict=True))
         ]
         for (p, _key), at in waiting.items():
@@ -213,9 +244,13 @@ class FeatureStore:
                 remembered.clear()
             remembered[(p, _key)] = made[p][at]
         for d, row in slots:
-            self._store(
-                d, tuple(made[p][x] if isinstance(x, int) else x for p, x in enumerate(row))
-            )
+            found = tuple(made[p][x] if isinstance(x, int) else x for p, x in enumerate(row))
+            if final_h is None:
+                self._store(d, found)
+                continue
+            self._scoring[d] = found
+            if len(self._scoring) > self.cache_size:
+                self._scoring.popitem(last=False)
 
     def _store(self, derivation: Derivation, found: ArchFeatures | None) -> None:
         cache = self._cache
@@ -333,8 +368,8 @@ class FeatureStore:
         row of the product, remembered in ``basis.shared``. With ``final_h``, the final
         graph's iterations above it (which `view_grams` at that h does not read) are
         left at zero."""
-        self.prefetch(derivations)
-        feats = [self.features(d) for d in derivations]
+        self.prefetch(derivations, final_h)
+        feats = [self.scoring_features(d, final_h) for d in derivations]
         m, c = len(derivations), len(self.components)
         out = np.zeros((c, m, basis.size))
         squared = np.zeros((c, m))

@@ -126,7 +126,7 @@ class BayesianOptimiser:
         def score(candidates: Sequence[Derivation]) -> F64:
             """log EI; -inf for an architecture without a graph."""
             out = np.full(len(candidates), -np.inf)
-            store.prefetch(candidates)
+            store.prefetch(candidates, believer.hyper.final_h)
             ok = [i for i, d in enumerate(candidates) if store.buildable(d)]
             if ok:
                 mean, std = believer.predict([candidates[i] for i in ok])

@@ -89,3 +89,29 @@ def test_prefetched_features_equal_those_computed_one_by_one(hnb201: Space) -> N
         for x, y in zip(together.features(d), alone.features(d), strict=True):
             for a, b in zip(x, y, strict=True):
                 assert np.array_equal(a.keys, b.keys) and np.array_equal(a.counts, b.counts)
+
+
+def test_scoring_at_a_fitted_depth_gives_the_whole_features_numbers(
+    hnb201: Space, architectures: list[Derivation]
+) -> None:
+    """Candidates prefetched for scoring at final-graph depth 1 (WL stopped there) get
+    the cross Grams of the whole features at that depth, and their whole features
+    when they are wanted for training."""
+    rng = random.Random(9)
+    train = architectures[:12]
+    candidates = [mutate(hnb201, d, rng) for d in architectures for _ in range(2)]
+    shallow, whole = FeatureStore(hnb201, ViewSpec()), FeatureStore(hnb201, ViewSpec())
+    candidates = [d for d in dict.fromkeys(candidates) if whole.buildable(d)]
+    basis_s, basis_w = shallow.basis(train), whole.basis(train)
+    shallow.prefetch(candidates, final_h=1)
+    assert all(d in shallow._scoring and d not in shallow._cache for d in candidates)
+    assert all(shallow.buildable(d) for d in candidates)
+    assert len(shallow.scoring_features(candidates[0], 1)[0]) == 2  # iterations 0 and 1
+    raw_s, sq_s = shallow.cross_grams(candidates, basis_s, final_h=1)
+    raw_w, sq_w = whole.cross_grams(candidates, basis_w, final_h=1)
+    assert np.array_equal(raw_s, raw_w) and np.array_equal(sq_s, sq_w)
+    for d in candidates[:5]:
+        for x, y in zip(shallow.features(d), whole.features(d), strict=True):
+            assert len(x) == len(y)
+            for a, b in zip(x, y, strict=True):
+                assert np.array_equal(a.keys, b.keys) and np.array_equal(a.counts, b.counts)

@@ -82,21 +82,28 @@ class Basis:
     )
 
 
-def _component_arrays(
-    feats: Sequence[ArchFeatures], component: Component
+def _gather(
+    rows: Sequence[tuple[tuple[Histogram, ...], tuple[int, ...]]],
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Keys, counts and row pointers of one component over a list of architectures."""
+    """Keys, counts and row pointers of sparse rows, each the histograms of one view at
+    some of its iterations."""
     keys, counts = [], []
-    lengths = np.zeros(len(feats) + 1, dtype=np.int64)
-    for r, f in enumerate(feats):
-        view = f[component.view]
-        for i in component.iterations:
+    lengths = np.zeros(len(rows) + 1, dtype=np.int64)
+    for r, (view, iterations) in enumerate(rows):
+        for i in iterations:
             keys.append(view[i].keys)
             counts.append(view[i].counts)
             lengths[r + 1] += len(view[i].keys)
     flat_keys = np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)
     flat_counts = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
     return flat_keys, flat_counts, np.cumsum(lengths)
+
+
+def _component_arrays(
+    feats: Sequence[ArchFeatures], component: Component
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Keys, counts and row pointers of one component over a list of architectures."""
+    return _gather([(f[component.view], component.iterations) for f in feats])
 
 
 def _squared(counts: npt.NDArray[np.int64], indptr: npt.NDArray[np.int64]) -> F64:
@@ -292,34 +299,18 @@ class FeatureStore:
         """The count matrices of ``derivations`` for every component (one dictionary
         lookup for the whole batch)."""
         feats = [self.features(d) for d in derivations]
-        per_component: list[
-            tuple[list[npt.NDArray[np.uint64]], list[npt.NDArray[np.int64]], npt.NDArray[np.int64]]
-        ] = []
-        all_keys: list[npt.NDArray[np.uint64]] = []
-        for component in self.components:
-            keys, counts = [], []
-            lengths = np.zeros(len(derivations) + 1, dtype=np.int64)
-            for r, f in enumerate(feats):
-                view = f[component.view]
-                for i in component.iterations:
-                    keys.append(view[i].keys)
-                    counts.append(view[i].counts)
-                    lengths[r + 1] += len(view[i].keys)
-            per_component.append((keys, counts, np.cumsum(lengths)))
-            all_keys += keys
-        flat = np.concatenate(all_keys) if all_keys else np.empty(0, dtype=np.uint64)
+        arrays = [_component_arrays(feats, component) for component in self.components]
+        flat = (
+            np.concatenate([keys for keys, _, _ in arrays])
+            if arrays
+            else np.empty(0, dtype=np.uint64)
+        )
         columns = self.dictionary.columns(flat)
         data, squared, at = [], [], 0
-        for _keys, counts, indptr in per_component:
-            size = int(indptr[-1])
-            values = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
-            data.append((values, columns[at : at + size], indptr))
-            at += size
-            sq = (
-                np.add.reduceat(values * values, indptr[:-1]) if size else np.zeros(len(indptr) - 1)
-            )
-            sq = np.where(np.diff(indptr) > 0, sq, 0)
-            squared.append(sq.astype(np.float64))
+        for keys, values, indptr in arrays:
+            data.append((values, columns[at : at + len(keys)], indptr))
+            at += len(keys)
+            squared.append(_squared(values, indptr))
         return Rows(tuple(data), tuple(squared))
 
     def _stacked(
@@ -418,17 +409,9 @@ class FeatureStore:
     ) -> tuple[F64, F64]:
         """The rows (component, histograms) against the basis: products (len, n) and
         squared norms (len,)."""
-        keys: list[npt.NDArray[np.uint64]] = []
-        counts: list[npt.NDArray[np.int64]] = []
-        lengths = np.zeros(len(todo) + 1, dtype=np.int64)
-        for r, (ci, hists) in enumerate(todo):
-            for i in self.components[ci].iterations:
-                keys.append(hists[i].keys)
-                counts.append(hists[i].counts)
-                lengths[r + 1] += len(hists[i].keys)
-        indptr = np.cumsum(lengths)
-        flat = np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)
-        values = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+        flat, values, indptr = _gather(
+            [(hists, self.components[ci].iterations) for ci, hists in todo]
+        )
         norms = _squared(values, indptr)
         vocab = basis.keys
         if len(vocab) == 0 or len(flat) == 0:

@@ -128,7 +128,7 @@ def search(args: argparse.Namespace) -> None:
                 "seconds": time.perf_counter() - start,
             }
             out.mkdir(parents=True, exist_ok=True)
-            results_path.write_text(json.dumps(results, indent=1))
+            write_atomically(results_path, json.dumps(results, indent=1).encode())
             save_table(out / "searched.json.gz", table)
             print(
                 f"{key}: best val {best:.4f} test {test} ({results[key]['seconds']:.0f}s)",
@@ -204,7 +204,8 @@ def surrogate(args: argparse.Namespace) -> None:
             )
             rows.append({"n_train": n, "kernel": name, "tau": taus, "rho": rhos})
     out = table_path.parent / "surrogate.json"
-    out.write_text(json.dumps({"table": len(terms), "test": args.test, "rows": rows}, indent=1))
+    summary = {"table": len(terms), "test": args.test, "rows": rows}
+    write_atomically(out, json.dumps(summary, indent=1).encode())
     plot_surrogate(rows, ROOT / "benchmarks" / "figures" / "surrogate.png")
 
 
@@ -249,7 +250,8 @@ def noise(args: argparse.Namespace) -> None:
         f" {statistics.mean(spread):.4f}, median {statistics.median(spread):.4f}"
     )
     out = table_path.parent / "noise.json"
-    out.write_text(json.dumps({"terms": terms, "val_error": runs, "tau": taus}, indent=0))
+    found = {"terms": terms, "val_error": runs, "tau": taus}
+    write_atomically(out, json.dumps(found, indent=0).encode())
 
 
 def plot_surrogate(rows: list[dict[str, Any]], path: Path) -> None:

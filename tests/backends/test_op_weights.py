@@ -3,7 +3,6 @@ out exactly, and survive the backend's own file (export, then read back)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -11,23 +10,14 @@ import pytest
 
 from nasc.backends.weights import WeightSet
 from nasc.compiler import build, check, parse_term
-from nasc.compiler.backend_registry import BUILTIN, Backend, load_backend
+from nasc.compiler.backend_registry import Backend
 from nasc.compiler.graph import Graph
 from tests.backends.op_cases import lively
 
-NEEDS = {"torch": "torch", "onnx": "onnx", "tensorflow": "keras"}
 # (input, term): operations whose weights have names of their own
 CASES = {
     "factorized_reduce": ("input [4, 6, 8]", "factorized_reduce(channels=*2)"),
 }
-
-
-@pytest.fixture(params=sorted(BUILTIN))
-def backend(request: pytest.FixtureRequest) -> Backend:
-    name: str = request.param
-    if importlib.util.find_spec(NEEDS[name]) is None:
-        pytest.skip(f"the {name} backend needs {NEEDS[name]}: pip install 'nasc[{name}]'")
-    return load_backend(name)
 
 
 def _graph(tmp: Path, input_line: str, term: str) -> Graph:

@@ -3,7 +3,6 @@ weight sets in and out of live models, files written and read back, clear errors
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 from pathlib import Path
 
@@ -18,16 +17,7 @@ from nasc.dsl import NascError
 from tests.backends.op_cases import lively
 from tests.compiler.graph_cases import FIXED, example, mnist1d
 
-NEEDS = {"torch": "torch", "onnx": "onnx", "tensorflow": "keras"}
 PROTOCOL = ("build_module", "export", "read_weights", "weights_of", "missing_ops")
-
-
-@pytest.fixture(params=sorted(BUILTIN))
-def backend(request: pytest.FixtureRequest) -> Backend:
-    name: str = request.param
-    if importlib.util.find_spec(NEEDS[name]) is None:
-        pytest.skip(f"the {name} backend needs {NEEDS[name]}: pip install 'nasc[{name}]'")
-    return load_backend(name)
 
 
 @pytest.fixture(scope="module")
